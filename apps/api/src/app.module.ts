@@ -1,0 +1,30 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { ConfigModule, type HeraldConfig } from '@herald/config';
+import { DatabaseModule } from '@herald/database';
+import { EventsModule } from '@herald/events';
+import { UsersModule, usersEventCatalog } from '@herald/users';
+import { AuthController } from './auth/auth.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { UsersController } from './users/users.controller.js';
+
+/** The HTTP API: produces events and jobs, never consumes jobs. */
+@Module({})
+export class AppModule {
+  static forRoot(config: HeraldConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot('herald-api'),
+        EventsModule.forRoot({ catalog: [usersEventCatalog], relay: false }),
+        UsersModule,
+        TerminusModule,
+      ],
+      controllers: [UsersController, AuthController, HealthController],
+      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+    };
+  }
+}

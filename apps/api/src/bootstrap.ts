@@ -1,0 +1,46 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { HeraldConfig } from '@herald/config';
+import { createLogger, PinoNestLogger } from '@herald/observability';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { correlationMiddleware } from './http/correlation.middleware.js';
+import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { createValidationPipe } from './http/validation.js';
+
+/** HTTP wiring shared by main.ts and the tests: correlation ids, body limit, validation, errors, OpenAPI. */
+export function configureApiApp(app: NestExpressApplication, config: HeraldConfig, logger: Logger): NestExpressApplication {
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(correlationMiddleware(logger));
+  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.useGlobalPipes(createValidationPipe());
+  // Global as well as APP_FILTER, so errors raised before routing (body parser) are problem+json too.
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+
+  const openApi = new DocumentBuilder()
+    .setTitle('herald')
+    .setDescription('User accounts whose domain events are never lost')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  return app;
+}
+
+export function apiLogger(config: HeraldConfig): Logger {
+  return createLogger({ name: 'herald-api', level: config.logLevel });
+}
+
+/** Builds the API application (not yet listening). */
+export async function createApiApp(config: HeraldConfig): Promise<NestExpressApplication> {
+  const logger = apiLogger(config);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+    abortOnError: false,
+  });
+  return configureApiApp(app, config, logger);
+}

@@ -1,0 +1,110 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { Correlation } from '@herald/observability';
+import { DomainError } from '@herald/users';
+
+/** RFC 9457 problem details with a stable, machine-readable `code`. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  correlationId?: string;
+  errors?: { field: string; messages: string[] }[];
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+const TITLE_BY_STATUS: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthenticated',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  503: 'Service unavailable',
+};
+
+/** Errors that mean "a dependency is away", not "the code is broken". */
+function isUnavailable(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.name} ${error.message} ${String((error as { code?: unknown }).code ?? '')}` : '';
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|57P01|57P03|53300|Stream isn't writeable/i.test(
+    text,
+  );
+}
+
+export function problem(status: number, code: string, detail?: string, extra: Partial<ProblemDetails> = {}): ProblemDetails {
+  return {
+    type: `https://herald.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLE_BY_STATUS[status] ?? 'Error',
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...extra,
+  };
+}
+
+/** Turns every error into application/problem+json; a 500 only for real bugs. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const body = this.toProblem(exception);
+    body.instance = request.originalUrl?.split('?')[0];
+    body.correlationId = Correlation.id();
+    if (body.status >= 500) {
+      this.logger.error({ msg: 'request failed', status: body.status, code: body.code, err: exception });
+    }
+    if (response.headersSent) return;
+    response.status(body.status).type('application/problem+json').json(body);
+  }
+
+  private toProblem(exception: unknown): ProblemDetails {
+    if (exception instanceof DomainError) {
+      return problem(exception.status, exception.code, exception.message);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const payload = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+      if (typeof payload.code === 'string') {
+        return problem(status, payload.code, typeof payload.detail === 'string' ? payload.detail : exception.message, {
+          ...(Array.isArray(payload.errors) ? { errors: payload.errors as ProblemDetails['errors'] } : {}),
+        });
+      }
+      const message = Array.isArray(payload.message) ? payload.message.join('; ') : exception.message;
+      return problem(status, CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST'), message);
+    }
+    // body-parser errors (bad JSON, too large) carry their own status.
+    const status = (exception as { status?: unknown; type?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const type = (exception as { type?: unknown }).type;
+      const code = type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');
+      const detail = type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : (exception as Error).message;
+      return problem(status, code, detail);
+    }
+    if (isUnavailable(exception)) {
+      return problem(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', 'A backing service is unavailable; retry shortly.');
+    }
+    return problem(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'Something went wrong on our side.');
+  }
+}

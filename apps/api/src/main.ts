@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { ConfigValidationError, loadConfig } from '@herald/config';
+import { createApiApp } from './bootstrap.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApiApp(config);
+  await app.listen(config.http.port, '0.0.0.0');
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigValidationError) {
+    process.stderr.write(`herald-api: ${error.message}\n`);
+  } else {
+    process.stderr.write(`herald-api: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  GetCurrentUserQuery,
+  REGISTRATION_ACCEPTED,
+  RegisterUserCommand,
+  RegisterUserDto,
+  RegistrationAcceptedDto,
+  ResendVerificationEmailCommand,
+  ResendVerificationEmailDto,
+  UserView,
+  VerifyEmailCommand,
+  VerifyEmailDto,
+} from '@herald/users';
+import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard.js';
+
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  /** Registers an account. The answer is the same whether or not the email is taken. */
+  @Post()
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: RegistrationAcceptedDto })
+  async register(@Body() body: RegisterUserDto): Promise<RegistrationAcceptedDto> {
+    await this.commands.execute(new RegisterUserCommand(body.email, body.password, body.displayName));
+    return REGISTRATION_ACCEPTED;
+  }
+
+  /** Confirms the email address with the token from the verification link. */
+  @Post('verify-email')
+  @HttpCode(200)
+  @ApiOkResponse({ type: UserView })
+  verifyEmail(@Body() body: VerifyEmailDto): Promise<UserView> {
+    return this.commands.execute(new VerifyEmailCommand(body.token));
+  }
+
+  /** Sends a new verification link (older ones stop working). Always the same answer. */
+  @Post('verification-email')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: RegistrationAcceptedDto })
+  async resendVerificationEmail(@Body() body: ResendVerificationEmailDto): Promise<RegistrationAcceptedDto> {
+    await this.commands.execute(new ResendVerificationEmailCommand(body.email));
+    return REGISTRATION_ACCEPTED;
+  }
+
+  @Get('me')
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: UserView })
+  me(@Req() request: AuthenticatedRequest): Promise<UserView> {
+    return this.queries.execute(new GetCurrentUserQuery(request.auth.userId));
+  }
+}

@@ -1,0 +1,77 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { HeraldConfig } from '@herald/config';
+import { assertEveryJobHasOneHandler, parseJob, redisOptionsFromUrl, type JobHandler, type QueueProcessor } from '@herald/jobs';
+import { Correlation } from '@herald/observability';
+
+export const QUEUE_PROCESSORS = Symbol('QUEUE_PROCESSORS');
+
+/**
+ * Runs one BullMQ Worker per queue processor. Job data is validated before a
+ * handler sees it; invalid data fails the job at once (no retries) with the
+ * reason. Shutdown waits for active jobs to finish.
+ */
+@Injectable()
+export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Jobs');
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
+    private readonly config: HeraldConfig,
+  ) {
+    assertEveryJobHasOneHandler(processors);
+  }
+
+  onApplicationBootstrap(): void {
+    for (const processor of this.processors) {
+      const worker = new Worker(processor.queue, (job: Job) => this.process(processor, job), {
+        // Workers block on Redis: they must never give up on a command (BullMQ requirement).
+        connection: redisOptionsFromUrl(this.config.redis.url, { maxRetriesPerRequest: null }) as ConnectionOptions,
+        prefix: this.config.redis.queuePrefix,
+        concurrency: this.config.worker.concurrency,
+        lockDuration: this.config.worker.lockDurationMs,
+        autorun: true,
+      });
+      worker.on('error', (error) => this.logger.warn({ msg: 'worker connection error', queue: processor.queue, err: error }));
+      worker.on('stalled', (jobId) => this.logger.warn({ msg: 'job stalled; it will run again', queue: processor.queue, jobId }));
+      this.workers.push(worker);
+    }
+    this.logger.log({ msg: 'queue workers started', queues: this.processors.map((p) => p.queue), concurrency: this.config.worker.concurrency });
+  }
+
+  /** Stops taking jobs and waits for the active ones (SIGTERM path). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.close()));
+    this.logger.log({ msg: 'queue workers stopped' });
+  }
+
+  get allRunning(): boolean {
+    return this.workers.length > 0 && this.workers.every((worker) => worker.isRunning());
+  }
+
+  private async process(processor: QueueProcessor, job: Job): Promise<unknown> {
+    const started = performance.now();
+    const base = { queue: processor.queue, jobName: job.name, jobId: job.id, attempt: job.attemptsMade + 1 };
+    let parsed;
+    try {
+      parsed = parseJob(job.name, job.data);
+    } catch (error) {
+      this.logger.error({ msg: 'job rejected: invalid payload', ...base, outcome: 'invalid', err: error });
+      throw new UnrecoverableError((error as Error).message);
+    }
+    const handler = (processor.handlers as Record<string, JobHandler<typeof parsed.name> | undefined>)[parsed.name];
+    if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue "${processor.queue}"`);
+
+    return Correlation.run({ correlationId: parsed.data.correlationId, causationId: parsed.data.eventId }, async () => {
+      try {
+        const result = await handler(parsed.data, job);
+        this.logger.log({ msg: 'job done', ...base, outcome: result ?? 'ok', durationMs: Math.round(performance.now() - started) });
+        return result;
+      } catch (error) {
+        this.logger.warn({ msg: 'job failed', ...base, outcome: 'error', durationMs: Math.round(performance.now() - started), err: error });
+        throw error;
+      }
+    });
+  }
+}

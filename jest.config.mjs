@@ -1,0 +1,40 @@
+// Test tiers (see README "Tests"):
+//   unit         *.spec.ts next to the code: pure, fakes allowed, no services
+//   integration  test/integration: real Postgres + Redis (+ in-process SMTP)
+//   e2e          test/e2e: the built API and worker as real processes
+//   fault        test/fault: processes killed and restarted on purpose
+const aliases = Object.fromEntries(
+  ['config', 'database', 'events', 'jobs', 'mail', 'observability', 'users'].map((lib) => [
+    `^@herald/${lib}$`,
+    `<rootDir>/libs/${lib}/src/index.ts`,
+  ]),
+);
+
+const base = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { ...aliases, '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.spec.json' }] },
+  setupFiles: ['<rootDir>/test/support/setup-env.ts'],
+};
+
+export default {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.mjs',
+    },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/fault/**/*.fault-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.mjs',
+    },
+  ],
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,93 @@
+import { envSchema, type Env } from './config.schema.js';
+
+/** Development-only JWT secret; production refuses to start without JWT_SECRET. */
+const DEV_JWT_SECRET = 'herald-development-secret-do-not-use-in-production';
+
+/**
+ * The validated, typed and grouped configuration. It is also the DI token:
+ * inject `HeraldConfig` wherever a setting is needed, never `process.env`.
+ */
+export abstract class HeraldConfig {
+  declare readonly env: Env['NODE_ENV'];
+  declare readonly logLevel: Env['LOG_LEVEL'];
+  declare readonly http: { port: number; bodyLimit: string; appBaseUrl: string };
+  declare readonly database: { url: string; poolSize: number };
+  declare readonly redis: { url: string; queuePrefix: string };
+  declare readonly mail: { smtpUrl?: string; from: string; dir: string };
+  declare readonly auth: {
+    jwtSecret: string;
+    jwtTtlSeconds: number;
+    verificationTokenTtlHours: number;
+    rateLimitEnabled: boolean;
+  };
+  declare readonly admin: { user?: string; password?: string };
+  declare readonly outbox: {
+    relayEnabled: boolean;
+    graceMs: number;
+    relayIntervalMs: number;
+    batchSize: number;
+    maxAttempts: number;
+  };
+  declare readonly worker: { port: number; concurrency: number; lockDurationMs: number };
+  declare readonly jobs: {
+    attempts: number;
+    backoffMs: number;
+    enqueueTimeoutMs: number;
+    completedRetentionHours: number;
+    failedRetentionDays: number;
+  };
+  declare readonly lifecycle: { startupTimeoutMs: number; shutdownTimeoutMs: number };
+  declare readonly faults: { crashAfterCommit: boolean };
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Parses the environment once; throws ConfigValidationError naming every bad variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): HeraldConfig {
+  // Empty strings count as unset, as they do in most .env tooling.
+  const raw = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigValidationError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    http: { port: env.PORT, bodyLimit: env.HTTP_BODY_LIMIT, appBaseUrl: env.APP_BASE_URL.replace(/\/+$/, '') },
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, dir: env.MAIL_DIR },
+    auth: {
+      jwtSecret: env.JWT_SECRET ?? DEV_JWT_SECRET,
+      jwtTtlSeconds: env.JWT_TTL_SECONDS,
+      verificationTokenTtlHours: env.VERIFICATION_TOKEN_TTL_HOURS,
+      rateLimitEnabled: env.RATE_LIMIT_ENABLED,
+    },
+    admin: { user: env.ADMIN_USER, password: env.ADMIN_PASSWORD },
+    outbox: {
+      relayEnabled: env.OUTBOX_RELAY_ENABLED,
+      graceMs: env.OUTBOX_GRACE_MS,
+      relayIntervalMs: env.OUTBOX_RELAY_INTERVAL_MS,
+      batchSize: env.OUTBOX_RELAY_BATCH_SIZE,
+      maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
+    },
+    worker: { port: env.WORKER_PORT, concurrency: env.WORKER_CONCURRENCY, lockDurationMs: env.WORKER_LOCK_DURATION_MS },
+    jobs: {
+      attempts: env.JOB_ATTEMPTS,
+      backoffMs: env.JOB_BACKOFF_MS,
+      enqueueTimeoutMs: env.JOB_ENQUEUE_TIMEOUT_MS,
+      completedRetentionHours: env.JOB_COMPLETED_RETENTION_HOURS,
+      failedRetentionDays: env.JOB_FAILED_RETENTION_DAYS,
+    },
+    lifecycle: { startupTimeoutMs: env.STARTUP_TIMEOUT_MS, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    faults: { crashAfterCommit: env.HERALD_FAULT_CRASH_AFTER_COMMIT },
+  };
+}

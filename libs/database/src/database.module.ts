@@ -1,0 +1,25 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { HeraldConfig } from '@herald/config';
+import { dataSourceOptions } from './data-source-options.js';
+
+@Module({})
+export class DatabaseModule {
+  /** One TypeORM data source; entities are contributed by each module with `TypeOrmModule.forFeature`. */
+  static forRoot(applicationName: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [HeraldConfig],
+          useFactory: (config: HeraldConfig) => ({
+            ...dataSourceOptions(config, { applicationName }),
+            autoLoadEntities: true,
+            // Start-up waits are bounded by the app (see waitForDependencies), not by retries here.
+            retryAttempts: 0,
+          }),
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1764180000000 } from './1764180000000-initial-schema.js';
+
+/** Every migration, in order. Listed explicitly (no globs): the build output is ESM. */
+export const migrations = [InitialSchema1764180000000];

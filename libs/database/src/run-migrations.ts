@@ -1,0 +1,15 @@
+import { DataSource } from 'typeorm';
+import type { HeraldConfig } from '@herald/config';
+import { dataSourceOptions } from './data-source-options.js';
+
+/** Applies pending migrations; returns the names of those it ran. */
+export async function runMigrations(config: Pick<HeraldConfig, 'database'>): Promise<string[]> {
+  const dataSource = new DataSource({ ...dataSourceOptions(config, { applicationName: 'herald-migrations' }) });
+  await dataSource.initialize();
+  try {
+    const ran = await dataSource.runMigrations({ transaction: 'each' });
+    return ran.map((migration) => migration.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,64 @@
+import { v7 as uuidv7 } from 'uuid';
+import { Correlation } from '@herald/observability';
+
+export interface DomainEventMetadata {
+  /** UUIDv7: unique, time-ordered; also the outbox row id and the consumers' idempotency key. */
+  readonly eventId: string;
+  readonly occurredAt: Date;
+  readonly aggregateId: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+}
+
+export interface DomainEventClass<E extends DomainEvent = DomainEvent> {
+  // `any` payload: each event class narrows it, and constructor parameters are contravariant.
+  new (payload: any, metadata: DomainEventMetadata): E;
+  /** Stable name stored in the outbox. NEVER rename: stored rows would no longer load. */
+  readonly eventType: string;
+  /** Bump when the payload shape changes incompatibly. */
+  readonly schemaVersion: number;
+}
+
+/**
+ * Base of every domain event. Subclasses declare `static eventType` and
+ * `static schemaVersion` and a payload of plain JSON values.
+ */
+export abstract class DomainEvent<TPayload extends object = object> implements DomainEventMetadata {
+  readonly eventId: string;
+  readonly occurredAt: Date;
+  readonly aggregateId: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+
+  constructor(
+    readonly payload: Readonly<TPayload>,
+    metadata: DomainEventMetadata,
+  ) {
+    this.eventId = metadata.eventId;
+    this.occurredAt = metadata.occurredAt;
+    this.aggregateId = metadata.aggregateId;
+    this.correlationId = metadata.correlationId;
+    this.causationId = metadata.causationId;
+  }
+
+  /** A new event in the current correlation scope (the request or job being handled). */
+  static create<E extends DomainEvent>(this: DomainEventClass<E>, aggregateId: string, payload: E['payload']): E {
+    const scope = Correlation.current();
+    const eventId = uuidv7();
+    return new this(payload, {
+      eventId,
+      occurredAt: new Date(),
+      aggregateId,
+      correlationId: scope?.correlationId ?? eventId,
+      causationId: scope?.causationId ?? null,
+    });
+  }
+
+  get eventType(): string {
+    return (this.constructor as DomainEventClass).eventType;
+  }
+
+  get schemaVersion(): number {
+    return (this.constructor as DomainEventClass).schemaVersion;
+  }
+}

@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventBus } from '@nestjs/cqrs';
+import { JobProducer, deriveJobId, type JobToEnqueue } from '@herald/jobs';
+import type { DomainEvent } from './domain-event.js';
+import { EventCatalog } from './event-catalog.js';
+import { OutboxStore } from './outbox-store.js';
+
+export interface DispatchOutcome {
+  readonly dispatched: readonly string[];
+  readonly failed: ReadonlyMap<string, Error>;
+}
+
+const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+/** Redis did not take the jobs (down, timeout): an infrastructure failure, never a poison event. */
+export class EnqueueFailedError extends Error {
+  constructor(cause: unknown) {
+    super(`enqueue failed: ${toError(cause).message}`, { cause });
+    this.name = 'EnqueueFailedError';
+  }
+}
+
+/**
+ * Delivers committed events: every saga's job is enqueued (ids derived from
+ * saga + event, so a repeat is a no-op), the rows are marked dispatched only
+ * after Redis acknowledged the jobs, and then the events are published on the
+ * in-process EventBus. Used after commit and by the relay alike.
+ *
+ * A failing saga fails only its own event; the others go on.
+ */
+@Injectable()
+export class EventDispatcher {
+  private readonly logger = new Logger(EventDispatcher.name);
+
+  constructor(
+    @Inject(EventCatalog) private readonly catalog: EventCatalog,
+    private readonly producer: JobProducer,
+    private readonly outbox: OutboxStore,
+    private readonly eventBus: EventBus,
+  ) {}
+
+  async dispatch(events: readonly DomainEvent[]): Promise<DispatchOutcome> {
+    const failed = new Map<string, Error>();
+    const jobs: { eventId: string; job: JobToEnqueue }[] = [];
+    for (const event of events) {
+      for (const saga of this.catalog.sagasFor(event)) {
+        try {
+          jobs.push({
+            eventId: event.eventId,
+            job: { ...saga.toJob(event), jobId: deriveJobId(saga.name, event.eventId) } as JobToEnqueue,
+          });
+        } catch (error) {
+          failed.set(event.eventId, toError(error));
+          this.logger.error({ msg: 'saga failed', saga: saga.name, eventId: event.eventId, err: error });
+        }
+      }
+    }
+
+    const healthy = new Set(events.map((event) => event.eventId).filter((id) => !failed.has(id)));
+    const jobsToAdd = jobs.filter((entry) => healthy.has(entry.eventId)).map((entry) => entry.job);
+    try {
+      await this.producer.enqueue(jobsToAdd);
+    } catch (error) {
+      const enqueueError = new EnqueueFailedError(error);
+      for (const id of healthy) failed.set(id, enqueueError);
+      return { dispatched: [], failed };
+    }
+
+    const dispatched = [...healthy];
+    await this.outbox.markDispatched(dispatched);
+    // In-process reactions only; @nestjs/cqrs isolates handler errors.
+    this.eventBus.publishAll(events.filter((event) => healthy.has(event.eventId)));
+    return { dispatched, failed };
+  }
+}

@@ -1,0 +1,12 @@
+export { DomainEvent, type DomainEventClass, type DomainEventMetadata } from './domain-event.js';
+export { EventCatalog, UnknownEventTypeError } from './event-catalog.js';
+export { EnqueueFailedError, EventDispatcher, type DispatchOutcome } from './event-dispatcher.js';
+export { EventsModule, type EventsModuleOptions } from './events.module.js';
+export { Inbox, type InboxOutcome } from './inbox.js';
+export { InboxRecord } from './inbox-record.entity.js';
+export type { EventCatalogEntry, JobSaga } from './job-saga.js';
+export { OutboxRecord, OutboxStatus } from './outbox-record.entity.js';
+export { OutboxRelay, type RelayRunResult } from './outbox-relay.js';
+export { OutboxStore, type ClaimedRow } from './outbox-store.js';
+export { PostCommitDispatch } from './post-commit-dispatch.js';
+export { NoActiveTransactionError, UnitOfWork } from './unit-of-work.js';

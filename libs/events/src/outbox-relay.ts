@@ -1,0 +1,145 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { HeraldConfig } from '@herald/config';
+import { Correlation } from '@herald/observability';
+import type { DomainEvent } from './domain-event.js';
+import { EventCatalog } from './event-catalog.js';
+import { EnqueueFailedError, EventDispatcher } from './event-dispatcher.js';
+import { OutboxStore, type ClaimedRow } from './outbox-store.js';
+
+export const RELAY_ENABLED = Symbol('RELAY_ENABLED');
+
+export interface RelayRunResult {
+  readonly claimed: number;
+  readonly dispatched: number;
+  readonly failed: number;
+  readonly dead: number;
+}
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * Delivers outbox rows that the post-commit dispatch did not (the process died
+ * after commit, Redis was down, a saga threw). Polls; it is never woken by
+ * NOTIFY inside a business transaction. Safe to run in every worker.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private running = false;
+  private loop?: Promise<void>;
+  private abort = new AbortController();
+  private totals = { runs: 0, redelivered: 0, dead: 0, failures: 0 };
+
+  constructor(
+    private readonly store: OutboxStore,
+    private readonly dispatcher: EventDispatcher,
+    @Inject(EventCatalog) private readonly catalog: EventCatalog,
+    private readonly config: HeraldConfig,
+    @Inject(RELAY_ENABLED) private readonly enabled: boolean,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.enabled && this.config.outbox.relayEnabled) this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  get stats(): Readonly<typeof this.totals> {
+    return { ...this.totals };
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    this.loop = this.runLoop();
+    this.logger.log({ msg: 'outbox relay started', intervalMs: this.config.outbox.relayIntervalMs });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.abort.abort();
+    await this.loop;
+  }
+
+  /** Claims and dispatches one batch of due rows. */
+  async runOnce(): Promise<RelayRunResult> {
+    const { batchSize, maxAttempts, relayIntervalMs } = this.config.outbox;
+    // The lease must comfortably exceed one dispatch; the relay re-checks after it.
+    const leaseMs = Math.max(30_000, relayIntervalMs * 10);
+    const rows = await this.store.claimDue(batchSize, leaseMs);
+    this.totals.runs++;
+    if (rows.length === 0) return { claimed: 0, dispatched: 0, failed: 0, dead: 0 };
+
+    const events: DomainEvent[] = [];
+    const failures = new Map<string, Error>();
+    for (const row of rows) {
+      try {
+        events.push(this.catalog.load(row));
+      } catch (error) {
+        failures.set(row.id, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    const outcome = await this.dispatcher
+      .dispatch(events)
+      .catch((error: unknown) => ({
+        dispatched: [] as string[],
+        failed: new Map<string, Error>(events.map((event) => [event.eventId, new EnqueueFailedError(error)])),
+      }));
+    for (const [id, error] of outcome.failed) failures.set(id, error);
+
+    let dead = 0;
+    for (const row of rows.filter((candidate) => failures.has(candidate.id))) {
+      const error = failures.get(row.id)!;
+      // Only the event itself can be poison; an unreachable Redis never dead-letters a row.
+      const isDead = row.attempts >= maxAttempts && !(error instanceof EnqueueFailedError);
+      if (isDead) dead++;
+      await this.store.recordFailure(row.id, error.message, isDead, this.backoffMs(row.attempts));
+      this.logFailure(row, error, isDead);
+    }
+    this.totals.redelivered += outcome.dispatched.length;
+    this.totals.failures += failures.size;
+    this.totals.dead += dead;
+    if (outcome.dispatched.length > 0) {
+      this.logger.log({ msg: 'outbox relay redelivered events', count: outcome.dispatched.length });
+    }
+    return { claimed: rows.length, dispatched: outcome.dispatched.length, failed: failures.size, dead };
+  }
+
+  private async runLoop(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        ({ claimed } = await this.runOnce());
+      } catch (error) {
+        this.logger.warn({ msg: 'outbox relay run failed', err: error });
+      }
+      // A full batch means there is more: go again at once.
+      if (claimed < this.config.outbox.batchSize) {
+        await sleep(this.config.outbox.relayIntervalMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Exponential backoff with jitter, capped. */
+  private backoffMs(attempts: number): number {
+    const base = Math.min(MAX_BACKOFF_MS, this.config.outbox.relayIntervalMs * 2 ** Math.min(attempts, 20));
+    return Math.round(base / 2 + Math.random() * (base / 2));
+  }
+
+  private logFailure(row: ClaimedRow, error: Error, dead: boolean): void {
+    Correlation.run({ correlationId: row.correlationId, causationId: row.id }, () => {
+      const details = { eventId: row.id, eventType: row.eventType, attempts: row.attempts, err: error };
+      if (dead) this.logger.error({ msg: 'outbox row moved to dead letters', ...details });
+      else this.logger.warn({ msg: 'outbox relay attempt failed; will retry', ...details });
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { HeraldConfig } from '@herald/config';
+import { jobQueue, type AnyJob, type QueueName } from './job-contract.js';
+
+export type JobToEnqueue = AnyJob & { jobId: string };
+
+export class EnqueueTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`Redis did not acknowledge the jobs within ${timeoutMs} ms`);
+    this.name = 'EnqueueTimeoutError';
+  }
+}
+
+/**
+ * The one way to put jobs into Redis. Jobs are added in bulk per queue; the
+ * promise resolves only once Redis has acknowledged every job, and rejects
+ * after JOB_ENQUEUE_TIMEOUT_MS (BullMQ itself would wait for Redis forever).
+ * A late acknowledgement after a timeout is harmless: job ids are derived,
+ * so the relay's later attempt adds nothing.
+ */
+@Injectable()
+export class JobProducer {
+  private readonly logger = new Logger(JobProducer.name);
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly config: HeraldConfig,
+  ) {}
+
+  async enqueue(jobs: readonly JobToEnqueue[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const timeoutMs = this.config.jobs.enqueueTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new EnqueueTimeoutError(timeoutMs)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.addAll(jobs), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async addAll(jobs: readonly JobToEnqueue[]): Promise<void> {
+    const byQueue = new Map<QueueName, JobToEnqueue[]>();
+    for (const job of jobs) {
+      const queue = jobQueue[job.name];
+      byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
+    }
+    await Promise.all(
+      [...byQueue].map(([queueName, queueJobs]) =>
+        this.queue(queueName).addBulk(
+          queueJobs.map((job) => ({ name: job.name, data: job.data, opts: { jobId: job.jobId } })),
+        ),
+      ),
+    );
+  }
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+      let reported = false;
+      // Without a listener, connection errors would be printed unstructured on every retry.
+      queue.on('error', (error) => {
+        if (!reported) this.logger.warn({ msg: 'queue connection error', queue: name, err: error });
+        reported = true;
+      });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+}

@@ -1,0 +1,64 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { HeraldConfig } from '@herald/config';
+
+export interface OutgoingMail {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  /** Stable Message-ID (without brackets), so a receiver can spot a repeat. */
+  readonly messageId: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface SentMail {
+  readonly messageId: string;
+  /** Where the message went: the SMTP server, or the .eml file written. */
+  readonly destination: string;
+}
+
+/**
+ * Sends mail over SMTP when SMTP_URL is set; otherwise writes each message as
+ * an .eml file under MAIL_DIR (the local default).
+ */
+@Injectable()
+export class Mailer implements OnModuleDestroy {
+  private readonly logger = new Logger(Mailer.name);
+  private readonly transport: Transporter;
+  readonly mode: 'smtp' | 'file';
+
+  constructor(private readonly config: HeraldConfig) {
+    this.mode = config.mail.smtpUrl ? 'smtp' : 'file';
+    this.transport = config.mail.smtpUrl
+      ? nodemailer.createTransport(config.mail.smtpUrl)
+      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  }
+
+  async send(mail: OutgoingMail): Promise<SentMail> {
+    const info = await this.transport.sendMail({
+      from: this.config.mail.from,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      messageId: `<${mail.messageId}>`,
+      headers: mail.headers ? { ...mail.headers } : undefined,
+    });
+    if (this.mode === 'smtp') {
+      return { messageId: mail.messageId, destination: 'smtp' };
+    }
+    const dir = resolve(this.config.mail.dir);
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^\w.-]/g, '_')}.eml`);
+    await writeFile(file, (info as { message: Buffer }).message);
+    this.logger.log({ msg: 'mail written to file', file });
+    return { messageId: mail.messageId, destination: file };
+  }
+
+  onModuleDestroy(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,60 @@
+import { escapeHtml, layout } from './html.js';
+
+export interface RenderedMail {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+const greeting = (displayName: string | null) => (displayName ? `Hello ${displayName},` : 'Hello,');
+
+export function verificationEmail(input: { displayName: string | null; link: string; expiresInHours: number }): RenderedMail {
+  const subject = 'Confirm your email address';
+  const text = `${greeting(input.displayName)}
+
+Please confirm your email address by opening this link:
+
+${input.link}
+
+The link works once and expires in ${input.expiresInHours} hours. If you did not sign up, ignore this email.
+`;
+  const html = layout(
+    subject,
+    `<p>${escapeHtml(greeting(input.displayName))}</p>
+<p>Please confirm your email address:</p>
+<p><a href="${escapeHtml(input.link)}">Confirm my email address</a></p>
+<p>The link works once and expires in ${input.expiresInHours} hours. If you did not sign up, ignore this email.</p>`,
+  );
+  return { subject, text, html };
+}
+
+export function welcomeEmail(input: { displayName: string | null; appUrl: string }): RenderedMail {
+  const subject = 'Welcome to herald';
+  const text = `${greeting(input.displayName)}
+
+Your email address is confirmed and your account is ready. Sign in at ${input.appUrl}.
+`;
+  const html = layout(
+    subject,
+    `<p>${escapeHtml(greeting(input.displayName))}</p>
+<p>Your email address is confirmed and your account is ready.</p>
+<p><a href="${escapeHtml(input.appUrl)}">Sign in</a></p>`,
+  );
+  return { subject, text, html };
+}
+
+export function accountExistsNotice(input: { displayName: string | null; appUrl: string }): RenderedMail {
+  const subject = 'Someone tried to register with your email address';
+  const text = `${greeting(input.displayName)}
+
+Someone (perhaps you) tried to create a new herald account with this email address, but an account already exists.
+If it was you, sign in at ${input.appUrl} instead. If not, you can ignore this email: nothing was changed.
+`;
+  const html = layout(
+    subject,
+    `<p>${escapeHtml(greeting(input.displayName))}</p>
+<p>Someone (perhaps you) tried to create a new herald account with this email address, but an account already exists.</p>
+<p>If it was you, <a href="${escapeHtml(input.appUrl)}">sign in</a> instead. If not, you can ignore this email: nothing was changed.</p>`,
+  );
+  return { subject, text, html };
+}

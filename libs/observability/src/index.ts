@@ -1,0 +1,2 @@
+export { Correlation, type CorrelationScope } from './correlation.js';
+export { createLogger, PinoNestLogger, REDACTED_PATHS } from './logger.js';

@@ -1,0 +1,78 @@
+import type { LoggerService } from '@nestjs/common';
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import { Correlation } from './correlation.js';
+
+/**
+ * Paths removed from every log line. Secrets must never reach logs even when a
+ * developer logs a whole object by mistake.
+ */
+export const REDACTED_PATHS = [
+  'password',
+  'token',
+  'accessToken',
+  'secret',
+  '*.password',
+  '*.token',
+  '*.accessToken',
+  '*.secret',
+  '*.*.password',
+  '*.*.token',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+];
+
+export function createLogger(options: { level: string; name: string; destination?: pino.DestinationStream }): Logger {
+  const config: LoggerOptions = {
+    name: options.name,
+    level: options.level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    base: { pid: process.pid, app: options.name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    // Every line carries the correlation id of the work it belongs to.
+    mixin() {
+      const scope = Correlation.current();
+      return scope ? { correlationId: scope.correlationId, ...(scope.causationId ? { causationId: scope.causationId } : {}) } : {};
+    },
+  };
+  return options.destination ? pino(config, options.destination) : pino(config);
+}
+
+/** Nest's LoggerService on top of pino, so framework logs are structured too. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: pino.Level, message: unknown, rest: unknown[]): void {
+    // Nest passes the context name last; an error's stack may come before it.
+    const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
+    const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
+    if (message instanceof Error) {
+      this.logger[level]({ context, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.logger[level]({ context, ...(message as object) });
+    } else {
+      this.logger[level]({ context, ...(stack ? { stack } : {}) }, String(message));
+    }
+  }
+}

@@ -1,0 +1,6 @@
+export class LogInCommand {
+  constructor(
+    readonly email: string,
+    readonly password: string,
+  ) {}
+}

@@ -1,0 +1,37 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/password-policy.js';
+
+export class RegisterUserDto {
+  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  email!: string;
+
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password' })
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password!: string;
+
+  @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  displayName?: string;
+}
+
+export class RegistrationAcceptedDto {
+  @ApiProperty({ example: 'accepted' })
+  status!: 'accepted';
+
+  @ApiProperty()
+  message!: string;
+}
+
+/** The one answer to every well-formed registration, taken email or not. */
+export const REGISTRATION_ACCEPTED: RegistrationAcceptedDto = {
+  status: 'accepted',
+  message: 'Check your inbox: we sent an email to continue.',
+};

@@ -1,0 +1,39 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { UnitOfWork } from '@herald/events';
+import { InvalidVerificationTokenError } from '../../domain/domain-errors.js';
+import { isTokenUsable, parseVerificationToken, verifierMatches } from '../../domain/verification-token.js';
+import { UserRepository } from '../../infrastructure/user.repository.js';
+import { VerificationTokenRepository } from '../../infrastructure/verification-token.repository.js';
+import { toUserView, type UserView } from '../../queries/user-view.js';
+import { VerifyEmailCommand } from './verify-email.command.js';
+
+/**
+ * Uses a verification token once. Unknown, tampered, used, revoked and
+ * expired tokens all get the same error.
+ */
+@CommandHandler(VerifyEmailCommand)
+export class VerifyEmailHandler implements ICommandHandler<VerifyEmailCommand, UserView> {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly users: UserRepository,
+    private readonly tokens: VerificationTokenRepository,
+  ) {}
+
+  async execute(command: VerifyEmailCommand): Promise<UserView> {
+    const parts = parseVerificationToken(command.token);
+    if (!parts) throw new InvalidVerificationTokenError();
+    return this.uow.run(async () => {
+      const now = new Date();
+      const token = await this.tokens.findBySelectorForUpdate(parts.selector);
+      if (!token || !verifierMatches(parts.verifier, token.verifierHash) || !isTokenUsable(token, now)) {
+        throw new InvalidVerificationTokenError();
+      }
+      const user = await this.users.findByIdForUpdate(token.userId);
+      if (!user) throw new InvalidVerificationTokenError();
+      await this.tokens.markUsed(token, now);
+      user.verifyEmail(now);
+      await this.users.save(user);
+      return toUserView(user);
+    });
+  }
+}

@@ -1,0 +1,22 @@
+export { UsersEmailJobsModule, UsersModule } from './users.module.js';
+// Commands, queries and their HTTP DTOs
+export { LogInCommand } from './commands/log-in/log-in.command.js';
+export { AccessTokenDto, LogInDto } from './commands/log-in/log-in.dto.js';
+export { RegisterUserCommand } from './commands/register-user/register-user.command.js';
+export { REGISTRATION_ACCEPTED, RegisterUserDto, RegistrationAcceptedDto } from './commands/register-user/register-user.dto.js';
+export { ResendVerificationEmailCommand } from './commands/resend-verification-email/resend-verification-email.command.js';
+export { ResendVerificationEmailDto } from './commands/resend-verification-email/resend-verification-email.dto.js';
+export { VerifyEmailCommand } from './commands/verify-email/verify-email.command.js';
+export { VerifyEmailDto } from './commands/verify-email/verify-email.dto.js';
+export { GetCurrentUserQuery } from './queries/get-current-user/get-current-user.query.js';
+export { UserView } from './queries/user-view.js';
+// Domain
+export { DomainError } from './domain/domain-errors.js';
+export * from './domain/events/user-events.js';
+export { User } from './domain/user.aggregate.js';
+// Event pipeline and worker side
+export { usersEventCatalog } from './sagas/user-job-sagas.js';
+export { UserEmailJobs } from './email-jobs/user-email-jobs.js';
+export { AccessTokens, type AccessTokenClaims } from './infrastructure/access-tokens.js';
+export { UserRecord } from './infrastructure/user.record.js';
+export { EmailVerificationTokenRecord } from './infrastructure/email-verification-token.record.js';

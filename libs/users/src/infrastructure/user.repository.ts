@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { UnitOfWork } from '@herald/events';
+import { User } from '../domain/user.aggregate.js';
+import { UserRecord } from './user.record.js';
+
+/**
+ * Loads and saves User aggregates. Saving also records the aggregate's new
+ * events in the outbox, in the same transaction (UnitOfWork).
+ */
+@Injectable()
+export class UserRepository {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  async findById(id: string): Promise<User | null> {
+    const record = await this.uow.manager.findOneBy(UserRecord, { id });
+    return record ? this.toDomain(record) : null;
+  }
+
+  async findByEmail(email: string): Promise<User | null> {
+    const record = await this.uow.manager.findOneBy(UserRecord, { email });
+    return record ? this.toDomain(record) : null;
+  }
+
+  /** Locks the row for the rest of the transaction (concurrent verifications serialise). */
+  async findByIdForUpdate(id: string): Promise<User | null> {
+    const record = await this.uow.manager
+      .createQueryBuilder(UserRecord, 'u')
+      .setLock('pessimistic_write')
+      .where('u.id = :id', { id })
+      .getOne();
+    return record ? this.toDomain(record) : null;
+  }
+
+  /**
+   * Inserts a new user unless the email is taken (checked atomically by the
+   * unique index). Returns false, writing nothing, when it was taken.
+   */
+  async insertIfEmailFree(user: User): Promise<boolean> {
+    const s = user.snapshot;
+    const inserted = (await this.uow.manager.query(
+      `INSERT INTO users (id, email, password_hash, display_name, email_verified_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (email) DO NOTHING RETURNING id`,
+      [s.id, s.email, s.passwordHash, s.displayName, s.emailVerifiedAt, s.createdAt, s.updatedAt],
+    )) as unknown[];
+    if (inserted.length === 0) return false;
+    await this.commitEvents(user);
+    return true;
+  }
+
+  async save(user: User): Promise<void> {
+    const s = user.snapshot;
+    await this.uow.manager.update(
+      UserRecord,
+      { id: s.id },
+      { displayName: s.displayName, emailVerifiedAt: s.emailVerifiedAt, passwordHash: s.passwordHash },
+    );
+    await this.commitEvents(user);
+  }
+
+  private async commitEvents(user: User): Promise<void> {
+    await this.uow.record(user.getUncommittedEvents());
+    user.uncommit();
+  }
+
+  private toDomain(record: UserRecord): User {
+    return User.restore({
+      id: record.id,
+      email: record.email,
+      passwordHash: record.passwordHash,
+      displayName: record.displayName,
+      emailVerifiedAt: record.emailVerifiedAt,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    });
+  }
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { OutboxStatus, UnitOfWork } from '@herald/events';
+import { deriveJobId } from '@herald/jobs';
+import {
+  createPipelineHarness,
+  RecordingThingHandler,
+  ThingHappened,
+  type PipelineHarness,
+} from '../support/pipeline-harness.js';
+
+const thing = (label = 'ok') => ThingHappened.create(randomUUID(), { label });
+
+async function commitEvents(uow: UnitOfWork, ...events: ThingHappened[]): Promise<void> {
+  await uow.run(() => uow.record(events));
+}
+
+describe('Event pipeline (real Postgres + Redis)', () => {
+  let h: PipelineHarness;
+  const published: string[] = [];
+
+  beforeEach(async () => {
+    h = await createPipelineHarness();
+    published.length = 0;
+    h.eventBus.subscribe((event) => published.push((event as ThingHappened).eventId));
+  });
+
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const outboxRow = async (id: string) =>
+    (await h.db.query<{ status: string; dispatched_at: Date | null }>('SELECT status, dispatched_at FROM outbox WHERE id = $1', [id]))[0];
+  const jobIdFor = (event: ThingHappened) => deriveJobId('test-welcome-on-thing', event.eventId);
+
+  describe('UnitOfWork', () => {
+    it('stores, publishes and enqueues nothing for a rolled-back transaction', async () => {
+      const event = thing();
+      await expect(
+        h.uow.run(async () => {
+          await h.uow.record([event]);
+          throw new Error('business rule failed');
+        }),
+      ).rejects.toThrow('business rule failed');
+      await h.postCommit.drain();
+
+      expect(await outboxRow(event.eventId)).toBeUndefined();
+      expect(await h.emailQueue.getJob(jobIdFor(event))).toBeUndefined();
+      expect(published).not.toContain(event.eventId);
+    });
+
+    it('enqueues a committed event once per saga and marks its row dispatched', async () => {
+      const event = thing();
+      await commitEvents(h.uow, event);
+      await h.postCommit.drain();
+
+      expect(await outboxRow(event.eventId)).toMatchObject({ status: OutboxStatus.Dispatched });
+      const jobs = await h.emailQueue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+      expect(jobs.map((job) => job.id).sort()).toEqual(
+        [jobIdFor(event), deriveJobId('test-fragile-on-thing', event.eventId)].sort(),
+      );
+      expect(published).toEqual([event.eventId]);
+    });
+
+    it('adds no second job when the same committed event is dispatched again', async () => {
+      const event = thing();
+      await commitEvents(h.uow, event);
+      await h.postCommit.drain();
+      const dispatcher = h.module.get((await import('@herald/events')).EventDispatcher);
+      await dispatcher.dispatch([event]);
+      await dispatcher.dispatch([event]);
+
+      const counts = await h.emailQueue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
+      expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(2);
+    });
+
+    it('publishes nothing when a savepoint is released, only after the outermost commit', async () => {
+      const inner = thing('inner');
+      let publishedAtRelease: string[] = [];
+      await h.uow.run(async () => {
+        await h.uow.run(() => h.uow.record([inner]));
+        // The savepoint is released here; the transaction is still open.
+        await h.postCommit.drain();
+        publishedAtRelease = [...published];
+        expect(await h.emailQueue.getJob(jobIdFor(inner))).toBeUndefined();
+      });
+      await h.postCommit.drain();
+
+      expect(publishedAtRelease).toEqual([]);
+      expect(published).toEqual([inner.eventId]);
+      expect(await h.emailQueue.getJob(jobIdFor(inner))).toBeDefined();
+    });
+
+    it('forgets events of a savepoint that rolled back and keeps the rest of the transaction', async () => {
+      const kept = thing('kept');
+      const discarded = thing('discarded');
+      await h.uow.run(async () => {
+        await h.uow.record([kept]);
+        await h.uow
+          .run(async () => {
+            await h.uow.record([discarded]);
+            throw new Error('inner step failed');
+          })
+          .catch(() => undefined);
+      });
+      await h.postCommit.drain();
+
+      expect(await outboxRow(kept.eventId)).toMatchObject({ status: OutboxStatus.Dispatched });
+      expect(await outboxRow(discarded.eventId)).toBeUndefined();
+      expect(published).toEqual([kept.eventId]);
+      expect(await h.emailQueue.getJob(jobIdFor(discarded))).toBeUndefined();
+    });
+
+    it('lets a throwing event handler affect neither the caller nor the other handlers', async () => {
+      const before = RecordingThingHandler.seen.length;
+      const event = thing();
+      await expect(commitEvents(h.uow, event)).resolves.toBeUndefined();
+      await h.postCommit.drain();
+      await new Promise((resolve) => setImmediate(resolve));
+
+      expect(RecordingThingHandler.seen.slice(before)).toEqual([event.eventId]);
+      expect(await outboxRow(event.eventId)).toMatchObject({ status: OutboxStatus.Dispatched });
+    });
+
+    it('keeps the row pending, and the other sagas enqueued, when one saga throws', async () => {
+      const event = thing('poison-saga');
+      await commitEvents(h.uow, event);
+      await h.postCommit.drain();
+
+      expect(await outboxRow(event.eventId)).toMatchObject({ status: OutboxStatus.Pending });
+      expect(await h.emailQueue.getJob(jobIdFor(event))).toBeUndefined();
+      expect(published).toEqual([]);
+    });
+  });
+});
+
+describe('Post-commit dispatch while Redis is unreachable', () => {
+  it('commits the data, never fails the caller, and leaves the row pending for the relay', async () => {
+    const h = await createPipelineHarness({ env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+    try {
+      const event = thing();
+      await expect(commitEvents(h.uow, event)).resolves.toBeUndefined();
+      await h.postCommit.drain();
+      const rows = await h.db.query<{ status: string }>('SELECT status FROM outbox WHERE id = $1', [event.eventId]);
+      expect(rows).toEqual([{ status: OutboxStatus.Pending }]);
+    } finally {
+      await h.close();
+    }
+  });
+});

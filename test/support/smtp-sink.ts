@@ -1,0 +1,76 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { waitFor } from './wait-for.js';
+
+export interface ReceivedMail {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly eventId: string | undefined;
+  readonly kind: string | undefined;
+  readonly raw: ParsedMail;
+}
+
+/** An in-process SMTP server that accepts everything and keeps what it got. */
+export class SmtpSink {
+  readonly messages: ReceivedMail[] = [];
+  private server?: SMTPServer;
+  port = 0;
+
+  async start(): Promise<this> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData: (stream, _session, callback) => {
+        simpleParser(stream)
+          .then((mail) => {
+            const header = (name: string) => {
+              const value = mail.headers.get(name);
+              return typeof value === 'string' ? value : undefined;
+            };
+            const to = Array.isArray(mail.to) ? mail.to[0]?.text : mail.to?.text;
+            this.messages.push({
+              to: to ?? '',
+              subject: mail.subject ?? '',
+              text: mail.text ?? '',
+              html: typeof mail.html === 'string' ? mail.html : '',
+              eventId: header('x-herald-event-id'),
+              kind: header('x-herald-mail-kind'),
+              raw: mail,
+            });
+            callback();
+          })
+          .catch((error: Error) => callback(error));
+      },
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  to(address: string, kind?: string): ReceivedMail[] {
+    return this.messages.filter((mail) => mail.to === address && (kind === undefined || mail.kind === kind));
+  }
+
+  async waitForMail(address: string, kind: string, count = 1, timeoutMs = 20_000): Promise<ReceivedMail[]> {
+    return waitFor(`${count} "${kind}" mail(s) to ${address}`, () => (this.to(address, kind).length >= count ? this.to(address, kind) : null), timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** The token in a verification email's link. */
+export function tokenFromMail(mail: ReceivedMail): string {
+  const match = /[?&]token=([^\s&"<>]+)/.exec(mail.text);
+  if (!match) throw new Error(`no token link in mail: ${mail.text}`);
+  return decodeURIComponent(match[1]!);
+}
