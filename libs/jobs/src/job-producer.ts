@@ -1,9 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
-import { jobQueue, type AnyJob, type QueueName } from './job-contract.js';
+import { jobQueue, QueueName, type AnyJob } from './job-contract.js';
 
 export type JobToEnqueue = AnyJob & { jobId: string };
 
@@ -22,7 +22,7 @@ export class EnqueueTimeoutError extends Error {
  * so the relay's later attempt adds nothing.
  */
 @Injectable()
-export class JobProducer {
+export class JobProducer implements OnModuleInit {
   private readonly logger = new Logger(JobProducer.name);
   private readonly queues = new Map<QueueName, Queue>();
 
@@ -30,6 +30,11 @@ export class JobProducer {
     private readonly moduleRef: ModuleRef,
     private readonly config: HeraldConfig,
   ) {}
+
+  onModuleInit(): void {
+    // Attach the error listeners before the first connection attempt can fail.
+    for (const name of Object.values(QueueName)) this.queue(name);
+  }
 
   async enqueue(jobs: readonly JobToEnqueue[]): Promise<void> {
     if (jobs.length === 0) return;

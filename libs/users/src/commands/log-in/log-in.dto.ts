@@ -1,8 +1,11 @@
+import { Transform } from 'class-transformer';
+import { trimString } from '../trim-string.js';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 
 export class LogInDto {
   @ApiProperty({ example: 'ada@example.com' })
+  @Transform(trimString)
   @IsString()
   @MinLength(3)
   @MaxLength(254)

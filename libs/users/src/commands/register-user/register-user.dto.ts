@@ -1,9 +1,12 @@
+import { Transform } from 'class-transformer';
+import { trimString } from '../trim-string.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/password-policy.js';
 
 export class RegisterUserDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
+  @Transform(trimString)
   @IsString()
   @MaxLength(254)
   @IsEmail({}, { message: 'email must be a valid email address' })

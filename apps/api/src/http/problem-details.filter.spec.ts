@@ -1,0 +1,149 @@
+import { BadRequestException, HttpException, Logger, NotFoundException, type ArgumentsHost } from '@nestjs/common';
+import { Correlation } from '@herald/observability';
+import { DomainError } from '@herald/users';
+import { ProblemDetailsFilter, type ProblemDetails } from './problem-details.filter.js';
+
+/** Records what the filter writes, like a tiny Express response. */
+class FakeResponse {
+  headersSent = false;
+  statusCode?: number;
+  contentType?: string;
+  body?: ProblemDetails;
+
+  status(code: number): this {
+    this.statusCode = code;
+    return this;
+  }
+  type(value: string): this {
+    this.contentType = value;
+    return this;
+  }
+  json(body: ProblemDetails): this {
+    this.body = body;
+    return this;
+  }
+}
+
+function fakeHost(response: FakeResponse, originalUrl = '/users?source=test'): ArgumentsHost {
+  return { switchToHttp: () => ({ getResponse: () => response, getRequest: () => ({ originalUrl }) }) } as unknown as ArgumentsHost;
+}
+
+/** Runs the filter on one exception and returns the response it wrote. */
+function handle(exception: unknown): FakeResponse {
+  const response = new FakeResponse();
+  new ProblemDetailsFilter().catch(exception, fakeHost(response));
+  return response;
+}
+
+const bodyParserError = (status: number, type: string, message: string) =>
+  Object.assign(new Error(message), { status, type, expose: true });
+
+beforeAll(() => {
+  // The filter logs 5xx errors; keep the test output clean.
+  Logger.overrideLogger(false);
+});
+
+describe(ProblemDetailsFilter.name, () => {
+  describe('catch', () => {
+    it('answers a DomainError with its status, code and message', () => {
+      const response = handle(new DomainError('USER_NOT_FOUND', 'The user does not exist.', 404));
+
+      expect(response.statusCode).toBe(404);
+      expect(response.body).toMatchObject({ status: 404, code: 'USER_NOT_FOUND', detail: 'The user does not exist.', title: 'Not found' });
+      expect(response.body!.type).toBe('https://herald.dev/problems/user-not-found');
+    });
+
+    it('writes application/problem+json', () => {
+      expect(handle(new DomainError('INVALID_EMAIL', 'bad', 400)).contentType).toBe('application/problem+json');
+      expect(handle(new Error('boom')).contentType).toBe('application/problem+json');
+    });
+
+    it('sets instance to the path without the query string', () => {
+      expect(handle(new NotFoundException()).body!.instance).toBe('/users');
+    });
+
+    it('includes the correlation id of the current scope', () => {
+      const response = Correlation.run({ correlationId: 'req-42' }, () => handle(new NotFoundException()));
+
+      expect(response.body!.correlationId).toBe('req-42');
+    });
+
+    it('keeps code, detail and errors of a ValidationPipe BadRequestException', () => {
+      const errors = [{ field: 'email', messages: ['email must be a valid email address'] }];
+
+      const response = handle(new BadRequestException({ code: 'VALIDATION_FAILED', detail: 'The request body is not valid.', errors }));
+
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', detail: 'The request body is not valid.', errors });
+    });
+
+    it('maps a plain HttpException to the code of its status', () => {
+      const response = handle(new NotFoundException('Cannot GET /nowhere'));
+
+      expect(response.statusCode).toBe(404);
+      expect(response.body).toMatchObject({ code: 'NOT_FOUND', detail: 'Cannot GET /nowhere' });
+    });
+
+    it('joins the messages of an HttpException with a message list', () => {
+      const response = handle(new BadRequestException({ message: ['a is wrong', 'b is wrong'] }));
+
+      expect(response.body).toMatchObject({ status: 400, code: 'BAD_REQUEST', detail: 'a is wrong; b is wrong' });
+    });
+
+    it('maps a 5xx HttpException without a known code to INTERNAL_ERROR', () => {
+      expect(handle(new HttpException('upstream', 502)).body).toMatchObject({ status: 502, code: 'INTERNAL_ERROR' });
+    });
+
+    it('answers malformed JSON from the body parser with 400 MALFORMED_JSON', () => {
+      const response = handle(bodyParserError(400, 'entity.parse.failed', 'Unexpected token } in JSON at position 9'));
+
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toMatchObject({ code: 'MALFORMED_JSON', detail: 'The request body is not valid JSON.' });
+    });
+
+    it('answers a too large body with 413 PAYLOAD_TOO_LARGE', () => {
+      const response = handle(bodyParserError(413, 'entity.too.large', 'request entity too large'));
+
+      expect(response.statusCode).toBe(413);
+      expect(response.body).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    });
+
+    it('answers a refused connection with 503 SERVICE_UNAVAILABLE', () => {
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+      const response = handle(refused);
+
+      expect(response.statusCode).toBe(503);
+      expect(response.body).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    });
+
+    it('recognises ECONNREFUSED in the error code alone', () => {
+      const refused = Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED' });
+
+      expect(handle(refused).statusCode).toBe(503);
+    });
+
+    it('answers an unknown Error with 500 INTERNAL_ERROR without leaking its message', () => {
+      const response = handle(new TypeError("Cannot read properties of undefined (reading 'secret')"));
+
+      expect(response.statusCode).toBe(500);
+      expect(response.body).toMatchObject({ status: 500, code: 'INTERNAL_ERROR', title: 'Internal server error' });
+      expect(JSON.stringify(response.body)).not.toContain('secret');
+    });
+
+    it('answers a thrown non-Error with 500 INTERNAL_ERROR', () => {
+      expect(handle('just a string').statusCode).toBe(500);
+      expect(handle(undefined).body!.code).toBe('INTERNAL_ERROR');
+    });
+
+    it('writes nothing once the headers were sent', () => {
+      const response = new FakeResponse();
+      response.headersSent = true;
+
+      new ProblemDetailsFilter().catch(new Error('late'), fakeHost(response));
+
+      expect(response.statusCode).toBeUndefined();
+      expect(response.body).toBeUndefined();
+    });
+  });
+});

@@ -1,0 +1,117 @@
+import { ConfigValidationError, loadConfig } from './herald-config.js';
+
+const STRONG_SECRET = 's'.repeat(32);
+
+/** The ConfigValidationError loadConfig throws for an environment. */
+function configError(env: Record<string, string | undefined>): ConfigValidationError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+/** The variables a ConfigValidationError names, from its message. */
+const namedVariables = (error: ConfigValidationError) => [...error.message.matchAll(/^ {2}- ([A-Z_]+): /gm)].map((match) => match[1]);
+
+describe(loadConfig.name, () => {
+  describe('defaults', () => {
+    it('loads a complete development configuration from an empty environment', () => {
+      const config = loadConfig({});
+
+      expect(config.env).toBe('development');
+      expect(config.http).toEqual({ port: 3000, bodyLimit: '100kb', appBaseUrl: 'http://localhost:3000' });
+      expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/herald');
+      expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: '{herald}' });
+      expect(config.mail.smtpUrl).toBeUndefined();
+      expect(config.auth.rateLimitEnabled).toBe(true);
+      expect(config.auth.jwtSecret.length).toBeGreaterThanOrEqual(32);
+      expect(config.outbox).toEqual({ relayEnabled: true, graceMs: 5000, relayIntervalMs: 1000, batchSize: 200, maxAttempts: 10 });
+      expect(config.faults.crashAfterCommit).toBe(false);
+    });
+
+    it('reads values from the given source', () => {
+      const config = loadConfig({ PORT: '8080', RATE_LIMIT_ENABLED: 'off', OUTBOX_MAX_ATTEMPTS: '3', JWT_SECRET: STRONG_SECRET });
+
+      expect(config.http.port).toBe(8080);
+      expect(config.auth.rateLimitEnabled).toBe(false);
+      expect(config.outbox.maxAttempts).toBe(3);
+      expect(config.auth.jwtSecret).toBe(STRONG_SECRET);
+    });
+
+    it('drops trailing slashes from APP_BASE_URL', () => {
+      expect(loadConfig({ APP_BASE_URL: 'https://herald.example.com//' }).http.appBaseUrl).toBe('https://herald.example.com');
+    });
+  });
+
+  describe('malformed variables', () => {
+    it.each([
+      ['PORT', 'abc'],
+      ['DATABASE_URL', 'mysql://x'],
+      ['REDIS_URL', 'http://x'],
+      ['SMTP_URL', 'ftp://x'],
+      ['RATE_LIMIT_ENABLED', 'maybe'],
+      ['OUTBOX_MAX_ATTEMPTS', '0'],
+      ['APP_BASE_URL', 'notaurl'],
+      ['JWT_SECRET', 'too-short'],
+    ])('refuses %s=%s and names that variable', (name, value) => {
+      const error = configError({ [name]: value });
+
+      expect(namedVariables(error)).toEqual([name]);
+      expect(error.problems).toHaveLength(1);
+    });
+
+    it('names every malformed variable at once', () => {
+      expect(namedVariables(configError({ PORT: 'abc', REDIS_URL: 'http://x' })).sort()).toEqual(['PORT', 'REDIS_URL']);
+    });
+  });
+
+  describe('rules across variables', () => {
+    it('requires JWT_SECRET when NODE_ENV=production', () => {
+      expect(namedVariables(configError({ NODE_ENV: 'production' }))).toEqual(['JWT_SECRET']);
+    });
+
+    it('accepts production with a JWT_SECRET', () => {
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET }).env).toBe('production');
+    });
+
+    it('requires ADMIN_PASSWORD when ADMIN_USER is set', () => {
+      expect(namedVariables(configError({ ADMIN_USER: 'ops' }))).toEqual(['ADMIN_PASSWORD']);
+    });
+
+    it('requires ADMIN_USER when ADMIN_PASSWORD is set', () => {
+      expect(namedVariables(configError({ ADMIN_PASSWORD: 'p'.repeat(12) }))).toEqual(['ADMIN_USER']);
+    });
+
+    it('refuses HERALD_FAULT_CRASH_AFTER_COMMIT=true in production', () => {
+      const error = configError({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, HERALD_FAULT_CRASH_AFTER_COMMIT: 'true' });
+
+      expect(namedVariables(error)).toEqual(['HERALD_FAULT_CRASH_AFTER_COMMIT']);
+    });
+
+    it('allows HERALD_FAULT_CRASH_AFTER_COMMIT=true outside production', () => {
+      expect(loadConfig({ NODE_ENV: 'test', HERALD_FAULT_CRASH_AFTER_COMMIT: 'true' }).faults.crashAfterCommit).toBe(true);
+    });
+  });
+
+  describe('empty strings', () => {
+    it('treats empty strings as unset, so defaults apply', () => {
+      const config = loadConfig({ PORT: '', DATABASE_URL: '', SMTP_URL: '', RATE_LIMIT_ENABLED: '' });
+
+      expect(config.http.port).toBe(3000);
+      expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/herald');
+      expect(config.mail.smtpUrl).toBeUndefined();
+      expect(config.auth.rateLimitEnabled).toBe(true);
+    });
+
+    it('treats an empty JWT_SECRET in production as missing', () => {
+      expect(namedVariables(configError({ NODE_ENV: 'production', JWT_SECRET: '' }))).toEqual(['JWT_SECRET']);
+    });
+
+    it('treats an empty ADMIN_PASSWORD as missing', () => {
+      expect(namedVariables(configError({ ADMIN_USER: 'ops', ADMIN_PASSWORD: '' }))).toEqual(['ADMIN_PASSWORD']);
+    });
+  });
+});

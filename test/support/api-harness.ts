@@ -1,0 +1,63 @@
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import type { Provider } from '@nestjs/common';
+import type { HeraldConfig } from '@herald/config';
+import { PostCommitDispatch } from '@herald/events';
+import { JobProducer, QueueName } from '@herald/jobs';
+import { PinoNestLogger } from '@herald/observability';
+import type { Queue } from 'bullmq';
+import { AppModule } from '../../apps/api/src/app.module.js';
+import { apiLogger, configureApiApp } from '../../apps/api/src/bootstrap.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { testConfig } from './test-config.js';
+import { deleteKeysWithPrefix, uniqueQueuePrefix } from './test-redis.js';
+import { withRedis } from './pipeline-harness.js';
+
+export interface ApiHarness {
+  readonly app: NestExpressApplication;
+  readonly baseUrl: string;
+  readonly config: HeraldConfig;
+  readonly db: TestDatabase;
+  readonly emailQueue: Queue;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  /** Waits until every post-commit dispatch started so far has settled. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The real API module, in process, listening on a free port, with its own database and queue prefix. */
+export async function createApiHarness(options: { env?: Record<string, string>; providers?: Provider[] } = {}): Promise<ApiHarness> {
+  const db = await createTestDatabase();
+  const prefix = uniqueQueuePrefix();
+  const config = testConfig(db.url, prefix, options.env);
+  const module = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], providers: options.providers ?? [] }).compile();
+  const logger = apiLogger(config);
+  const app = module.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: new PinoNestLogger(logger) });
+  configureApiApp(app, config, logger);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const request = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  return {
+    app,
+    baseUrl,
+    config,
+    db,
+    emailQueue: app.get(JobProducer).queue(QueueName.Email),
+    post: (path, body, headers) => request('POST', path, body, headers),
+    get: (path, headers) => request('GET', path, undefined, headers),
+    settled: () => app.get(PostCommitDispatch).drain(),
+    async close() {
+      await app.close();
+      await db.drop();
+      await withRedis((redis) => deleteKeysWithPrefix(redis, prefix));
+    },
+  };
+}
