@@ -18,7 +18,6 @@ export function configureApiApp(app: NestExpressApplication, config: HeraldConfi
   app.useGlobalPipes(createValidationPipe());
   // Global as well as APP_FILTER, so errors raised before routing (body parser) are problem+json too.
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.enableShutdownHooks();
 
   const openApi = new DocumentBuilder()
     .setTitle('herald')

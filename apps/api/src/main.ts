@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { ConfigValidationError, loadConfig } from '@herald/config';
-import { createApiApp } from './bootstrap.js';
+import { installGracefulShutdown } from '@herald/observability';
+import { apiLogger, createApiApp } from './bootstrap.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApiApp(config);
   await app.listen(config.http.port, '0.0.0.0');
+  // Stop accepting, finish in-flight requests and post-commit dispatches, close pools.
+  installGracefulShutdown({ logger: apiLogger(config), timeoutMs: config.lifecycle.shutdownTimeoutMs, close: () => app.close() });
 }
 
 main().catch((error: unknown) => {

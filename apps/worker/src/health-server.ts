@@ -1,21 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
-import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { RedisHealthIndicator } from '@herald/jobs';
-import { OutboxRelay } from '@herald/events';
-import { QueueWorkers } from './queue-workers.js';
+import { WorkerHealth } from './worker-health.js';
 
-/**
- * The worker's small HTTP port: /health/live and /health/ready. Ready means
- * Postgres and Redis answer AND the BullMQ workers are actually running.
- */
+/** The worker's small HTTP port: /health/live and /health/ready (no web framework needed). */
 export function startHealthServer(app: INestApplicationContext, port: number): Promise<Server> {
-  const health = app.get(HealthCheckService);
-  const database = app.get(TypeOrmHealthIndicator);
-  const redis = app.get(RedisHealthIndicator);
-  const workers = app.get(QueueWorkers);
-  const relay = app.get(OutboxRelay);
-
+  const health = app.get(WorkerHealth);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, body: unknown) => {
@@ -26,12 +15,7 @@ export function startHealthServer(app: INestApplicationContext, port: number): P
     if (path === '/health/live') return reply(200, { status: 'ok' });
     if (path === '/health/ready') {
       health
-        .check([
-          () => database.pingCheck('postgres', { timeout: 1000 }),
-          () => redis.pingCheck('redis'),
-          () => ({ workers: { status: workers.allRunning ? 'up' : 'down' } }),
-          () => ({ relay: { status: relay.isRunning ? 'up' : 'down' } }),
-        ])
+        .ready()
         .then((result) => reply(200, result))
         .catch((error: { response?: unknown }) => reply(503, error.response ?? { status: 'error' }));
       return;

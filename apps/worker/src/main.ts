@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ConfigValidationError, loadConfig } from '@herald/config';
-import { createLogger, PinoNestLogger } from '@herald/observability';
+import { createLogger, installGracefulShutdown, PinoNestLogger } from '@herald/observability';
 import { DependencyUnavailableError, waitForDependencies } from './dependencies.js';
 import { startHealthServer } from './health-server.js';
 import { WorkerModule } from './worker.module.js';
@@ -19,23 +19,15 @@ async function main(): Promise<void> {
   const healthServer = await startHealthServer(app, config.worker.port);
   logger.info({ port: config.worker.port }, 'worker ready');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing active jobs');
-    const timer = setTimeout(() => {
-      logger.error({ timeoutMs: config.lifecycle.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-      process.exit(1);
-    }, config.lifecycle.shutdownTimeoutMs);
-    timer.unref();
-    healthServer.close();
-    await app.close();
-    logger.info('worker stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  // Stop taking jobs, let active ones finish, stop the relay, close pools.
+  installGracefulShutdown({
+    logger,
+    timeoutMs: config.lifecycle.shutdownTimeoutMs,
+    close: async () => {
+      healthServer.close();
+      await app.close();
+    },
+  });
 }
 
 main().catch((error: unknown) => {

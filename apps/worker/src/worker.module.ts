@@ -6,6 +6,7 @@ import { EventsModule } from '@herald/events';
 import { UsersEmailJobsModule, usersEventCatalog } from '@herald/users';
 import { EmailProcessor } from './email.processor.js';
 import { QUEUE_PROCESSORS, QueueWorkers } from './queue-workers.js';
+import { WorkerHealth } from './worker-health.js';
 
 /** The worker: consumes jobs and runs the outbox relay. Only this module registers processors. */
 @Module({})
@@ -24,6 +25,7 @@ export class WorkerModule {
         EmailProcessor,
         { provide: QUEUE_PROCESSORS, inject: [EmailProcessor], useFactory: (email: EmailProcessor) => [email] },
         QueueWorkers,
+        WorkerHealth,
       ],
     };
   }

@@ -1,2 +1,3 @@
 export { Correlation, type CorrelationScope } from './correlation.js';
 export { createLogger, PinoNestLogger, REDACTED_PATHS } from './logger.js';
+export { installGracefulShutdown } from './graceful-shutdown.js';

@@ -101,6 +101,15 @@ describe(ProblemDetailsFilter.name, () => {
       expect(response.body).toMatchObject({ code: 'MALFORMED_JSON', detail: 'The request body is not valid JSON.' });
     });
 
+    it('answers malformed JSON that Nest wrapped in a BadRequestException with 400 MALFORMED_JSON', () => {
+      const cause = bodyParserError(400, 'entity.parse.failed', 'Unexpected token } in JSON at position 9');
+
+      const response = handle(new BadRequestException('Unexpected token } in JSON at position 9', { cause }));
+
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toMatchObject({ code: 'MALFORMED_JSON', detail: 'The request body is not valid JSON.' });
+    });
+
     it('answers a too large body with 413 PAYLOAD_TOO_LARGE', () => {
       const response = handle(bodyParserError(413, 'entity.too.large', 'request entity too large'));
 

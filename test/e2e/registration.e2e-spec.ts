@@ -1,0 +1,91 @@
+import { JobName } from '@herald/jobs';
+import { tokenFromMail } from '../support/smtp-sink.js';
+import { Stack } from '../support/stack.js';
+import type { AppProcess } from '../support/app-process.js';
+
+const PASSWORD = 'a long and lovely passphrase';
+
+describe('Registration end to end (built API + worker processes, real Postgres, Redis and SMTP)', () => {
+  const stack = new Stack();
+  let api: AppProcess;
+  let worker: AppProcess;
+
+  beforeAll(async () => {
+    await stack.start();
+    worker = await stack.worker().startAndWaitReady();
+    api = await stack.api().startAndWaitReady();
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it('registers, mails a verification link, verifies, welcomes, logs in and shows the user', async () => {
+    const register = await stack.post('/users', { email: 'ada@example.com', password: PASSWORD, displayName: 'Ada' });
+    expect(register.status).toBe(202);
+
+    const [verification] = await stack.smtp.waitForMail('ada@example.com', JobName.SendVerificationEmail);
+    expect(verification!.text).toContain('http://herald.test/verify-email?token=');
+    expect(verification!.html).toContain('href="http://herald.test/verify-email?token=');
+
+    const verify = await stack.post('/users/verify-email', { token: tokenFromMail(verification!) });
+    expect(verify.status).toBe(200);
+    expect(await verify.json()).toMatchObject({ email: 'ada@example.com', displayName: 'Ada', emailVerified: true });
+    await stack.smtp.waitForMail('ada@example.com', JobName.SendWelcomeEmail);
+
+    const login = await stack.post('/auth/login', { email: 'ada@example.com', password: PASSWORD });
+    expect(login.status).toBe(200);
+    const { accessToken, tokenType } = (await login.json()) as { accessToken: string; tokenType: string };
+    expect(tokenType).toBe('Bearer');
+
+    const me = await stack.get('/users/me', { authorization: `Bearer ${accessToken}` });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ email: 'ada@example.com', emailVerified: true });
+  });
+
+  it('answers a second registration of the same email identically and mails an "account exists" notice', async () => {
+    const first = await stack.post('/users', { email: 'grace@example.com', password: PASSWORD });
+    const second = await stack.post('/users', { email: 'grace@example.com', password: 'some other passphrase' });
+    expect(second.status).toBe(first.status);
+    expect(await second.json()).toEqual(await first.json());
+
+    const [notice] = await stack.smtp.waitForMail('grace@example.com', JobName.SendAccountExistsNotice);
+    expect(notice!.subject).toMatch(/tried to register/i);
+    expect(notice!.text).not.toMatch(/token=/);
+  });
+
+  it('rejects a verification token that was already used', async () => {
+    await stack.post('/users', { email: 'alan@example.com', password: PASSWORD });
+    const [mail] = await stack.smtp.waitForMail('alan@example.com', JobName.SendVerificationEmail);
+    const token = tokenFromMail(mail!);
+    expect((await stack.post('/users/verify-email', { token })).status).toBe(200);
+
+    const reuse = await stack.post('/users/verify-email', { token });
+    expect(reuse.status).toBe(400);
+    expect(await reuse.json()).toMatchObject({ code: 'INVALID_VERIFICATION_TOKEN' });
+  });
+
+  it('invalidates the older link when a new verification email is requested', async () => {
+    await stack.post('/users', { email: 'barbara@example.com', password: PASSWORD });
+    const [first] = await stack.smtp.waitForMail('barbara@example.com', JobName.SendVerificationEmail);
+    expect((await stack.post('/users/verification-email', { email: 'barbara@example.com' })).status).toBe(202);
+    const mails = await stack.smtp.waitForMail('barbara@example.com', JobName.SendVerificationEmail, 2);
+
+    const stale = await stack.post('/users/verify-email', { token: tokenFromMail(first!) });
+    expect(stale.status).toBe(400);
+    expect((await stack.post('/users/verify-email', { token: tokenFromMail(mails[1]!) })).status).toBe(200);
+  });
+
+  it('logs each job with its correlation id, and both apps stop cleanly on SIGTERM', async () => {
+    const register = await stack.post('/users', { email: 'edsger@example.com', password: PASSWORD }, { 'x-request-id': 'e2e-correlation-1' });
+    expect(register.headers.get('x-request-id')).toBe('e2e-correlation-1');
+    await stack.smtp.waitForMail('edsger@example.com', JobName.SendVerificationEmail);
+
+    const jobLog = worker.logs().find((line) => line.msg === 'job done' && line.correlationId === 'e2e-correlation-1');
+    expect(jobLog).toMatchObject({ queue: 'email', jobName: JobName.SendVerificationEmail, attempt: 1 });
+    expect(typeof jobLog!.durationMs).toBe('number');
+
+    expect(await api.stop()).toEqual({ code: 0, signal: null });
+    expect(await worker.stop()).toEqual({ code: 0, signal: null });
+  });
+});

@@ -1,0 +1,45 @@
+import { Queue } from 'bullmq';
+import { JobName, QueueName } from '@herald/jobs';
+import { TEST_REDIS_URL } from '../support/env.js';
+import { Stack } from '../support/stack.js';
+import { waitFor } from '../support/wait-for.js';
+
+describe('Fault: the API dies between commit and dispatch', () => {
+  const stack = new Stack();
+
+  beforeAll(async () => {
+    await stack.start();
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it('the relay in the worker delivers the verification email exactly once', async () => {
+    const crashingApi = await stack.api({ HERALD_FAULT_CRASH_AFTER_COMMIT: 'true' }).startAndWaitReady();
+
+    const request = await stack.post('/users', { email: 'crash@example.com', password: 'a long and lovely passphrase' }).catch((error: Error) => error);
+    expect(String(request)).toMatch(/fetch failed/); // the connection died with the process
+    expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
+
+    // Committed, not dispatched: the user and a pending outbox row exist.
+    expect(await stack.db.query(`SELECT email FROM users`)).toEqual([{ email: 'crash@example.com' }]);
+    expect(await stack.db.query(`SELECT status FROM outbox`)).toEqual([{ status: 'pending' }]);
+
+    const worker = await stack.worker().startAndWaitReady();
+    await stack.smtp.waitForMail('crash@example.com', JobName.SendVerificationEmail);
+    await waitFor('the outbox row to be dispatched', async () => (await stack.db.query(`SELECT 1 FROM outbox WHERE status = 'dispatched'`)).length === 1);
+    await waitFor('the inbox to record the email', async () => (await stack.db.query(`SELECT 1 FROM inbox`)).length === 1);
+    expect(worker.logs().some((line) => line.msg === 'outbox relay redelivered events')).toBe(true);
+
+    // Exactly one job was created for the event and it is done; nothing is left to send.
+    const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
+    try {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+      expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 1, failed: 0 });
+    } finally {
+      await queue.close();
+    }
+    expect(stack.smtp.to('crash@example.com', JobName.SendVerificationEmail)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,82 @@
+import { AppProcess } from './app-process.js';
+import { TEST_REDIS_URL } from './env.js';
+import { freePort } from './ports.js';
+import { SmtpSink } from './smtp-sink.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { deleteKeysWithPrefix, redisClient, uniqueQueuePrefix } from './test-redis.js';
+
+/**
+ * A whole herald deployment for one test file: its own database, queue
+ * prefix and SMTP sink, and the built API and worker as real processes.
+ */
+export class Stack {
+  readonly smtp = new SmtpSink();
+  readonly prefix = uniqueQueuePrefix();
+  db!: TestDatabase;
+  apiPort = 0;
+  workerPort = 0;
+  private readonly processes: AppProcess[] = [];
+
+  async start(): Promise<this> {
+    await this.smtp.start();
+    this.db = await createTestDatabase();
+    this.apiPort = await freePort();
+    this.workerPort = await freePort();
+    return this;
+  }
+
+  /** Environment shared by every process of the stack. */
+  env(overrides: Record<string, string> = {}): Record<string, string> {
+    return {
+      DATABASE_URL: this.db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: this.prefix,
+      SMTP_URL: this.smtp.url,
+      PORT: String(this.apiPort),
+      WORKER_PORT: String(this.workerPort),
+      APP_BASE_URL: 'http://herald.test',
+      JWT_SECRET: 'e2e-secret-that-is-long-enough-1234567890',
+      OUTBOX_GRACE_MS: '1000',
+      OUTBOX_RELAY_INTERVAL_MS: '200',
+      ...overrides,
+    };
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  api(overrides: Record<string, string> = {}): AppProcess {
+    return this.track(new AppProcess('api', this.env(overrides), `${this.apiUrl}/health/ready`));
+  }
+
+  worker(overrides: Record<string, string> = {}): AppProcess {
+    return this.track(new AppProcess('worker', this.env(overrides), `http://127.0.0.1:${this.workerPort}/health/ready`));
+  }
+
+  async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    return fetch(`${this.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  }
+
+  async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    return fetch(`${this.apiUrl}${path}`, { headers });
+  }
+
+  /** Stops every process still running, then removes the database and the Redis keys. */
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.filter((p) => !p.exited).map((p) => p.stop()));
+    await this.db?.drop();
+    const redis = redisClient();
+    try {
+      await deleteKeysWithPrefix(redis, this.prefix);
+    } finally {
+      redis.disconnect();
+    }
+    await this.smtp.stop();
+  }
+
+  private track(process: AppProcess): AppProcess {
+    this.processes.push(process);
+    return process;
+  }
+}
