@@ -35,6 +35,7 @@ describe('Fault: the API dies between commit and dispatch', () => {
     // Exactly one job was created for the event and it is done; nothing is left to send.
     const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
     try {
+      await waitFor('the job to be marked completed', async () => (await queue.getJobCounts('completed')).completed === 1);
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
       expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 1, failed: 0 });
     } finally {
