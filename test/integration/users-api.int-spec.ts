@@ -132,6 +132,13 @@ describe('Users API (in process, real Postgres + Redis)', () => {
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/users', '/users/verify-email', '/users/verification-email', '/auth/login', '/users/me']));
     });
 
+    it('serves the page behind the emailed link without changing anything on GET', async () => {
+      const response = await api.get('/verify-email?token=abc');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await response.text()).toContain("fetch('/users/verify-email'");
+    });
+
     it('answers unknown routes with a 404 problem', async () => {
       await expectProblem(await api.get('/nope'), 404, 'NOT_FOUND');
     });

@@ -8,6 +8,7 @@ import { UsersModule, usersEventCatalog } from '@herald/users';
 import { AuthController } from './auth/auth.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { VerifyEmailPageController } from './pages/verify-email-page.controller.js';
 import { UsersController } from './users/users.controller.js';
 
 /** The HTTP API: produces events and jobs, never consumes jobs. */
@@ -23,7 +24,7 @@ export class AppModule {
         UsersModule,
         TerminusModule,
       ],
-      controllers: [UsersController, AuthController, HealthController],
+      controllers: [UsersController, AuthController, HealthController, VerifyEmailPageController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };
   }

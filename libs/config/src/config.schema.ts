@@ -72,25 +72,28 @@ export const envSchema = z
 
     // Test-only fault hook: kill the API process right after commit, before dispatch.
     HERALD_FAULT_CRASH_AFTER_COMMIT: flag.default(false),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
-    }
-    if ((env.ADMIN_USER === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.ADMIN_USER === undefined ? 'ADMIN_USER' : 'ADMIN_PASSWORD'],
-        message: 'ADMIN_USER and ADMIN_PASSWORD must be set together',
-      });
-    }
-    if (env.NODE_ENV === 'production' && env.HERALD_FAULT_CRASH_AFTER_COMMIT) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['HERALD_FAULT_CRASH_AFTER_COMMIT'],
-        message: 'is a test-only fault hook and is refused when NODE_ENV=production',
-      });
-    }
   });
+
+const TRUTHY = new Set(['true', '1', 'yes', 'on']);
+
+/**
+ * Rules that involve several variables. They run on the raw environment, so
+ * they are reported even when some other variable is malformed.
+ */
+export function crossVariableProblems(raw: Record<string, string | undefined>): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  const production = raw.NODE_ENV === 'production';
+  if (production && !raw.JWT_SECRET) problems.push({ variable: 'JWT_SECRET', message: 'is required when NODE_ENV=production' });
+  if ((raw.ADMIN_USER === undefined) !== (raw.ADMIN_PASSWORD === undefined)) {
+    problems.push({
+      variable: raw.ADMIN_USER === undefined ? 'ADMIN_USER' : 'ADMIN_PASSWORD',
+      message: 'ADMIN_USER and ADMIN_PASSWORD must be set together',
+    });
+  }
+  if (production && TRUTHY.has((raw.HERALD_FAULT_CRASH_AFTER_COMMIT ?? '').toLowerCase())) {
+    problems.push({ variable: 'HERALD_FAULT_CRASH_AFTER_COMMIT', message: 'is a test-only fault hook and is refused when NODE_ENV=production' });
+  }
+  return problems;
+}
 
 export type Env = z.infer<typeof envSchema>;

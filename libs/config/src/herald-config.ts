@@ -1,4 +1,4 @@
-import { envSchema, type Env } from './config.schema.js';
+import { crossVariableProblems, envSchema, type Env } from './config.schema.js';
 
 /** Development-only JWT secret; production refuses to start without JWT_SECRET. */
 const DEV_JWT_SECRET = 'herald-development-secret-do-not-use-in-production';
@@ -52,11 +52,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   // Empty strings count as unset, as they do in most .env tooling.
   const raw = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigValidationError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
-    );
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)),
+    ...crossVariableProblems(raw).map((problem) => `${problem.variable}: ${problem.message}`),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigValidationError(problems);
   const env = parsed.data;
   return {
     env: env.NODE_ENV,

@@ -1,3 +1,3 @@
 export { ConfigModule } from './config.module.js';
 export { ConfigValidationError, HeraldConfig, loadConfig } from './herald-config.js';
-export { envSchema, type Env } from './config.schema.js';
+export { crossVariableProblems, envSchema, type Env } from './config.schema.js';

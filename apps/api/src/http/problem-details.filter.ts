@@ -40,6 +40,8 @@ const TITLE_BY_STATUS: Record<number, string> = {
   503: 'Service unavailable',
 };
 
+const BODY_PARSER_TYPES = /^(entity\.|charset\.unsupported$|encoding\.unsupported$|request\.aborted$|request\.size\.invalid$|stream\.)/;
+
 /** Errors that mean "a dependency is away", not "the code is broken". */
 function isUnavailable(error: unknown): boolean {
   const text = error instanceof Error ? `${error.name} ${error.message} ${String((error as { code?: unknown }).code ?? '')}` : '';
@@ -98,10 +100,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const message = Array.isArray(payload.message) ? payload.message.join('; ') : exception.message;
       return problem(status, CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST'), message);
     }
-    // body-parser errors (bad JSON, too large) carry their own status.
-    const status = (exception as { status?: unknown; type?: unknown })?.status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      const type = (exception as { type?: unknown }).type;
+    // body-parser errors (bad JSON, too large) carry their own status and a known `type`.
+    const { status, type } = (exception ?? {}) as { status?: unknown; type?: unknown };
+    if (typeof status === 'number' && status >= 400 && status < 500 && typeof type === 'string' && BODY_PARSER_TYPES.test(type)) {
       const code = type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');
       const detail = type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : (exception as Error).message;
       return problem(status, code, detail);

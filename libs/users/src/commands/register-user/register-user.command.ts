@@ -14,6 +14,7 @@ export class RegisterUserCommand {
     this.email = EmailAddress.parse(email);
     assertAcceptablePassword(password);
     const trimmed = displayName?.trim() ?? '';
-    this.displayName = trimmed.length > 0 ? trimmed.slice(0, 100) : null;
+    // Cut by code points, never in the middle of a character.
+    this.displayName = trimmed.length > 0 ? [...trimmed].slice(0, 100).join('') : null;
   }
 }

@@ -1,8 +1,18 @@
 import { Transform } from 'class-transformer';
 import { trimString } from '../trim-string.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/password-policy.js';
+import { IsEmail, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem } from '../../domain/password-policy.js';
+
+/** The DTO applies the domain's own password policy, so the two can never disagree. */
+const IsAcceptablePassword = () =>
+  ValidateBy({
+    name: 'isAcceptablePassword',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && passwordProblem(value) === null,
+      defaultMessage: (args) => (typeof args?.value === 'string' ? (passwordProblem(args.value) ?? '') : 'password must be a string'),
+    },
+  });
 
 export class RegisterUserDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
@@ -14,8 +24,7 @@ export class RegisterUserDto {
 
   @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password' })
   @IsString()
-  @MinLength(PASSWORD_MIN_LENGTH)
-  @MaxLength(PASSWORD_MAX_LENGTH)
+  @IsAcceptablePassword()
   password!: string;
 
   @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100 })
