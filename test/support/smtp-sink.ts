@@ -19,6 +19,7 @@ export class SmtpSink {
   private server?: SMTPServer;
   port = 0;
 
+  /** Listens on a free port, or on the same port again after a stop(). */
   async start(): Promise<this> {
     this.server = new SMTPServer({
       authOptional: true,
@@ -46,7 +47,7 @@ export class SmtpSink {
           .catch((error: Error) => callback(error));
       },
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
   }

@@ -1,0 +1,40 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '@herald/database';
+import { InboxRecord, OutboxRecord } from '@herald/events';
+import { EmailVerificationTokenRecord, UserRecord } from '@herald/users';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+describe('Database schema', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(); // a clone of the migrated template
+    dataSource = new DataSource({
+      ...dataSourceOptions({ database: { url: db.url, poolSize: 2 } }),
+      entities: [UserRecord, EmailVerificationTokenRecord, OutboxRecord, InboxRecord],
+    });
+    await dataSource.initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await db.drop();
+  });
+
+  it('has no migration missing: generating one from the entities yields nothing', async () => {
+    const pending = await dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((query) => query.query)).toEqual([]);
+  });
+
+  it('has every migration applied and none pending', async () => {
+    expect(await dataSource.showMigrations()).toBe(false);
+  });
+
+  it('can roll every migration back and apply it again', async () => {
+    for (let i = 0; i < dataSource.migrations.length; i++) await dataSource.undoLastMigration();
+    expect(await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`)).toEqual([]);
+    await dataSource.runMigrations();
+    expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+  });
+});
