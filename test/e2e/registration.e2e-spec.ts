@@ -77,7 +77,11 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
   });
 
   it('logs each job with its correlation id, and both apps stop cleanly on SIGTERM', async () => {
-    const register = await stack.post('/users', { email: 'edsger@example.com', password: PASSWORD }, { 'x-request-id': 'e2e-correlation-1' });
+    const register = await stack.post(
+      '/users',
+      { email: 'edsger@example.com', password: PASSWORD },
+      { 'x-request-id': 'e2e-correlation-1' },
+    );
     expect(register.headers.get('x-request-id')).toBe('e2e-correlation-1');
     await stack.smtp.waitForMail('edsger@example.com', JobName.SendVerificationEmail);
 

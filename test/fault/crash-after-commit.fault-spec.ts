@@ -18,7 +18,9 @@ describe('Fault: the API dies between commit and dispatch', () => {
   it('the relay in the worker delivers the verification email exactly once', async () => {
     const crashingApi = await stack.api({ HERALD_FAULT_CRASH_AFTER_COMMIT: 'true' }).startAndWaitReady();
 
-    const request = await stack.post('/users', { email: 'crash@example.com', password: 'a long and lovely passphrase' }).catch((error: Error) => error);
+    const request = await stack
+      .post('/users', { email: 'crash@example.com', password: 'a long and lovely passphrase' })
+      .catch((error: Error) => error);
     expect(String(request)).toMatch(/fetch failed/); // the connection died with the process
     expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
 
@@ -28,7 +30,10 @@ describe('Fault: the API dies between commit and dispatch', () => {
 
     const worker = await stack.worker().startAndWaitReady();
     await stack.smtp.waitForMail('crash@example.com', JobName.SendVerificationEmail);
-    await waitFor('the outbox row to be dispatched', async () => (await stack.db.query(`SELECT 1 FROM outbox WHERE status = 'dispatched'`)).length === 1);
+    await waitFor(
+      'the outbox row to be dispatched',
+      async () => (await stack.db.query(`SELECT 1 FROM outbox WHERE status = 'dispatched'`)).length === 1,
+    );
     await waitFor('the inbox to record the email', async () => (await stack.db.query(`SELECT 1 FROM inbox`)).length === 1);
     expect(worker.logs().some((line) => line.msg === 'outbox relay redelivered events')).toBe(true);
 

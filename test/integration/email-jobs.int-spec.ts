@@ -24,10 +24,11 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
 
   const createUser = async (email: string, verified = false) => {
     const id = uuidv7();
-    await db.query(
-      `INSERT INTO users (id, email, password_hash, display_name, email_verified_at) VALUES ($1, $2, 'x', 'Test', $3)`,
-      [id, email, verified ? new Date() : null],
-    );
+    await db.query(`INSERT INTO users (id, email, password_hash, display_name, email_verified_at) VALUES ($1, $2, 'x', 'Test', $3)`, [
+      id,
+      email,
+      verified ? new Date() : null,
+    ]);
     return id;
   };
 
@@ -59,7 +60,10 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     expect(results).toEqual(['duplicate', 'duplicate']);
 
     expect(smtp.to('once@example.com', JobName.SendVerificationEmail)).toHaveLength(1);
-    const tokens = await db.query<{ selector: string; verifier_hash: string }>('SELECT selector, verifier_hash FROM email_verification_tokens WHERE user_id = $1', [userId]);
+    const tokens = await db.query<{ selector: string; verifier_hash: string }>(
+      'SELECT selector, verifier_hash FROM email_verification_tokens WHERE user_id = $1',
+      [userId],
+    );
     expect(tokens).toHaveLength(1);
     const mailText = smtp.to('once@example.com')[0]!.text;
     const [, verifier] = /token=[^.\s]+\.([\w-]+)/.exec(mailText)!;
@@ -98,7 +102,11 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
   });
 
   it('fails a job with invalid data at once, with the reason, and goes on with the next job', async () => {
-    const bad = await queue.add(JobName.SendWelcomeEmail, { eventId: 'not-a-uuid', userId: randomUUID(), correlationId: 'c-5', email: 'x@example.com' }, { attempts: 5 });
+    const bad = await queue.add(
+      JobName.SendWelcomeEmail,
+      { eventId: 'not-a-uuid', userId: randomUUID(), correlationId: 'c-5', email: 'x@example.com' },
+      { attempts: 5 },
+    );
     const userId = await createUser('after-bad@example.com');
     await queue.add(JobName.SendWelcomeEmail, { eventId: uuidv7(), userId, correlationId: 'c-6' });
 

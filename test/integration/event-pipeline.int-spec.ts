@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OutboxStatus, UnitOfWork } from '@herald/events';
 import { deriveJobId } from '@herald/jobs';
-import {
-  createPipelineHarness,
-  RecordingThingHandler,
-  ThingHappened,
-  type PipelineHarness,
-} from '../support/pipeline-harness.js';
+import { createPipelineHarness, RecordingThingHandler, ThingHappened, type PipelineHarness } from '../support/pipeline-harness.js';
 
 const thing = (label = 'ok') => ThingHappened.create(randomUUID(), { label });
 
@@ -55,9 +50,7 @@ describe('Event pipeline (real Postgres + Redis)', () => {
 
       expect(await outboxRow(event.eventId)).toMatchObject({ status: OutboxStatus.Dispatched });
       const jobs = await h.emailQueue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
-      expect(jobs.map((job) => job.id).sort()).toEqual(
-        [jobIdFor(event), deriveJobId('test-fragile-on-thing', event.eventId)].sort(),
-      );
+      expect(jobs.map((job) => job.id).sort()).toEqual([jobIdFor(event), deriveJobId('test-fragile-on-thing', event.eventId)].sort());
       expect(published).toEqual([event.eventId]);
     });
 

@@ -24,7 +24,10 @@ async function insertUndispatched(db: TestDatabase, count: number, label = 'ok')
 
 const statusCounts = async (db: TestDatabase) =>
   Object.fromEntries(
-    (await db.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM outbox GROUP BY status')).map((r) => [r.status, Number(r.n)]),
+    (await db.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM outbox GROUP BY status')).map((r) => [
+      r.status,
+      Number(r.n),
+    ]),
   );
 
 describe('OutboxRelay (real Postgres + Redis)', () => {

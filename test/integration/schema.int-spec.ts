@@ -33,7 +33,9 @@ describe('Database schema', () => {
 
   it('can roll every migration back and apply it again', async () => {
     for (let i = 0; i < dataSource.migrations.length; i++) await dataSource.undoLastMigration();
-    expect(await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`)).toEqual([]);
+    expect(
+      await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`),
+    ).toEqual([]);
     await dataSource.runMigrations();
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });

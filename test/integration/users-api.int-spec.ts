@@ -58,7 +58,11 @@ describe('Users API (in process, real Postgres + Redis)', () => {
     });
 
     it('refuses an invalid body with a problem listing every field', async () => {
-      const body = await expectProblem(await api.post('/users', { email: 'not-an-email', password: 'short', extra: 1 }), 400, 'VALIDATION_FAILED');
+      const body = await expectProblem(
+        await api.post('/users', { email: 'not-an-email', password: 'short', extra: 1 }),
+        400,
+        'VALIDATION_FAILED',
+      );
       const fields = (body.errors as { field: string }[]).map((error) => error.field).sort();
       expect(fields).toEqual(['email', 'extra', 'password']);
     });
@@ -99,11 +103,19 @@ describe('Users API (in process, real Postgres + Redis)', () => {
   describe('POST /auth/login', () => {
     it('refuses an unverified account with EMAIL_NOT_VERIFIED once the password is right', async () => {
       await api.post('/users', { email: 'unverified@example.com', password: PASSWORD });
-      await expectProblem(await api.post('/auth/login', { email: 'unverified@example.com', password: PASSWORD }), 403, 'EMAIL_NOT_VERIFIED');
+      await expectProblem(
+        await api.post('/auth/login', { email: 'unverified@example.com', password: PASSWORD }),
+        403,
+        'EMAIL_NOT_VERIFIED',
+      );
     });
 
     it('refuses a wrong password and an unknown email alike', async () => {
-      await expectProblem(await api.post('/auth/login', { email: 'unverified@example.com', password: 'wrong password!!' }), 401, 'INVALID_CREDENTIALS');
+      await expectProblem(
+        await api.post('/auth/login', { email: 'unverified@example.com', password: 'wrong password!!' }),
+        401,
+        'INVALID_CREDENTIALS',
+      );
       await expectProblem(await api.post('/auth/login', { email: 'ghost@example.com', password: PASSWORD }), 401, 'INVALID_CREDENTIALS');
     });
   });
@@ -129,7 +141,9 @@ describe('Users API (in process, real Postgres + Redis)', () => {
       const response = await api.get('/docs-json');
       expect(response.status).toBe(200);
       const doc = (await response.json()) as { paths: Record<string, unknown> };
-      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/users', '/users/verify-email', '/users/verification-email', '/auth/login', '/users/me']));
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining(['/users', '/users/verify-email', '/users/verification-email', '/auth/login', '/users/me']),
+      );
     });
 
     it('serves the page behind the emailed link without changing anything on GET', async () => {

@@ -63,11 +63,16 @@ export class AppProcess {
   async waitReady(timeoutMs = 30_000): Promise<void> {
     if (!this.healthUrl) throw new Error(`${this.name} has no health URL`);
     try {
-      await waitFor(`${this.name} ready`, async () => {
-        if (this.exited) throw new Error(`${this.name} exited early`);
-        const response = await fetch(this.healthUrl!).catch(() => null);
-        return response?.status === 200;
-      }, timeoutMs, 100);
+      await waitFor(
+        `${this.name} ready`,
+        async () => {
+          if (this.exited) throw new Error(`${this.name} exited early`);
+          const response = await fetch(this.healthUrl!).catch(() => null);
+          return response?.status === 200;
+        },
+        timeoutMs,
+        100,
+      );
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- ${this.name} output ---\n${this.lines.slice(-40).join('\n')}`);
     }
@@ -108,7 +113,10 @@ export class AppProcess {
 }
 
 /** Runs the built CLI to completion. */
-export async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [resolve(ENTRIES.cli), ...args], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -29,7 +29,10 @@ export class WelcomeOnThing implements JobSaga<ThingHappened> {
   readonly name = 'test-welcome-on-thing';
   readonly reactsTo = ThingHappened;
   toJob(event: ThingHappened): AnyJob {
-    return { name: JobName.SendWelcomeEmail, data: { eventId: event.eventId, userId: event.aggregateId, correlationId: event.correlationId } };
+    return {
+      name: JobName.SendWelcomeEmail,
+      data: { eventId: event.eventId, userId: event.aggregateId, correlationId: event.correlationId },
+    };
   }
 }
 
@@ -39,7 +42,10 @@ export class FragileSagaOnThing implements JobSaga<ThingHappened> {
   readonly reactsTo = ThingHappened;
   toJob(event: ThingHappened): AnyJob {
     if (event.payload.label.startsWith('poison')) throw new Error(`saga refuses ${event.payload.label}`);
-    return { name: JobName.SendAccountExistsNotice, data: { eventId: event.eventId, userId: event.aggregateId, correlationId: event.correlationId } };
+    return {
+      name: JobName.SendAccountExistsNotice,
+      data: { eventId: event.eventId, userId: event.aggregateId, correlationId: event.correlationId },
+    };
   }
 }
 

@@ -61,7 +61,11 @@ export class SmtpSink {
   }
 
   async waitForMail(address: string, kind: string, count = 1, timeoutMs = 20_000): Promise<ReceivedMail[]> {
-    return waitFor(`${count} "${kind}" mail(s) to ${address}`, () => (this.to(address, kind).length >= count ? this.to(address, kind) : null), timeoutMs);
+    return waitFor(
+      `${count} "${kind}" mail(s) to ${address}`,
+      () => (this.to(address, kind).length >= count ? this.to(address, kind) : null),
+      timeoutMs,
+    );
   }
 
   async stop(): Promise<void> {

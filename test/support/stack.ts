@@ -55,7 +55,11 @@ export class Stack {
   }
 
   async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(`${this.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return fetch(`${this.apiUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   }
 
   async get(path: string, headers: Record<string, string> = {}): Promise<Response> {

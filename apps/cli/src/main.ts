@@ -17,7 +17,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'migration:run') {
     const config = loadConfig();
     const ran = await runMigrations(config);
-    process.stdout.write(ran.length ? `Applied migrations:\n${ran.map((name) => `  ${name}`).join('\n')}\n` : 'Database schema is up to date.\n');
+    process.stdout.write(
+      ran.length ? `Applied migrations:\n${ran.map((name) => `  ${name}`).join('\n')}\n` : 'Database schema is up to date.\n',
+    );
     return 0;
   }
   process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);

@@ -25,7 +25,9 @@ async function postgresAnswers(url: string): Promise<string | null> {
 }
 
 async function redisAnswers(url: string): Promise<string | null> {
-  const client = new Redis(redisOptionsFromUrl(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 }));
+  const client = new Redis(
+    redisOptionsFromUrl(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 }),
+  );
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -47,10 +49,7 @@ export async function waitForDependencies(config: HeraldConfig, log: (message: s
   for (;;) {
     const [postgres, redis] = await Promise.all([postgresAnswers(config.database.url), redisAnswers(config.redis.url)]);
     if (!postgres && !redis) return;
-    const down = [
-      ...(postgres ? [`Postgres (DATABASE_URL): ${postgres}`] : []),
-      ...(redis ? [`Redis (REDIS_URL): ${redis}`] : []),
-    ];
+    const down = [...(postgres ? [`Postgres (DATABASE_URL): ${postgres}`] : []), ...(redis ? [`Redis (REDIS_URL): ${redis}`] : [])];
     if (Date.now() >= deadline) throw new DependencyUnavailableError(down);
     log(`waiting for ${down.join('; ')}`);
     await sleep(500);

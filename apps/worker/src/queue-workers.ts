@@ -37,7 +37,11 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       worker.on('stalled', (jobId) => this.logger.warn({ msg: 'job stalled; it will run again', queue: processor.queue, jobId }));
       this.workers.push(worker);
     }
-    this.logger.log({ msg: 'queue workers started', queues: this.processors.map((p) => p.queue), concurrency: this.config.worker.concurrency });
+    this.logger.log({
+      msg: 'queue workers started',
+      queues: this.processors.map((p) => p.queue),
+      concurrency: this.config.worker.concurrency,
+    });
   }
 
   /** Stops taking jobs and waits for the active ones (SIGTERM path). */

@@ -19,60 +19,59 @@ const urlWithProtocols = (protocols: string[]) =>
     { message: `must be a URL with protocol ${protocols.map((p) => `${p}://`).join(' or ')}` },
   );
 
-export const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    PORT: port.default(3000),
-    WORKER_PORT: port.default(3001),
-    HTTP_BODY_LIMIT: z
-      .string()
-      .regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb')
-      .default('100kb'),
-    APP_BASE_URL: urlWithProtocols(['http', 'https']).default('http://localhost:3000'),
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: port.default(3000),
+  WORKER_PORT: port.default(3001),
+  HTTP_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb')
+    .default('100kb'),
+  APP_BASE_URL: urlWithProtocols(['http', 'https']).default('http://localhost:3000'),
 
-    DATABASE_URL: urlWithProtocols(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/herald'),
-    DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
+  DATABASE_URL: urlWithProtocols(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/herald'),
+  DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
 
-    REDIS_URL: urlWithProtocols(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
-    // Braces make a Redis Cluster hash tag: all keys of all queues land in one slot.
-    QUEUE_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9{}_-]+$/, 'only letters, digits, braces, - and _')
-      .default('{herald}'),
+  REDIS_URL: urlWithProtocols(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  // Braces make a Redis Cluster hash tag: all keys of all queues land in one slot.
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9{}_-]+$/, 'only letters, digits, braces, - and _')
+    .default('{herald}'),
 
-    SMTP_URL: urlWithProtocols(['smtp', 'smtps']).optional(),
-    MAIL_FROM: z.string().min(3).default('herald <no-reply@herald.local>'),
-    MAIL_DIR: z.string().min(1).default('var/mail'),
+  SMTP_URL: urlWithProtocols(['smtp', 'smtps']).optional(),
+  MAIL_FROM: z.string().min(3).default('herald <no-reply@herald.local>'),
+  MAIL_DIR: z.string().min(1).default('var/mail'),
 
-    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    JWT_TTL_SECONDS: positiveInt.default(3600),
-    VERIFICATION_TOKEN_TTL_HOURS: positiveInt.max(24 * 30).default(24),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_TTL_SECONDS: positiveInt.default(3600),
+  VERIFICATION_TOKEN_TTL_HOURS: positiveInt.max(24 * 30).default(24),
 
-    ADMIN_USER: z.string().min(1).optional(),
-    ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-    RATE_LIMIT_ENABLED: flag.default(true),
+  ADMIN_USER: z.string().min(1).optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  RATE_LIMIT_ENABLED: flag.default(true),
 
-    OUTBOX_RELAY_ENABLED: flag.default(true),
-    OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(5000),
-    OUTBOX_RELAY_INTERVAL_MS: positiveInt.default(1000),
-    OUTBOX_RELAY_BATCH_SIZE: positiveInt.max(5000).default(200),
-    OUTBOX_MAX_ATTEMPTS: positiveInt.max(100).default(10),
+  OUTBOX_RELAY_ENABLED: flag.default(true),
+  OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(5000),
+  OUTBOX_RELAY_INTERVAL_MS: positiveInt.default(1000),
+  OUTBOX_RELAY_BATCH_SIZE: positiveInt.max(5000).default(200),
+  OUTBOX_MAX_ATTEMPTS: positiveInt.max(100).default(10),
 
-    WORKER_CONCURRENCY: positiveInt.max(200).default(5),
-    WORKER_LOCK_DURATION_MS: positiveInt.default(30000),
-    JOB_ATTEMPTS: positiveInt.max(50).default(5),
-    JOB_BACKOFF_MS: positiveInt.default(2000),
-    JOB_ENQUEUE_TIMEOUT_MS: positiveInt.default(2000),
-    JOB_COMPLETED_RETENTION_HOURS: positiveInt.default(72),
-    JOB_FAILED_RETENTION_DAYS: positiveInt.default(14),
+  WORKER_CONCURRENCY: positiveInt.max(200).default(5),
+  WORKER_LOCK_DURATION_MS: positiveInt.default(30000),
+  JOB_ATTEMPTS: positiveInt.max(50).default(5),
+  JOB_BACKOFF_MS: positiveInt.default(2000),
+  JOB_ENQUEUE_TIMEOUT_MS: positiveInt.default(2000),
+  JOB_COMPLETED_RETENTION_HOURS: positiveInt.default(72),
+  JOB_FAILED_RETENTION_DAYS: positiveInt.default(14),
 
-    STARTUP_TIMEOUT_MS: positiveInt.default(30000),
-    SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
+  STARTUP_TIMEOUT_MS: positiveInt.default(30000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
 
-    // Test-only fault hook: kill the API process right after commit, before dispatch.
-    HERALD_FAULT_CRASH_AFTER_COMMIT: flag.default(false),
-  });
+  // Test-only fault hook: kill the API process right after commit, before dispatch.
+  HERALD_FAULT_CRASH_AFTER_COMMIT: flag.default(false),
+});
 
 const TRUTHY = new Set(['true', '1', 'yes', 'on']);
 
@@ -91,7 +90,10 @@ export function crossVariableProblems(raw: Record<string, string | undefined>): 
     });
   }
   if (production && TRUTHY.has((raw.HERALD_FAULT_CRASH_AFTER_COMMIT ?? '').toLowerCase())) {
-    problems.push({ variable: 'HERALD_FAULT_CRASH_AFTER_COMMIT', message: 'is a test-only fault hook and is refused when NODE_ENV=production' });
+    problems.push({
+      variable: 'HERALD_FAULT_CRASH_AFTER_COMMIT',
+      message: 'is a test-only fault hook and is refused when NODE_ENV=production',
+    });
   }
   return problems;
 }

@@ -6,10 +6,7 @@ import { migrations } from './migrations/index.js';
  * Connection settings shared by the apps, the CLI and the tests. The schema
  * comes from migrations only: `synchronize` is never on.
  */
-export function dataSourceOptions(
-  config: Pick<HeraldConfig, 'database'>,
-  extra: { applicationName?: string } = {},
-): DataSourceOptions {
+export function dataSourceOptions(config: Pick<HeraldConfig, 'database'>, extra: { applicationName?: string } = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.database.url,

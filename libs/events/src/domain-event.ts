@@ -12,6 +12,7 @@ export interface DomainEventMetadata {
 
 export interface DomainEventClass<E extends DomainEvent = DomainEvent> {
   // `any` payload: each event class narrows it, and constructor parameters are contravariant.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see the comment above
   new (payload: any, metadata: DomainEventMetadata): E;
   /** Stable name stored in the outbox. NEVER rename: stored rows would no longer load. */
   readonly eventType: string;

@@ -36,7 +36,12 @@ export class EventCatalog {
   }
 
   /** Turns a stored outbox row back into its event; throws for unknown types (a poison row). */
-  load(row: Pick<OutboxRecord, 'id' | 'eventType' | 'schemaVersion' | 'aggregateId' | 'payload' | 'correlationId' | 'causationId' | 'occurredAt'>): DomainEvent {
+  load(
+    row: Pick<
+      OutboxRecord,
+      'id' | 'eventType' | 'schemaVersion' | 'aggregateId' | 'payload' | 'correlationId' | 'causationId' | 'occurredAt'
+    >,
+  ): DomainEvent {
     const eventClass = this.eventsByType.get(`${row.eventType}@${row.schemaVersion}`);
     if (!eventClass) throw new UnknownEventTypeError(row.eventType, row.schemaVersion);
     return new eventClass(row.payload, {

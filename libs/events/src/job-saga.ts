@@ -16,5 +16,6 @@ export interface JobSaga<E extends DomainEvent = DomainEvent> {
 /** What a bounded context contributes to the event pipeline. */
 export interface EventCatalogEntry {
   readonly events: readonly DomainEventClass[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each saga narrows its own event type
   readonly sagas: readonly JobSaga<any>[];
 }

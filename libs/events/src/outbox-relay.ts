@@ -88,12 +88,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         failures.set(row.id, error instanceof Error ? error : new Error(String(error)));
       }
     }
-    const outcome = await this.dispatcher
-      .dispatch(events)
-      .catch((error: unknown) => ({
-        dispatched: [] as string[],
-        failed: new Map<string, Error>(events.map((event) => [event.eventId, new EnqueueFailedError(error)])),
-      }));
+    const outcome = await this.dispatcher.dispatch(events).catch((error: unknown) => ({
+      dispatched: [] as string[],
+      failed: new Map<string, Error>(events.map((event) => [event.eventId, new EnqueueFailedError(error)])),
+    }));
     for (const [id, error] of outcome.failed) failures.set(id, error);
 
     let dead = 0;

@@ -58,9 +58,7 @@ export class JobProducer implements OnModuleInit {
     }
     await Promise.all(
       [...byQueue].map(([queueName, queueJobs]) =>
-        this.queue(queueName).addBulk(
-          queueJobs.map((job) => ({ name: job.name, data: job.data, opts: { jobId: job.jobId } })),
-        ),
+        this.queue(queueName).addBulk(queueJobs.map((job) => ({ name: job.name, data: job.data, opts: { jobId: job.jobId } }))),
       ),
     );
   }

@@ -2,7 +2,8 @@ import { InvalidEmailError } from './domain-errors.js';
 
 // Deliberately simple: one @, a dotted domain, no spaces or angle brackets.
 // Real proof of an address is the verification email.
-const EMAIL_SHAPE = /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL_SHAPE =
+  /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /** A normalised email address: trimmed, lower-cased, at most 254 characters. */
 export class EmailAddress {

@@ -1,12 +1,7 @@
 import { AggregateRoot } from '@nestjs/cqrs';
 import type { DomainEvent } from '@herald/events';
 import type { EmailAddress } from './email-address.js';
-import {
-  EmailVerified,
-  RegistrationAttemptedForExistingEmail,
-  UserRegistered,
-  VerificationEmailRequested,
-} from './events/user-events.js';
+import { EmailVerified, RegistrationAttemptedForExistingEmail, UserRegistered, VerificationEmailRequested } from './events/user-events.js';
 
 export interface UserState {
   readonly id: string;

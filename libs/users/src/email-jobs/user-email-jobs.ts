@@ -34,7 +34,12 @@ export class UserEmailJobs {
       const ttlHours = this.config.auth.verificationTokenTtlHours;
       const { token } = await this.tokens.mintFor(user.id, ttlHours, new Date());
       const link = `${this.config.http.appBaseUrl}/verify-email?token=${encodeURIComponent(token)}`;
-      await this.send(user, job.eventId, JobName.SendVerificationEmail, verificationEmail({ displayName: user.displayName, link, expiresInHours: ttlHours }));
+      await this.send(
+        user,
+        job.eventId,
+        JobName.SendVerificationEmail,
+        verificationEmail({ displayName: user.displayName, link, expiresInHours: ttlHours }),
+      );
       if (this.mailer.mode === 'file' && this.config.env !== 'production') {
         // Local default only (no SMTP configured, not production): makes the link easy to find.
         this.logger.log({ msg: 'verification link (local mail-to-file mode)', userId: user.id, link });
@@ -46,7 +51,12 @@ export class UserEmailJobs {
     return this.inbox.runOnce(JobName.SendWelcomeEmail, job.eventId, async () => {
       const user = await this.users.findById(job.userId);
       if (!user) return;
-      await this.send(user, job.eventId, JobName.SendWelcomeEmail, welcomeEmail({ displayName: user.displayName, appUrl: this.config.http.appBaseUrl }));
+      await this.send(
+        user,
+        job.eventId,
+        JobName.SendWelcomeEmail,
+        welcomeEmail({ displayName: user.displayName, appUrl: this.config.http.appBaseUrl }),
+      );
     });
   }
 
@@ -54,7 +64,12 @@ export class UserEmailJobs {
     return this.inbox.runOnce(JobName.SendAccountExistsNotice, job.eventId, async () => {
       const user = await this.users.findById(job.userId);
       if (!user) return;
-      await this.send(user, job.eventId, JobName.SendAccountExistsNotice, accountExistsNotice({ displayName: user.displayName, appUrl: this.config.http.appBaseUrl }));
+      await this.send(
+        user,
+        job.eventId,
+        JobName.SendAccountExistsNotice,
+        accountExistsNotice({ displayName: user.displayName, appUrl: this.config.http.appBaseUrl }),
+      );
     });
   }
 

@@ -11,11 +11,7 @@ export class VerificationTokenRepository {
   /** Creates a new token for the user and revokes every older unused one. */
   async mintFor(userId: string, ttlHours: number, now: Date): Promise<MintedToken> {
     const minted = mintVerificationToken();
-    await this.uow.manager.update(
-      EmailVerificationTokenRecord,
-      { userId, usedAt: IsNull(), revokedAt: IsNull() },
-      { revokedAt: now },
-    );
+    await this.uow.manager.update(EmailVerificationTokenRecord, { userId, usedAt: IsNull(), revokedAt: IsNull() }, { revokedAt: now });
     await this.uow.manager.insert(EmailVerificationTokenRecord, {
       selector: minted.selector,
       userId,
