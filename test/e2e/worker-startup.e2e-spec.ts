@@ -1,0 +1,30 @@
+import { AppProcess } from '../support/app-process.js';
+import { TEST_REDIS_URL } from '../support/env.js';
+
+/** The worker refuses to start, naming the dependency, when Postgres or Redis never answers. */
+describe('Worker start-up check', () => {
+  const run = async (env: Record<string, string>) => {
+    const worker = new AppProcess('worker', { STARTUP_TIMEOUT_MS: '1500', WORKER_PORT: '39999', ...env }).start();
+    const exit = await worker.waitExit();
+    return { exit, output: worker.lines.join('\n') };
+  };
+
+  it('names Redis when Redis does not answer', async () => {
+    const { exit, output } = await run({ REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    expect(exit.code).toBe(1);
+    expect(output).toMatch(/Gave up waiting for Redis \(REDIS_URL\)/);
+    expect(output).not.toMatch(/Postgres \(DATABASE_URL\)/);
+  });
+
+  it('names Postgres when Postgres does not answer', async () => {
+    const { exit, output } = await run({ REDIS_URL: TEST_REDIS_URL, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/herald' });
+    expect(exit.code).toBe(1);
+    expect(output).toMatch(/Gave up waiting for Postgres \(DATABASE_URL\)/);
+  });
+
+  it('names the variable when the configuration is invalid', async () => {
+    const { exit, output } = await run({ REDIS_URL: 'http://not-redis' });
+    expect(exit.code).toBe(1);
+    expect(output).toMatch(/REDIS_URL: must be a URL with protocol redis:\/\/ or rediss:\/\//);
+  });
+});
