@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { HeraldConfig } from '@herald/config';
 import { createLogger, PinoNestLogger } from '@herald/observability';
 import type { Logger } from 'pino';
+import { mountBullBoard } from './admin/bull-board.js';
 import { AppModule } from './app.module.js';
 import { correlationMiddleware } from './http/correlation.middleware.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
@@ -14,6 +15,7 @@ export function configureApiApp(app: NestExpressApplication, config: HeraldConfi
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(correlationMiddleware(logger));
+  mountBullBoard(app, config, logger);
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useGlobalPipes(createValidationPipe());
   // Global as well as APP_FILTER, so errors raised before routing (body parser) are problem+json too.

@@ -50,6 +50,8 @@ export const envSchema = z.object({
 
   ADMIN_USER: z.string().min(1).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  // Default: read-only in production, writable elsewhere.
+  BULL_BOARD_READ_ONLY: flag.optional(),
   RATE_LIMIT_ENABLED: flag.default(true),
 
   OUTBOX_RELAY_ENABLED: flag.default(true),

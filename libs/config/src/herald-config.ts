@@ -20,7 +20,7 @@ export abstract class HeraldConfig {
     verificationTokenTtlHours: number;
     rateLimitEnabled: boolean;
   };
-  declare readonly admin: { user?: string; password?: string };
+  declare readonly admin: { user?: string; password?: string; boardReadOnly: boolean };
   declare readonly outbox: {
     relayEnabled: boolean;
     graceMs: number;
@@ -71,7 +71,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       verificationTokenTtlHours: env.VERIFICATION_TOKEN_TTL_HOURS,
       rateLimitEnabled: env.RATE_LIMIT_ENABLED,
     },
-    admin: { user: env.ADMIN_USER, password: env.ADMIN_PASSWORD },
+    admin: {
+      user: env.ADMIN_USER,
+      password: env.ADMIN_PASSWORD,
+      boardReadOnly: env.BULL_BOARD_READ_ONLY ?? env.NODE_ENV === 'production',
+    },
     outbox: {
       relayEnabled: env.OUTBOX_RELAY_ENABLED,
       graceMs: env.OUTBOX_GRACE_MS,
