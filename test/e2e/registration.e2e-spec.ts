@@ -89,6 +89,10 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
     expect(jobLog).toMatchObject({ queue: 'email', jobName: JobName.SendVerificationEmail, attempt: 1 });
     expect(typeof jobLog!.durationMs).toBe('number');
 
+    const metrics = await (await fetch(`http://127.0.0.1:${stack.workerPort}/metrics`)).text();
+    expect(metrics).toMatch(/herald_jobs_processed_total\{queue="email",name="send-verification-email",outcome="completed"\} [1-9]/);
+    expect(metrics).toMatch(/herald_job_duration_seconds_count\{queue="email",name="send-verification-email"\} [1-9]/);
+
     expect(await api.stop()).toEqual({ code: 0, signal: null });
     expect(await worker.stop()).toEqual({ code: 0, signal: null });
   });

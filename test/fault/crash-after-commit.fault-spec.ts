@@ -36,6 +36,8 @@ describe('Fault: the API dies between commit and dispatch', () => {
     );
     await waitFor('the inbox to record the email', async () => (await stack.db.query(`SELECT 1 FROM inbox`)).length === 1);
     expect(worker.logs().some((line) => line.msg === 'outbox relay redelivered events')).toBe(true);
+    const metrics = await (await fetch(`http://127.0.0.1:${stack.workerPort}/metrics`)).text();
+    expect(metrics).toMatch(/herald_outbox_relay_redeliveries_total 1\b/);
 
     // Exactly one job was created for the event and it is done; nothing is left to send.
     const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });

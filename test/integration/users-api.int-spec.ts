@@ -137,6 +137,18 @@ describe('Users API (in process, real Postgres + Redis)', () => {
       expect(await response.json()).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' } } });
     });
 
+    it('exposes Prometheus metrics for HTTP, the outbox and the queues', async () => {
+      const response = await api.get('/metrics');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      const text = await response.text();
+      expect(text).toMatch(/herald_http_requests_total\{method="POST",route="\/users",status="202"\} [1-9]/);
+      expect(text).toMatch(/herald_outbox_commit_to_enqueue_seconds_count\{source="post-commit"\} [1-9]/);
+      expect(text).toMatch(/herald_queue_jobs\{queue="email",state="waiting"\} [1-9]/);
+      expect(text).toMatch(/herald_outbox_pending 0/);
+      expect(text).not.toMatch(/route="\/verify-email\?token/);
+    });
+
     it('serves the OpenAPI document', async () => {
       const response = await api.get('/docs-json');
       expect(response.status).toBe(200);

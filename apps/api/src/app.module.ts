@@ -4,9 +4,11 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, type HeraldConfig } from '@herald/config';
 import { DatabaseModule } from '@herald/database';
 import { EventsModule } from '@herald/events';
+import { MetricsModule } from '@herald/observability';
 import { UsersModule, usersEventCatalog } from '@herald/users';
 import { AuthController } from './auth/auth.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { VerifyEmailPageController } from './pages/verify-email-page.controller.js';
 import { UsersController } from './users/users.controller.js';
@@ -19,12 +21,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         DatabaseModule.forRoot('herald-api'),
         EventsModule.forRoot({ catalog: [usersEventCatalog], relay: false }),
         UsersModule,
         TerminusModule,
       ],
-      controllers: [UsersController, AuthController, HealthController, VerifyEmailPageController],
+      controllers: [UsersController, AuthController, HealthController, VerifyEmailPageController, MetricsController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };
   }

@@ -2,11 +2,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { HeraldConfig } from '@herald/config';
-import { createLogger, PinoNestLogger } from '@herald/observability';
+import { createLogger, Metrics, PinoNestLogger } from '@herald/observability';
 import type { Logger } from 'pino';
 import { mountBullBoard } from './admin/bull-board.js';
 import { AppModule } from './app.module.js';
 import { correlationMiddleware } from './http/correlation.middleware.js';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { createValidationPipe } from './http/validation.js';
 
@@ -15,6 +16,7 @@ export function configureApiApp(app: NestExpressApplication, config: HeraldConfi
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(correlationMiddleware(logger));
+  app.use(httpMetricsMiddleware(app.get(Metrics)));
   mountBullBoard(app, config, logger);
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useGlobalPipes(createValidationPipe());

@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
+import { Metrics } from '@herald/observability';
 import { WorkerHealth } from './worker-health.js';
 
-/** The worker's small HTTP port: /health/live and /health/ready (no web framework needed). */
+/** The worker's small HTTP port: /health/live, /health/ready and /metrics (no web framework needed). */
 export function startHealthServer(app: INestApplicationContext, port: number): Promise<Server> {
   const health = app.get(WorkerHealth);
+  const metrics = app.get(Metrics);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, body: unknown) => {
@@ -13,6 +15,16 @@ export function startHealthServer(app: INestApplicationContext, port: number): P
     };
     if (req.method !== 'GET') return reply(405, { status: 'error', message: 'method not allowed' });
     if (path === '/health/live') return reply(200, { status: 'ok' });
+    if (path === '/metrics') {
+      metrics
+        .render()
+        .then(({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType });
+          res.end(body);
+        })
+        .catch(() => reply(500, { status: 'error', message: 'metrics unavailable' }));
+      return;
+    }
     if (path === '/health/ready') {
       health
         .ready()

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
 import { assertEveryJobHasOneHandler, parseJob, redisOptionsFromUrl, type JobHandler, type QueueProcessor } from '@herald/jobs';
-import { Correlation } from '@herald/observability';
+import { Correlation, LATENCY_BUCKETS, Metrics } from '@herald/observability';
 
 export const QUEUE_PROCESSORS = Symbol('QUEUE_PROCESSORS');
 
@@ -15,12 +15,32 @@ export const QUEUE_PROCESSORS = Symbol('QUEUE_PROCESSORS');
 export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   private readonly workers: Worker[] = [];
+  private readonly processed;
+  private readonly duration;
+  private readonly stalled;
 
   constructor(
     @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
     private readonly config: HeraldConfig,
+    metrics: Metrics,
   ) {
     assertEveryJobHasOneHandler(processors);
+    this.processed = metrics.counter({
+      name: 'herald_jobs_processed_total',
+      help: 'Jobs processed by this worker, by outcome (completed, failed, invalid)',
+      labelNames: ['queue', 'name', 'outcome'],
+    });
+    this.duration = metrics.histogram({
+      name: 'herald_job_duration_seconds',
+      help: 'Time a handler took',
+      labelNames: ['queue', 'name'],
+      buckets: LATENCY_BUCKETS,
+    });
+    this.stalled = metrics.counter({
+      name: 'herald_jobs_stalled_total',
+      help: 'Jobs found stalled (their worker died)',
+      labelNames: ['queue'],
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -34,7 +54,10 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
         autorun: true,
       });
       worker.on('error', (error) => this.logger.warn({ msg: 'worker connection error', queue: processor.queue, err: error }));
-      worker.on('stalled', (jobId) => this.logger.warn({ msg: 'job stalled; it will run again', queue: processor.queue, jobId }));
+      worker.on('stalled', (jobId) => {
+        this.stalled.inc({ queue: processor.queue });
+        this.logger.warn({ msg: 'job stalled; it will run again', queue: processor.queue, jobId });
+      });
       this.workers.push(worker);
     }
     this.logger.log({
@@ -61,6 +84,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     try {
       parsed = parseJob(job.name, job.data);
     } catch (error) {
+      this.processed.inc({ queue: processor.queue, name: job.name.slice(0, 64), outcome: 'invalid' });
       this.logger.error({ msg: 'job rejected: invalid payload', ...base, outcome: 'invalid', err: error });
       throw new UnrecoverableError((error as Error).message);
     }
@@ -70,12 +94,19 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     return Correlation.run({ correlationId: parsed.data.correlationId, causationId: parsed.data.eventId }, async () => {
       try {
         const result = await handler(parsed.data, job);
+        this.record(processor.queue, job.name, 'completed', started);
         this.logger.log({ msg: 'job done', ...base, outcome: result ?? 'ok', durationMs: Math.round(performance.now() - started) });
         return result;
       } catch (error) {
+        this.record(processor.queue, job.name, 'failed', started);
         this.logger.warn({ msg: 'job failed', ...base, outcome: 'error', durationMs: Math.round(performance.now() - started), err: error });
         throw error;
       }
     });
+  }
+
+  private record(queue: string, name: string, outcome: 'completed' | 'failed', started: number): void {
+    this.processed.inc({ queue, name, outcome });
+    this.duration.observe({ queue, name }, (performance.now() - started) / 1000);
   }
 }

@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, type HeraldConfig } from '@herald/config';
 import { DatabaseModule } from '@herald/database';
 import { EventsModule } from '@herald/events';
+import { MetricsModule } from '@herald/observability';
 import { UsersEmailJobsModule, usersEventCatalog } from '@herald/users';
 import { EmailProcessor } from './email.processor.js';
 import { QUEUE_PROCESSORS, QueueWorkers } from './queue-workers.js';
@@ -16,6 +17,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         DatabaseModule.forRoot('herald-worker'),
         EventsModule.forRoot({ catalog: [usersEventCatalog], relay: true }),
         UsersEmailJobsModule,

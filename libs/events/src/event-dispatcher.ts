@@ -1,9 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
 import { JobProducer, deriveJobId, type JobToEnqueue } from '@herald/jobs';
+import { LATENCY_BUCKETS, Metrics } from '@herald/observability';
 import type { DomainEvent } from './domain-event.js';
 import { EventCatalog } from './event-catalog.js';
 import { OutboxStore } from './outbox-store.js';
+
+export interface DispatchOptions {
+  /** Who dispatches: the committing process right after commit, or the relay later. */
+  readonly source: 'post-commit' | 'relay';
+  /** When the transaction committed (ms since epoch); the relay uses each event's creation time. */
+  readonly committedAt?: number;
+}
 
 export interface DispatchOutcome {
   readonly dispatched: readonly string[];
@@ -31,15 +39,24 @@ export class EnqueueFailedError extends Error {
 @Injectable()
 export class EventDispatcher {
   private readonly logger = new Logger(EventDispatcher.name);
+  private readonly commitToEnqueue;
 
   constructor(
     @Inject(EventCatalog) private readonly catalog: EventCatalog,
     private readonly producer: JobProducer,
     private readonly outbox: OutboxStore,
     private readonly eventBus: EventBus,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.commitToEnqueue = metrics.histogram({
+      name: 'herald_outbox_commit_to_enqueue_seconds',
+      help: 'Time from commit (relay: from the event) until Redis acknowledged its jobs',
+      labelNames: ['source'],
+      buckets: LATENCY_BUCKETS,
+    });
+  }
 
-  async dispatch(events: readonly DomainEvent[]): Promise<DispatchOutcome> {
+  async dispatch(events: readonly DomainEvent[], options: DispatchOptions = { source: 'post-commit' }): Promise<DispatchOutcome> {
     const failed = new Map<string, Error>();
     const jobs: { eventId: string; job: JobToEnqueue }[] = [];
     for (const event of events) {
@@ -66,6 +83,12 @@ export class EventDispatcher {
       return { dispatched: [], failed };
     }
 
+    const acknowledgedAt = Date.now();
+    for (const event of events) {
+      if (!healthy.has(event.eventId)) continue;
+      const since = options.committedAt ?? event.occurredAt.getTime();
+      this.commitToEnqueue.observe({ source: options.source }, Math.max(0, acknowledgedAt - since) / 1000);
+    }
     const dispatched = [...healthy];
     await this.outbox.markDispatched(dispatched);
     // In-process reactions only; @nestjs/cqrs isolates handler errors.

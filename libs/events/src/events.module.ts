@@ -2,11 +2,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { JobsModule } from '@herald/jobs';
+import { MetricsModule } from '@herald/observability';
 import { EventCatalog } from './event-catalog.js';
 import { EventDispatcher } from './event-dispatcher.js';
 import { Inbox } from './inbox.js';
 import { InboxRecord } from './inbox-record.entity.js';
 import type { EventCatalogEntry } from './job-saga.js';
+import { OutboxMetrics } from './outbox-metrics.js';
 import { OutboxRecord } from './outbox-record.entity.js';
 import { OutboxRelay, RELAY_ENABLED } from './outbox-relay.js';
 import { OutboxStore } from './outbox-store.js';
@@ -26,7 +28,7 @@ export class EventsModule {
     return {
       module: EventsModule,
       global: true,
-      imports: [CqrsModule.forRoot(), JobsModule, TypeOrmModule.forFeature([OutboxRecord, InboxRecord])],
+      imports: [MetricsModule, CqrsModule.forRoot(), JobsModule, TypeOrmModule.forFeature([OutboxRecord, InboxRecord])],
       providers: [
         { provide: EventCatalog, useValue: new EventCatalog(options.catalog) },
         { provide: RELAY_ENABLED, useValue: options.relay },
@@ -36,6 +38,7 @@ export class EventsModule {
         UnitOfWork,
         OutboxRelay,
         Inbox,
+        OutboxMetrics,
       ],
       exports: [UnitOfWork, Inbox, OutboxRelay, OutboxStore, EventDispatcher, PostCommitDispatch, EventCatalog, JobsModule],
     };

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
-import { Correlation } from '@herald/observability';
+import { Correlation, Metrics } from '@herald/observability';
 import type { DomainEvent } from './domain-event.js';
 import { EventCatalog } from './event-catalog.js';
 import { EnqueueFailedError, EventDispatcher } from './event-dispatcher.js';
@@ -30,6 +30,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private loop?: Promise<void>;
   private abort = new AbortController();
   private totals = { runs: 0, redelivered: 0, dead: 0, failures: 0 };
+  private readonly redeliveries;
+  private readonly deadLetters;
+  private readonly relayFailures;
 
   constructor(
     private readonly store: OutboxStore,
@@ -37,7 +40,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(EventCatalog) private readonly catalog: EventCatalog,
     private readonly config: HeraldConfig,
     @Inject(RELAY_ENABLED) private readonly enabled: boolean,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.redeliveries = metrics.counter({
+      name: 'herald_outbox_relay_redeliveries_total',
+      help: 'Events the relay delivered (the in-process dispatch had not)',
+    });
+    this.deadLetters = metrics.counter({ name: 'herald_outbox_dead_letters_total', help: 'Outbox rows moved to dead letters' });
+    this.relayFailures = metrics.counter({ name: 'herald_outbox_relay_failures_total', help: 'Failed relay attempts (will be retried)' });
+  }
 
   onApplicationBootstrap(): void {
     if (this.enabled && this.config.outbox.relayEnabled) this.start();
@@ -106,6 +117,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.totals.redelivered += outcome.dispatched.length;
     this.totals.failures += failures.size;
     this.totals.dead += dead;
+    this.redeliveries.inc(outcome.dispatched.length);
+    this.relayFailures.inc(failures.size);
+    this.deadLetters.inc(dead);
     if (outcome.dispatched.length > 0) {
       this.logger.log({ msg: 'outbox relay redelivered events', count: outcome.dispatched.length });
     }

@@ -25,8 +25,9 @@ export class PostCommitDispatch implements OnApplicationShutdown {
       // die between commit and dispatch, as a crash or OOM kill would.
       process.kill(process.pid, 'SIGKILL');
     }
+    const committedAt = Date.now();
     const dispatch = this.dispatcher
-      .dispatch(events)
+      .dispatch(events, { source: 'post-commit', committedAt })
       .catch((error: unknown) => this.logger.warn({ msg: 'post-commit dispatch failed; relay will retry', err: error }))
       .finally(() => this.inFlight.delete(dispatch));
     this.inFlight.add(dispatch);

@@ -3,6 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
+import { Metrics } from '@herald/observability';
 import { jobQueue, QueueName, type AnyJob } from './job-contract.js';
 
 export type JobToEnqueue = AnyJob & { jobId: string };
@@ -29,11 +30,25 @@ export class JobProducer implements OnModuleInit {
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly config: HeraldConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
     // Attach the error listeners before the first connection attempt can fail.
     for (const name of Object.values(QueueName)) this.queue(name);
+    const queues = () => [...this.queues.entries()];
+    this.metrics.gauge({
+      name: 'herald_queue_jobs',
+      help: 'Jobs per queue and state (read from Redis at scrape time)',
+      labelNames: ['queue', 'state'],
+      async collect() {
+        this.reset();
+        for (const [name, queue] of queues()) {
+          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+          for (const [state, count] of Object.entries(counts)) this.set({ queue: name, state }, count);
+        }
+      },
+    });
   }
 
   async enqueue(jobs: readonly JobToEnqueue[]): Promise<void> {

@@ -3,6 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import type { ConnectionOptions } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
+import { MetricsModule } from '@herald/observability';
 import { QueueName } from './job-contract.js';
 import { defaultJobOptions } from './job-options.js';
 import { JobProducer } from './job-producer.js';
@@ -18,6 +19,7 @@ const queueRegistrations = Object.values(QueueName).map((name) => BullModule.reg
  */
 @Module({
   imports: [
+    MetricsModule,
     BullModule.forRootAsync({
       inject: [HeraldConfig],
       useFactory: (config: HeraldConfig) => ({

@@ -18,7 +18,10 @@ export function redactJobData(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactJobData);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([key, inner]) => [key, SENSITIVE_KEY.test(key) ? '[redacted]' : redactJobData(inner)]),
+      Object.entries(value as Record<string, unknown>).map(([key, inner]) => [
+        key,
+        SENSITIVE_KEY.test(key) ? '[redacted]' : redactJobData(inner),
+      ]),
     );
   }
   return value;
@@ -32,7 +35,8 @@ export function basicAuth(user: string, password: string) {
   const expectedPassword = digest(password);
   return (req: Request, res: Response, next: NextFunction): void => {
     const [scheme, encoded] = (req.headers.authorization ?? '').split(' ');
-    const [givenUser, ...rest] = scheme?.toLowerCase() === 'basic' && encoded ? Buffer.from(encoded, 'base64').toString('utf8').split(':') : [];
+    const [givenUser, ...rest] =
+      scheme?.toLowerCase() === 'basic' && encoded ? Buffer.from(encoded, 'base64').toString('utf8').split(':') : [];
     const userOk = timingSafeEqual(digest(givenUser ?? ''), expectedUser);
     const passwordOk = timingSafeEqual(digest(rest.join(':')), expectedPassword);
     if (givenUser !== undefined && userOk && passwordOk) return next();
@@ -47,7 +51,11 @@ export function basicAuth(user: string, password: string) {
 /** In read-only mode every write to the board's API answers 405. */
 export function refuseWrites(req: Request, res: Response, next: NextFunction): void {
   if (req.method === 'GET' || req.method === 'HEAD') return next();
-  res.status(405).set('Allow', 'GET, HEAD').type('application/problem+json').json(problem(405, 'READ_ONLY', 'Bull Board is read-only here.'));
+  res
+    .status(405)
+    .set('Allow', 'GET, HEAD')
+    .type('application/problem+json')
+    .json(problem(405, 'READ_ONLY', 'Bull Board is read-only here.'));
 }
 
 /**
