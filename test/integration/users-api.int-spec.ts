@@ -12,6 +12,19 @@ class ExplodingRegistrationHandler implements IEventHandler<UserRegistered> {
 
 const PASSWORD = 'correct horse battery staple';
 
+describe('Rate limits switched off (RATE_LIMIT_ENABLED=false)', () => {
+  it('never answers 429', async () => {
+    const api = await createApiHarness({ env: { RATE_LIMIT_ENABLED: 'false' } });
+    try {
+      for (let i = 0; i < 12; i++) {
+        expect((await api.post('/auth/login', { email: 'free@example.com', password: 'wrong password!!' })).status).toBe(401);
+      }
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('Users API (in process, real Postgres + Redis)', () => {
   let api: ApiHarness;
 
@@ -117,6 +130,21 @@ describe('Users API (in process, real Postgres + Redis)', () => {
         'INVALID_CREDENTIALS',
       );
       await expectProblem(await api.post('/auth/login', { email: 'ghost@example.com', password: PASSWORD }), 401, 'INVALID_CREDENTIALS');
+    });
+  });
+
+  describe('rate limits (counters in Redis)', () => {
+    it('answers 429 with Retry-After after 10 login attempts for one email in 15 minutes', async () => {
+      const attempt = () => api.post('/auth/login', { email: 'limited@example.com', password: 'wrong password!!' });
+      for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
+      const limited = await attempt();
+      await expectProblem(limited, 429, 'TOO_MANY_REQUESTS');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+
+    it('limits "account exists" and verification mails per address', async () => {
+      for (let i = 0; i < 3; i++) expect((await api.post('/users/verification-email', { email: 'bomb@example.com' })).status).toBe(202);
+      await expectProblem(await api.post('/users/verification-email', { email: 'bomb@example.com' }), 429, 'TOO_MANY_REQUESTS');
     });
   });
 

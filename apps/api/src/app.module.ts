@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, type HeraldConfig } from '@herald/config';
 import { DatabaseModule } from '@herald/database';
@@ -10,6 +10,7 @@ import { AuthController } from './auth/auth.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { RateLimitGuard } from './http/rate-limit.js';
 import { VerifyEmailPageController } from './pages/verify-email-page.controller.js';
 import { UsersController } from './users/users.controller.js';
 
@@ -28,7 +29,10 @@ export class AppModule {
         TerminusModule,
       ],
       controllers: [UsersController, AuthController, HealthController, VerifyEmailPageController, MetricsController],
-      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+      ],
     };
   }
 }

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AccessTokenDto, LogInCommand, LogInDto } from '@herald/users';
+import { RateLimit } from '../http/rate-limit.js';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -10,6 +11,7 @@ export class AuthController {
 
   /** Exchanges email and password of a verified account for a JWT. */
   @Post('login')
+  @RateLimit('login')
   @HttpCode(200)
   @ApiOkResponse({ type: AccessTokenDto })
   logIn(@Body() body: LogInDto): Promise<AccessTokenDto> {

@@ -14,6 +14,7 @@ import {
   VerifyEmailDto,
 } from '@herald/users';
 import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard.js';
+import { RateLimit } from '../http/rate-limit.js';
 
 @ApiTags('users')
 @Controller('users')
@@ -25,6 +26,7 @@ export class UsersController {
 
   /** Registers an account. The answer is the same whether or not the email is taken. */
   @Post()
+  @RateLimit('register')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: RegistrationAcceptedDto })
   async register(@Body() body: RegisterUserDto): Promise<RegistrationAcceptedDto> {
@@ -34,6 +36,7 @@ export class UsersController {
 
   /** Confirms the email address with the token from the verification link. */
   @Post('verify-email')
+  @RateLimit('verify')
   @HttpCode(200)
   @ApiOkResponse({ type: UserView })
   verifyEmail(@Body() body: VerifyEmailDto): Promise<UserView> {
@@ -42,6 +45,7 @@ export class UsersController {
 
   /** Sends a new verification link (older ones stop working). Always the same answer. */
   @Post('verification-email')
+  @RateLimit('resend')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: RegistrationAcceptedDto })
   async resendVerificationEmail(@Body() body: ResendVerificationEmailDto): Promise<RegistrationAcceptedDto> {
