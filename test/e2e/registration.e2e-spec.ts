@@ -1,6 +1,7 @@
 import { JobName } from '@herald/jobs';
 import { tokenFromMail } from '../support/smtp-sink.js';
 import { Stack } from '../support/stack.js';
+import { keysWithPrefix, redisClient } from '../support/test-redis.js';
 import type { AppProcess } from '../support/app-process.js';
 
 const PASSWORD = 'a long and lovely passphrase';
@@ -12,8 +13,9 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
 
   beforeAll(async () => {
     await stack.start();
-    worker = await stack.worker().startAndWaitReady();
-    api = await stack.api().startAndWaitReady();
+    // Most verbose logs: secrets must stay out of them even at trace level.
+    worker = await stack.worker({ LOG_LEVEL: 'trace' }).startAndWaitReady();
+    api = await stack.api({ LOG_LEVEL: 'trace' }).startAndWaitReady();
   });
 
   afterAll(async () => {
@@ -74,6 +76,49 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
     const stale = await stack.post('/users/verify-email', { token: tokenFromMail(first!) });
     expect(stale.status).toBe(400);
     expect((await stack.post('/users/verify-email', { token: tokenFromMail(mails[1]!) })).status).toBe(200);
+  });
+
+  it('leaves no password, raw token or JWT in logs, Redis or job data after a full flow', async () => {
+    const password = 'secret-passphrase-for-leak-check';
+    await stack.post('/users', { email: 'leak@example.com', password });
+    const [mail] = await stack.smtp.waitForMail('leak@example.com', JobName.SendVerificationEmail);
+    const token = tokenFromMail(mail!);
+    await stack.post('/users/verify-email', { token });
+    const login = await stack.post(
+      '/auth/login',
+      { email: 'leak@example.com', password },
+      { authorization: 'Bearer not-a-real-token-but-secret' },
+    );
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    await stack.get('/users/me', { authorization: `Bearer ${accessToken}`, cookie: 'session=cookie-secret-value' });
+    await stack.smtp.waitForMail('leak@example.com', JobName.SendWelcomeEmail);
+
+    const secrets = [password, token, token.split('.')[1]!, accessToken, 'not-a-real-token-but-secret', 'cookie-secret-value'];
+    const logs = [...api.lines, ...worker.lines].join('\n');
+    expect(logs).toContain('"msg":"job done"'); // the logs were captured at all
+    for (const secret of secrets) expect(logs).not.toContain(secret);
+
+    const redis = redisClient();
+    try {
+      for (const key of await keysWithPrefix(redis, stack.prefix)) {
+        const type = await redis.type(key);
+        const dump =
+          type === 'hash'
+            ? JSON.stringify(await redis.hgetall(key))
+            : type === 'string'
+              ? ((await redis.get(key)) ?? '')
+              : type === 'list'
+                ? JSON.stringify(await redis.lrange(key, 0, -1))
+                : type === 'zset'
+                  ? JSON.stringify(await redis.zrange(key, 0, -1))
+                  : type === 'set'
+                    ? JSON.stringify(await redis.smembers(key))
+                    : '';
+        for (const secret of [...secrets, 'leak@example.com']) expect(dump).not.toContain(secret);
+      }
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('logs each job with its correlation id, and both apps stop cleanly on SIGTERM', async () => {
