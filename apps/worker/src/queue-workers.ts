@@ -77,6 +77,29 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     return this.workers.length > 0 && this.workers.every((worker) => worker.isRunning());
   }
 
+  /**
+   * Readiness of every worker: its loop runs and both its connections (the
+   * command one and the blocking one that waits for jobs) are 'ready'. A
+   * worker left stuck after a long Redis outage (bullmq#4585) shows here as
+   * down, so orchestration can restart it.
+   */
+  async connectionsReady(timeoutMs = 1000): Promise<Record<string, string>> {
+    const within = <T>(promise: Promise<T> | undefined) =>
+      Promise.race([promise, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref())]);
+    const states: Record<string, string> = {};
+    for (const worker of this.workers) {
+      const backend = worker.getBackend();
+      const [client, blocking] = await Promise.all([within(backend.client), within(backend.blockingClient)]);
+      const problems = [
+        ...(worker.isRunning() ? [] : ['not running']),
+        ...(client?.status === 'ready' ? [] : [`connection ${client?.status ?? 'not ready'}`]),
+        ...(blocking?.status === 'ready' ? [] : [`blocking connection ${blocking?.status ?? 'not ready'}`]),
+      ];
+      states[worker.name] = problems.length ? problems.join(', ') : 'ready';
+    }
+    return states;
+  }
+
   private async process(processor: QueueProcessor, job: Job): Promise<unknown> {
     const started = performance.now();
     const base = { queue: processor.queue, jobName: job.name, jobId: job.id, attempt: job.attemptsMade + 1 };

@@ -20,7 +20,11 @@ export class WorkerHealth {
     return this.health.check([
       () => this.database.pingCheck('postgres', { timeout: 1000 }),
       () => this.redis.pingCheck('redis'),
-      () => ({ workers: { status: this.workers.allRunning ? ('up' as const) : ('down' as const) } }),
+      async () => {
+        const queues = await this.workers.connectionsReady();
+        const up = Object.keys(queues).length > 0 && Object.values(queues).every((state) => state === 'ready');
+        return { workers: { status: up ? ('up' as const) : ('down' as const), queues } };
+      },
       () => ({ relay: { status: this.relay.isRunning ? ('up' as const) : ('down' as const) } }),
     ]);
   }

@@ -111,7 +111,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       // Only the event itself can be poison; an unreachable Redis never dead-letters a row.
       const isDead = row.attempts >= maxAttempts && !(error instanceof EnqueueFailedError);
       if (isDead) dead++;
-      await this.store.recordFailure(row.id, error.message, isDead, this.backoffMs(row.attempts));
+      // Redis away: come back soon (the outage, not the row, is the problem); otherwise back off.
+      const retryInMs =
+        error instanceof EnqueueFailedError ? Math.min(5000, this.config.outbox.relayIntervalMs * 5) : this.backoffMs(row.attempts);
+      await this.store.recordFailure(row.id, error.message, isDead, retryInMs);
       this.logFailure(row, error, isDead);
     }
     this.totals.redelivered += outcome.dispatched.length;
