@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import type { HeraldConfig } from '@herald/config';
 import { createLogger, Metrics, PinoNestLogger } from '@herald/observability';
 import type { Logger } from 'pino';
@@ -16,6 +17,19 @@ export function configureApiApp(app: NestExpressApplication, config: HeraldConfi
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(correlationMiddleware(logger));
+  // Security headers. Inline scripts/styles are allowed for our own pages (OpenAPI UI, Bull Board, /verify-email).
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          scriptSrc: ["'self'", "'unsafe-inline'"],
+          styleSrc: ["'self'", "'unsafe-inline'", 'https:'],
+          imgSrc: ["'self'", 'data:'],
+        },
+      },
+    }),
+  );
+  app.enableCors({ origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false, credentials: false });
   app.use(httpMetricsMiddleware(app.get(Metrics)));
   mountBullBoard(app, config, logger);
   app.useBodyParser('json', { limit: config.http.bodyLimit });

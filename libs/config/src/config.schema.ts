@@ -28,6 +28,17 @@ export const envSchema = z.object({
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb')
     .default('100kb'),
+  // Comma-separated origins allowed by CORS (e.g. https://app.example.com); empty: no cross-origin access.
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
   APP_BASE_URL: urlWithProtocols(['http', 'https']).default('http://localhost:3000'),
 
   DATABASE_URL: urlWithProtocols(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/herald'),

@@ -10,7 +10,7 @@ const DEV_JWT_SECRET = 'herald-development-secret-do-not-use-in-production';
 export abstract class HeraldConfig {
   declare readonly env: Env['NODE_ENV'];
   declare readonly logLevel: Env['LOG_LEVEL'];
-  declare readonly http: { port: number; bodyLimit: string; appBaseUrl: string };
+  declare readonly http: { port: number; bodyLimit: string; appBaseUrl: string; corsOrigins: string[] };
   declare readonly database: { url: string; poolSize: number };
   declare readonly redis: { url: string; queuePrefix: string };
   declare readonly mail: { smtpUrl?: string; from: string; dir: string };
@@ -61,7 +61,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
-    http: { port: env.PORT, bodyLimit: env.HTTP_BODY_LIMIT, appBaseUrl: env.APP_BASE_URL.replace(/\/+$/, '') },
+    http: {
+      port: env.PORT,
+      bodyLimit: env.HTTP_BODY_LIMIT,
+      appBaseUrl: env.APP_BASE_URL.replace(/\/+$/, ''),
+      corsOrigins: env.CORS_ORIGINS,
+    },
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, dir: env.MAIL_DIR },
