@@ -2,7 +2,6 @@ import { JobName } from '@herald/jobs';
 import { PrivateRedis } from '../support/redis-server.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
-import type { AppProcess } from '../support/app-process.js';
 
 const OUTAGE_MS = 15_000;
 const PASSWORD = 'a long and lovely passphrase';
@@ -10,7 +9,6 @@ const PASSWORD = 'a long and lovely passphrase';
 describe('Fault: Redis goes away for 15 s while registrations continue', () => {
   const stack = new Stack();
   const redis = new PrivateRedis();
-  let worker: AppProcess;
 
   beforeAll(async () => {
     await redis.start();
@@ -24,7 +22,7 @@ describe('Fault: Redis goes away for 15 s while registrations continue', () => {
 
   it('keeps registering, turns the worker unready, then sends every email once and recovers by itself', async () => {
     const env = { REDIS_URL: redis.url, RATE_LIMIT_ENABLED: 'false', JOB_ENQUEUE_TIMEOUT_MS: '500', OUTBOX_GRACE_MS: '500' };
-    worker = await stack.worker(env).startAndWaitReady();
+    await stack.worker(env).startAndWaitReady();
     await stack.api(env).startAndWaitReady();
     const readiness = async () => (await fetch(`http://127.0.0.1:${stack.workerPort}/health/ready`)).status;
 

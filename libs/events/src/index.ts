@@ -10,3 +10,4 @@ export { OutboxRelay, type RelayRunResult } from './outbox-relay.js';
 export { OutboxStore, type ClaimedRow } from './outbox-store.js';
 export { PostCommitDispatch } from './post-commit-dispatch.js';
 export { NoActiveTransactionError, UnitOfWork } from './unit-of-work.js';
+export * from './outbox-admin.js';

@@ -1,0 +1,52 @@
+import { InvalidArgumentError } from 'commander';
+import { parseDuration, parseJobId, parseLimit, parseOutboxId, parseQueueName } from './arguments.js';
+
+describe(parseDuration.name, () => {
+  it.each([
+    ['45s', 45_000],
+    ['30m', 30 * 60_000],
+    ['12h', 12 * 3_600_000],
+    ['7d', 7 * 86_400_000],
+    ['2w', 14 * 86_400_000],
+  ])('reads %s', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each(['7', '0d', '-1h', '1.5h', '1h30m', 'd', '7 days', '', '99999d'])('refuses %j', (text) => {
+    expect(() => parseDuration(text)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe(parseQueueName.name, () => {
+  it('accepts a queue of the contract and names the valid ones otherwise', () => {
+    expect(parseQueueName('email')).toBe('email');
+    expect(() => parseQueueName('Email')).toThrow('unknown queue "Email"; valid queues: email');
+  });
+});
+
+describe(parseLimit.name, () => {
+  it('accepts 1 to 10000 only', () => {
+    expect(parseLimit('1')).toBe(1);
+    expect(parseLimit('10000')).toBe(10_000);
+    for (const bad of ['0', '10001', '1e3', '2.5', 'ten', '']) expect(() => parseLimit(bad)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe(parseJobId.name, () => {
+  it('accepts derived and numeric ids, refuses ones that would address another key', () => {
+    expect(parseJobId('send-welcome.0190a000-0000-7000-8000-000000000000')).toBe('send-welcome.0190a000-0000-7000-8000-000000000000');
+    expect(parseJobId('42')).toBe('42');
+    for (const bad of ['a:b', '', 'a b', 'x'.repeat(257)]) expect(() => parseJobId(bad)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe(parseOutboxId.name, () => {
+  it('collects repeated ids in lower case', () => {
+    const first = parseOutboxId('0190A000-0000-7000-8000-000000000001');
+    expect(parseOutboxId('0190a000-0000-7000-8000-000000000002', first)).toEqual([
+      '0190a000-0000-7000-8000-000000000001',
+      '0190a000-0000-7000-8000-000000000002',
+    ]);
+    expect(() => parseOutboxId('42')).toThrow(InvalidArgumentError);
+  });
+});

@@ -1,0 +1,62 @@
+import { InvalidArgumentError } from 'commander';
+import { JobName, QueueName } from '@herald/jobs';
+
+// Every value an operator types is checked here, before any connection is
+// made; commander prints the message and exits with a usage error.
+
+const QUEUES: readonly string[] = Object.values(QueueName);
+const JOBS: readonly string[] = Object.values(JobName);
+
+export function parseQueueName(value: string): QueueName {
+  if (!QUEUES.includes(value)) throw new InvalidArgumentError(`unknown queue "${value}"; valid queues: ${QUEUES.join(', ')}`);
+  return value as QueueName;
+}
+
+export function parseJobName(value: string): JobName {
+  if (!JOBS.includes(value)) throw new InvalidArgumentError(`unknown job name "${value}"; valid names: ${JOBS.join(', ')}`);
+  return value as JobName;
+}
+
+/**
+ * A BullMQ job id as the CLI accepts it: our ids are derived (`saga.uuid`) or
+ * BullMQ's integers; ':' would address another Redis key.
+ */
+export function parseJobId(value: string): string {
+  if (!/^[A-Za-z0-9._-]{1,256}$/.test(value)) {
+    throw new InvalidArgumentError(`"${value}" is not a job id (letters, digits, ".", "_" and "-", at most 256)`);
+  }
+  return value;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An outbox row id (the event id, a UUID); commander collects repeated options through `previous`. */
+export function parseOutboxId(value: string, previous: string[] = []): string[] {
+  if (!UUID.test(value)) throw new InvalidArgumentError(`"${value}" is not an outbox id (a UUID)`);
+  return [...previous, value.toLowerCase()];
+}
+
+export const MAX_LIMIT = 10_000;
+
+export function parseLimit(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_LIMIT) {
+    throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_LIMIT}`);
+  }
+  return Number(value);
+}
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const MAX_DURATION_MS = 10 * 365 * UNIT_MS.d;
+
+/**
+ * "30m", "12h", "7d" (also s and w) to milliseconds. One number and one unit:
+ * strict on purpose, so "7" or "1.5h" is refused rather than guessed at.
+ */
+export function parseDuration(value: string): number {
+  const match = /^(\d+)([smhdw])$/.exec(value.trim());
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : NaN;
+  if (!match || ms <= 0 || ms > MAX_DURATION_MS) {
+    throw new InvalidArgumentError(`"${value}" is not a duration: use a positive number and a unit, like 30m, 12h or 7d (s, m, h, d, w)`);
+  }
+  return ms;
+}

@@ -1,0 +1,62 @@
+/** A failure the operator can act on: printed as one line, exit code 1. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Bad or conflicting arguments: exit code 2, like commander's own usage errors. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = 'UsageError';
+  }
+}
+
+/** `host:port` of a service URL; never its user or password. */
+export function endpointOf(url: string, defaultPort: number): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || defaultPort}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Redis or Postgres did not answer, or went away during the command. */
+export class DependencyUnavailableError extends CliError {
+  constructor(service: 'Redis' | 'Postgres', variable: string, url: string, reason: string) {
+    const defaultPort = service === 'Redis' ? 6379 : 5432;
+    super(`cannot connect to ${service} at ${endpointOf(url, defaultPort)} (${variable}): ${withoutPassword(reason, url) || 'no answer'}`);
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
+/** Drivers do not print passwords, but a reason is shown to whoever runs the CLI: make sure. */
+function withoutPassword(reason: string, url: string): string {
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    return reason;
+  }
+  return password ? reason.split(password).join('***') : reason;
+}
+
+/** One line saying why something failed (AggregateError, as Node gives for several addresses, has no message of its own). */
+export function reasonOf(error: unknown): string {
+  if (error instanceof AggregateError && !error.message) return error.errors.map(reasonOf).join('; ');
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').trim();
+}
+
+/** Node's socket errors (ECONNREFUSED...) and Postgres' connection (08xxx) and shutdown (57P01-03) classes. */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
+  if (typeof code === 'string') return /^(E[A-Z]+|08...|57P0[1-3])$/.test(code);
+  return /Connection terminated|connection timeout/i.test(reasonOf(error));
+}

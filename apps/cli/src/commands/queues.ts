@@ -1,0 +1,120 @@
+import { Option, type Command } from 'commander';
+import type { Queue } from 'bullmq';
+import type { QueueName } from '@herald/jobs';
+import { parseDuration, parseQueueName } from '../arguments.js';
+import { withContext, type CliContext } from '../cli-context.js';
+import { formatAge, formatTable, isoTime, print } from '../output.js';
+
+/** The states a queue reports; "paused" is a flag of the queue in BullMQ 6, not a state. */
+const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+const CLEAN_BATCH = 1000;
+
+export interface QueueStats {
+  readonly queue: QueueName;
+  readonly paused: boolean;
+  /** Workers connected to the queue; null when the server does not allow CLIENT LIST. */
+  readonly workers: number | null;
+  readonly counts: Record<(typeof STATES)[number], number>;
+  /** Time since the oldest waiting job was added; null when nothing waits. */
+  readonly oldestWaitingAgeMs: number | null;
+  readonly oldestWaitingAddedAt: string | null;
+}
+
+export function registerQueueCommands(program: Command): void {
+  program
+    .command('queues:stats')
+    .description('job counts per state, oldest waiting job, workers and paused flag of every queue')
+    .option('--queue <name>', 'only this queue', parseQueueName)
+    .option('--json', 'print JSON')
+    .action((options: { queue?: QueueName; json?: boolean }) =>
+      withContext(async (context) => {
+        const stats = await queueStats(context, options.queue);
+        print(Boolean(options.json), stats, () =>
+          formatTable(
+            stats.map((s) => ({
+              queue: s.queue,
+              paused: s.paused ? 'PAUSED' : 'no',
+              workers: s.workers,
+              ...s.counts,
+              'oldest waiting': formatAge(s.oldestWaitingAgeMs),
+            })),
+          ),
+        );
+      }),
+    );
+
+  for (const [command, pause] of [
+    ['queues:pause', true],
+    ['queues:resume', false],
+  ] as const) {
+    program
+      .command(command)
+      .description(
+        pause
+          ? 'pause a queue: workers finish their active jobs and take no new ones (jobs can still be added)'
+          : 'resume a paused queue: workers take jobs again',
+      )
+      .argument('<queue>', 'queue name', parseQueueName)
+      .option('--json', 'print JSON')
+      .action((name: QueueName, options: { json?: boolean }) =>
+        withContext(async (context) => {
+          const queue = (await context.queues()).get(name)!;
+          const wasPaused = await queue.isPaused();
+          if (pause) await queue.pause();
+          else await queue.resume();
+          const verb = pause ? 'paused' : 'resumed';
+          print(Boolean(options.json), { queue: name, paused: pause, changed: wasPaused !== pause }, () =>
+            wasPaused === pause ? `Queue ${name} was already ${pause ? 'paused' : 'running'}.` : `Queue ${name} ${verb}.`,
+          );
+        }),
+      );
+  }
+
+  program
+    .command('queues:clean')
+    .description('remove completed or failed jobs that finished longer ago than an age')
+    .requiredOption('--queue <name>', 'the queue to clean', parseQueueName)
+    .addOption(new Option('--state <state>', 'which finished jobs').choices(['completed', 'failed']).makeOptionMandatory())
+    .requiredOption('--older-than <duration>', 'finished longer ago than this: 30m, 12h, 7d ...', parseDuration)
+    .option('--json', 'print JSON')
+    .action((options: { queue: QueueName; state: 'completed' | 'failed'; olderThan: number; json?: boolean }) =>
+      withContext(async (context) => {
+        const queue = (await context.queues()).get(options.queue)!;
+        let removed = 0;
+        // In batches: one unbounded clean would block Redis for as long as it takes.
+        for (;;) {
+          const ids = await queue.clean(options.olderThan, CLEAN_BATCH, options.state);
+          removed += ids.length;
+          if (ids.length === 0) break;
+        }
+        print(
+          Boolean(options.json),
+          { queue: options.queue, state: options.state, olderThanMs: options.olderThan, removed },
+          () => `Removed ${removed} ${options.state} job(s) older than ${formatAge(options.olderThan)} from queue ${options.queue}.`,
+        );
+      }),
+    );
+}
+
+async function queueStats(context: CliContext, only?: QueueName): Promise<QueueStats[]> {
+  const queues = [...(await context.queues())].filter(([name]) => !only || name === only);
+  return Promise.all(queues.map(([name, queue]) => statsOf(name, queue)));
+}
+
+async function statsOf(name: QueueName, queue: Queue): Promise<QueueStats> {
+  const [counts, paused, workers, [oldest]] = await Promise.all([
+    queue.getJobCounts(...STATES),
+    queue.isPaused(),
+    queue.getWorkersCount().catch(() => null),
+    // Waiting jobs are a list; ascending order starts at the job that has waited longest.
+    queue.getJobs(['waiting'], 0, 0, true),
+  ]);
+  return {
+    queue: name,
+    paused,
+    workers,
+    counts: Object.fromEntries(STATES.map((state) => [state, counts[state] ?? 0])) as QueueStats['counts'],
+    oldestWaitingAgeMs: oldest ? Math.max(0, Date.now() - oldest.timestamp) : null,
+    oldestWaitingAddedAt: oldest ? isoTime(oldest.timestamp) : null,
+  };
+}
