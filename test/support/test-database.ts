@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl } from './env.js';
+import { ADMIN_DATABASE_URL, TEST_DATABASE_PREFIX, databaseUrl, templateDatabase } from './env.js';
 
 export interface TestDatabase {
   readonly name: string;
@@ -21,8 +21,8 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
 
 /** A fresh, migrated database of its own (a clone of the template). */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `${TEST_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`;
-  await admin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`));
+  const name = `${TEST_DATABASE_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(5).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`));
   const url = databaseUrl(name);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   // DROP ... WITH (FORCE) ends idle connections; that is expected, not an error.

@@ -22,7 +22,7 @@ describe(loadConfig.name, () => {
       const config = loadConfig({});
 
       expect(config.env).toBe('development');
-      expect(config.http).toEqual({ port: 3000, bodyLimit: '100kb', appBaseUrl: 'http://localhost:3000' });
+      expect(config.http).toEqual({ port: 3000, bodyLimit: '100kb', appBaseUrl: 'http://localhost:3000', corsOrigins: [] });
       expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/herald');
       expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: '{herald}' });
       expect(config.mail.smtpUrl).toBeUndefined();
@@ -56,11 +56,20 @@ describe(loadConfig.name, () => {
       ['OUTBOX_MAX_ATTEMPTS', '0'],
       ['APP_BASE_URL', 'notaurl'],
       ['JWT_SECRET', 'too-short'],
+      ['CORS_ORIGINS', 'https://ok.example.com, javascript:alert(1)'],
+      ['BULL_BOARD_READ_ONLY', 'sometimes'],
     ])('refuses %s=%s and names that variable', (name, value) => {
       const error = configError({ [name]: value });
 
       expect(namedVariables(error)).toEqual([name]);
       expect(error.problems).toHaveLength(1);
+    });
+
+    it('reads CORS_ORIGINS as a trimmed list of origins', () => {
+      expect(loadConfig({ CORS_ORIGINS: ' https://a.example.com ,http://localhost:5173,' }).http.corsOrigins).toEqual([
+        'https://a.example.com',
+        'http://localhost:5173',
+      ]);
     });
 
     it('names every malformed variable at once', () => {

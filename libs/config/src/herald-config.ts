@@ -53,7 +53,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const raw = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(raw);
   const problems = [
-    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)),
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => {
+          const [variable, ...item] = issue.path;
+          return `${String(variable ?? '(environment)')}: ${item.length ? `item ${item.join('.')}: ` : ''}${issue.message}`;
+        })),
     ...crossVariableProblems(raw).map((problem) => `${problem.variable}: ${problem.message}`),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigValidationError(problems);
