@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { ConfigValidationError, loadConfig, type HeraldConfig } from '@herald/config';
 import { dataSourceOptions } from '@herald/database';
 import { OutboxAdmin } from '@herald/events';
-import { QueueName, redisOptionsFromUrl } from '@herald/jobs';
+import { createRedisClient, QueueName } from '@herald/jobs';
 import { CliError, DependencyUnavailableError, isConnectionError, reasonOf } from './cli-errors.js';
 
 /** Bounds on connecting: a CLI reports an outage within seconds, it does not wait it out. */
@@ -25,7 +25,7 @@ const COMMAND_TIMEOUT_MS = 15_000;
  * would be used by a process that lives for one command.
  */
 export class CliContext {
-  private redis?: Redis;
+  private redis?: Redis | Cluster;
   private queueMap?: Map<QueueName, Queue>;
   private dataSource?: DataSource;
 
@@ -45,17 +45,15 @@ export class CliContext {
   async queues(): Promise<Map<QueueName, Queue>> {
     if (this.queueMap) return this.queueMap;
     const { url, queuePrefix } = this.config.redis;
-    const redis = new Redis(
-      redisOptionsFromUrl(url, {
-        lazyConnect: true,
-        connectTimeout: CONNECT_TIMEOUT_MS,
-        commandTimeout: COMMAND_TIMEOUT_MS,
-        retryStrategy: () => null,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        connectionName: 'herald-cli',
-      }),
-    );
+    const redis = createRedisClient(this.config.redis, {
+      lazyConnect: true,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectionName: 'herald-cli',
+    });
     // Failures reach the caller through rejected commands; without a listener ioredis would also print them.
     // The event carries the cause (ECONNREFUSED...); a failed connect() only says the connection closed.
     let lastError: unknown;

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { HeraldConfig } from '@herald/config';
-import { redisOptionsFromUrl } from '@herald/jobs';
+import { createRedisClient } from '@herald/jobs';
 
 export class DependencyUnavailableError extends Error {
   constructor(readonly unavailable: string[]) {
@@ -24,10 +23,8 @@ async function postgresAnswers(url: string): Promise<string | null> {
   }
 }
 
-async function redisAnswers(url: string): Promise<string | null> {
-  const client = new Redis(
-    redisOptionsFromUrl(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 }),
-  );
+async function redisAnswers(redis: HeraldConfig['redis']): Promise<string | null> {
+  const client = createRedisClient(redis, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -47,7 +44,7 @@ async function redisAnswers(url: string): Promise<string | null> {
 export async function waitForDependencies(config: HeraldConfig, log: (message: string) => void): Promise<void> {
   const deadline = Date.now() + config.lifecycle.startupTimeoutMs;
   for (;;) {
-    const [postgres, redis] = await Promise.all([postgresAnswers(config.database.url), redisAnswers(config.redis.url)]);
+    const [postgres, redis] = await Promise.all([postgresAnswers(config.database.url), redisAnswers(config.redis)]);
     if (!postgres && !redis) return;
     const down = [...(postgres ? [`Postgres (DATABASE_URL): ${postgres}`] : []), ...(redis ? [`Redis (REDIS_URL): ${redis}`] : [])];
     if (Date.now() >= deadline) throw new DependencyUnavailableError(down);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
-import { assertEveryJobHasOneHandler, parseJob, redisOptionsFromUrl, type JobHandler, type QueueProcessor } from '@herald/jobs';
+import { assertEveryJobHasOneHandler, bullConnection, parseJob, QueueName, type JobHandler, type QueueProcessor } from '@herald/jobs';
 import { Correlation, LATENCY_BUCKETS, Metrics } from '@herald/observability';
 
 export const QUEUE_PROCESSORS = Symbol('QUEUE_PROCESSORS');
@@ -47,11 +47,15 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     for (const processor of this.processors) {
       const worker = new Worker(processor.queue, (job: Job) => this.process(processor, job), {
         // Workers block on Redis: they must never give up on a command (BullMQ requirement).
-        connection: redisOptionsFromUrl(this.config.redis.url, { maxRetriesPerRequest: null }) as ConnectionOptions,
+        connection: bullConnection(this.config.redis, { maxRetriesPerRequest: null }),
         prefix: this.config.redis.queuePrefix,
         concurrency: this.config.worker.concurrency,
         lockDuration: this.config.worker.lockDurationMs,
         autorun: true,
+        // SMTP providers limit sends per second; BullMQ's limiter holds the rest back (per worker process).
+        ...(processor.queue === QueueName.Email && this.config.worker.emailRateLimitPerSecond > 0
+          ? { limiter: { max: this.config.worker.emailRateLimitPerSecond, duration: 1000 } }
+          : {}),
       });
       worker.on('error', (error) => this.logger.warn({ msg: 'worker connection error', queue: processor.queue, err: error }));
       worker.on('stalled', (jobId) => {

@@ -45,6 +45,17 @@ export const envSchema = z.object({
   DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
 
   REDIS_URL: urlWithProtocols(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  // Comma-separated redis:// URLs of Redis Cluster nodes; when set, herald talks to the cluster instead of REDIS_URL.
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((node) => node.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(urlWithProtocols(['redis', 'rediss']))),
   // Braces make a Redis Cluster hash tag: all keys of all queues land in one slot.
   QUEUE_PREFIX: z
     .string()
@@ -72,6 +83,8 @@ export const envSchema = z.object({
   OUTBOX_MAX_ATTEMPTS: positiveInt.max(100).default(10),
 
   WORKER_CONCURRENCY: positiveInt.max(200).default(5),
+  // Most emails sent per second by one worker process (BullMQ limiter on the email queue); 0 = no limit.
+  EMAIL_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(0),
   WORKER_LOCK_DURATION_MS: positiveInt.default(30000),
   JOB_ATTEMPTS: positiveInt.max(50).default(5),
   JOB_BACKOFF_MS: positiveInt.default(2000),
@@ -101,6 +114,9 @@ export function crossVariableProblems(raw: Record<string, string | undefined>): 
       variable: raw.ADMIN_USER === undefined ? 'ADMIN_USER' : 'ADMIN_PASSWORD',
       message: 'ADMIN_USER and ADMIN_PASSWORD must be set together',
     });
+  }
+  if ((raw.REDIS_CLUSTER_NODES ?? '').trim() && !/\{[^{}]+\}/.test(raw.QUEUE_PREFIX ?? '{herald}')) {
+    problems.push({ variable: 'QUEUE_PREFIX', message: 'must contain a {hash tag} when REDIS_CLUSTER_NODES is set' });
   }
   if (production && TRUTHY.has((raw.HERALD_FAULT_CRASH_AFTER_COMMIT ?? '').toLowerCase())) {
     problems.push({

@@ -12,7 +12,7 @@ export abstract class HeraldConfig {
   declare readonly logLevel: Env['LOG_LEVEL'];
   declare readonly http: { port: number; bodyLimit: string; appBaseUrl: string; corsOrigins: string[] };
   declare readonly database: { url: string; poolSize: number };
-  declare readonly redis: { url: string; queuePrefix: string };
+  declare readonly redis: { url: string; clusterNodes: string[]; queuePrefix: string };
   declare readonly mail: { smtpUrl?: string; from: string; dir: string };
   declare readonly auth: {
     jwtSecret: string;
@@ -28,7 +28,7 @@ export abstract class HeraldConfig {
     batchSize: number;
     maxAttempts: number;
   };
-  declare readonly worker: { port: number; concurrency: number; lockDurationMs: number };
+  declare readonly worker: { port: number; concurrency: number; lockDurationMs: number; emailRateLimitPerSecond: number };
   declare readonly jobs: {
     attempts: number;
     backoffMs: number;
@@ -73,7 +73,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       corsOrigins: env.CORS_ORIGINS,
     },
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
-    redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
+    redis: { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES, queuePrefix: env.QUEUE_PREFIX },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, dir: env.MAIL_DIR },
     auth: {
       jwtSecret: env.JWT_SECRET ?? DEV_JWT_SECRET,
@@ -93,7 +93,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       batchSize: env.OUTBOX_RELAY_BATCH_SIZE,
       maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
     },
-    worker: { port: env.WORKER_PORT, concurrency: env.WORKER_CONCURRENCY, lockDurationMs: env.WORKER_LOCK_DURATION_MS },
+    worker: {
+      port: env.WORKER_PORT,
+      concurrency: env.WORKER_CONCURRENCY,
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      emailRateLimitPerSecond: env.EMAIL_RATE_LIMIT_PER_SECOND,
+    },
     jobs: {
       attempts: env.JOB_ATTEMPTS,
       backoffMs: env.JOB_BACKOFF_MS,

@@ -14,6 +14,6 @@ export {
 export { defaultJobOptions } from './job-options.js';
 export { EnqueueTimeoutError, JobProducer, type JobToEnqueue } from './job-producer.js';
 export { JobsModule } from './jobs.module.js';
-export { redisOptionsFromUrl } from './redis-connection.js';
+export { bullConnection, createClusterClient, createRedisClient, redisOptionsFromUrl } from './redis-connection.js';
 export { RedisHealthIndicator } from './redis-health.indicator.js';
 export { assertEveryJobHasOneHandler, MissingJobHandlerError, type JobHandler, type QueueProcessor } from './job-handlers.js';

@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
-import type { ConnectionOptions } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
 import { MetricsModule } from '@herald/observability';
 import { QueueName } from './job-contract.js';
 import { defaultJobOptions } from './job-options.js';
 import { JobProducer } from './job-producer.js';
-import { redisOptionsFromUrl } from './redis-connection.js';
+import { bullConnection } from './redis-connection.js';
 import { RedisHealthIndicator } from './redis-health.indicator.js';
 
 const queueRegistrations = Object.values(QueueName).map((name) => BullModule.registerQueue({ name }));
@@ -23,10 +22,7 @@ const queueRegistrations = Object.values(QueueName).map((name) => BullModule.reg
     BullModule.forRootAsync({
       inject: [HeraldConfig],
       useFactory: (config: HeraldConfig) => ({
-        connection: redisOptionsFromUrl(config.redis.url, {
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 1,
-        }) as ConnectionOptions,
+        connection: bullConnection(config.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
         prefix: config.redis.queuePrefix,
         defaultJobOptions: defaultJobOptions(config),
       }),

@@ -9,10 +9,10 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { HeraldConfig } from '@herald/config';
-import { redisOptionsFromUrl } from '@herald/jobs';
+import { createRedisClient } from '@herald/jobs';
 
 interface Limit {
   /** What the key is built from. */
@@ -57,7 +57,7 @@ export const RateLimit = (policy: RateLimitPolicy) => SetMetadata(POLICY, policy
 @Injectable()
 export class RateLimitGuard implements CanActivate, OnModuleDestroy {
   private readonly logger = new Logger(RateLimitGuard.name);
-  private readonly redis?: Redis;
+  private readonly redis?: Redis | Cluster;
   private readonly limiters = new Map<string, RateLimiterRedis>();
 
   constructor(
@@ -65,9 +65,7 @@ export class RateLimitGuard implements CanActivate, OnModuleDestroy {
     private readonly config: HeraldConfig,
   ) {
     if (config.auth.rateLimitEnabled) {
-      this.redis = new Redis(
-        redisOptionsFromUrl(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }),
-      );
+      this.redis = createRedisClient(config.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
       this.redis.on('error', () => undefined); // reported through the insurance limiter's use
     }
   }
