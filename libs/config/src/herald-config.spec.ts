@@ -24,7 +24,7 @@ describe(loadConfig.name, () => {
       expect(config.env).toBe('development');
       expect(config.http).toEqual({ port: 3000, bodyLimit: '100kb', appBaseUrl: 'http://localhost:3000', corsOrigins: [] });
       expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/herald');
-      expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: '{herald}' });
+      expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', clusterNodes: [], queuePrefix: '{herald}' });
       expect(config.mail.smtpUrl).toBeUndefined();
       expect(config.auth.rateLimitEnabled).toBe(true);
       expect(config.auth.jwtSecret.length).toBeGreaterThanOrEqual(32);

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
+import { envSchema, loadConfig } from '@herald/config';
+
+/**
+ * No Docker engine runs here, so the compose file and the Dockerfile are
+ * checked structurally and against the config schema: they cannot drift from
+ * the code unnoticed.
+ */
+interface ComposeService {
+  image?: string;
+  build?: { context: string; args?: Record<string, string> };
+  command?: string | string[];
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] | string };
+}
+
+const compose = load(readFileSync('docker-compose.yml', 'utf8'), { schema: CORE_SCHEMA.withTags(mergeTag) }) as {
+  services: Record<string, ComposeService>;
+};
+const dockerfile = readFileSync('Dockerfile', 'utf8');
+const nestCli = JSON.parse(readFileSync('nest-cli.json', 'utf8')) as { projects: Record<string, { entryFile: string }> };
+const APPS = ['migrate', 'api', 'worker'] as const;
+
+/** Compose-style `${NAME:-default}` resolved to its default, as on a machine without those variables. */
+const resolveDefaults = (env: Record<string, string | number>) =>
+  Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
+const healthcheckText = (service: ComposeService) => [service.healthcheck?.test ?? []].flat().join(' ');
+
+describe('docker-compose.yml', () => {
+  const { services } = compose;
+
+  it('runs the whole stack', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'mailpit', 'migrate', 'postgres', 'redis', 'worker']);
+  });
+
+  it('runs Redis with AOF persistence and noeviction', () => {
+    const command = [services.redis!.command].flat().join(' ');
+    expect(command).toMatch(/--appendonly yes/);
+    expect(command).toMatch(/--maxmemory-policy noeviction/);
+  });
+
+  it.each(['postgres', 'redis', 'mailpit', 'api', 'worker'])('gives %s a health check', (name) => {
+    expect(healthcheckText(services[name]!)).not.toBe('');
+  });
+
+  it.each(['api', 'worker'])('starts %s only after healthy services and finished migrations', (name) => {
+    expect(services[name]!.depends_on).toMatchObject({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+      migrate: { condition: 'service_completed_successfully' },
+    });
+  });
+
+  it.each(APPS)('sets only variables the config schema knows, and valid ones, for %s', (name) => {
+    const env = resolveDefaults(services[name]!.environment ?? {});
+    const known = Object.keys(envSchema.shape);
+    expect(Object.keys(env).filter((key) => !known.includes(key))).toEqual([]);
+    expect(() => loadConfig(env)).not.toThrow();
+  });
+
+  it('publishes the API on its PORT and checks readiness there', () => {
+    const port = String(services.api!.environment!.PORT);
+    expect(services.api!.ports).toContain(`${port}:${port}`);
+    expect(healthcheckText(services.api!)).toContain(`127.0.0.1:${port}/health/ready`);
+  });
+
+  it('checks the worker on its WORKER_PORT', () => {
+    expect(healthcheckText(services.worker!)).toContain(`127.0.0.1:${services.worker!.environment!.WORKER_PORT}/health/ready`);
+  });
+
+  it.each([
+    ['migrate', 'cli'],
+    ['api', 'api'],
+    ['worker', 'worker'],
+  ])('builds %s from the Dockerfile as app "%s", an app of the monorepo', (service, app) => {
+    expect(services[service]!.build).toEqual({ context: '.', args: { APP: app } });
+    expect(nestCli.projects[app]!.entryFile).toBe(`apps/${app}/src/main`);
+  });
+});
+
+describe('Dockerfile', () => {
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  const runtime = stages.at(-1)!;
+
+  it('is multi-stage: dependencies, build, a slim runtime', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    expect(dockerfile).toMatch(/npm ci/);
+    expect(dockerfile).toMatch(/npm run build/);
+  });
+
+  it('runs as a non-root user with a health check', () => {
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK /m);
+  });
+
+  it('starts the app named by APP from the path `nest build` writes', () => {
+    expect(runtime).toContain('dist/apps/$APP/apps/$APP/src/main.js');
+    expect(runtime).toMatch(/^ARG APP=api$/m);
+  });
+});
