@@ -25,6 +25,8 @@ export class PostCommitDispatch implements OnApplicationShutdown {
       // die between commit and dispatch, as a crash or OOM kill would.
       process.kill(process.pid, 'SIGKILL');
     }
+    // Test-only fault hook (refused in production): leave the events to the relay.
+    if (this.config.faults.skipDispatch) return;
     const committedAt = Date.now();
     const dispatch = this.dispatcher
       .dispatch(events, { source: 'post-commit', committedAt })
