@@ -16,6 +16,10 @@ export interface ReceivedMail {
 /** An in-process SMTP server that accepts everything and keeps what it got. */
 export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
+  /** Messages whose data is being received (with `delayMs`, they stay here that long). */
+  receiving = 0;
+  /** Holds every message this long before accepting it: a slow SMTP server. */
+  delayMs = 0;
   private server?: SMTPServer;
   port = 0;
 
@@ -26,8 +30,10 @@ export class SmtpSink {
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       onData: (stream, _session, callback) => {
+        this.receiving++;
         simpleParser(stream)
-          .then((mail) => {
+          .then(async (mail) => {
+            if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
             const header = (name: string) => {
               const value = mail.headers.get(name);
               return typeof value === 'string' ? value : undefined;
@@ -44,7 +50,8 @@ export class SmtpSink {
             });
             callback();
           })
-          .catch((error: Error) => callback(error));
+          .catch((error: Error) => callback(error))
+          .finally(() => this.receiving--);
       },
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));

@@ -7,8 +7,16 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApiApp(config);
   await app.listen(config.http.port, '0.0.0.0');
-  // Stop accepting, finish in-flight requests and post-commit dispatches, close pools.
-  installGracefulShutdown({ logger: apiLogger(config), timeoutMs: config.lifecycle.shutdownTimeoutMs, close: () => app.close() });
+  installGracefulShutdown({
+    logger: apiLogger(config),
+    timeoutMs: config.lifecycle.shutdownTimeoutMs,
+    close: async () => {
+      // 1. Stop accepting; in-flight requests finish (and start their post-commit dispatch).
+      await new Promise<void>((resolve) => app.getHttpServer().close(() => resolve()));
+      // 2. Drain the post-commit dispatches, then close the pools (Nest's shutdown hooks).
+      await app.close();
+    },
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
 import { Correlation, Metrics } from '@herald/observability';
 import type { DomainEvent } from './domain-event.js';
@@ -24,7 +24,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  * NOTIFY inside a business transaction. Safe to run in every worker.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private running = false;
   private loop?: Promise<void>;
@@ -54,7 +54,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.enabled && this.config.outbox.relayEnabled) this.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Finishes the current batch before the shutdown hooks close the pools. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
   }
 

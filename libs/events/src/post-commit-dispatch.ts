@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
 import type { DomainEvent } from './domain-event.js';
 import { EventDispatcher } from './event-dispatcher.js';
@@ -9,7 +9,7 @@ import { EventDispatcher } from './event-dispatcher.js';
  * pending). In-flight dispatches are awaited on shutdown.
  */
 @Injectable()
-export class PostCommitDispatch implements OnApplicationShutdown {
+export class PostCommitDispatch implements BeforeApplicationShutdown {
   private readonly logger = new Logger(PostCommitDispatch.name);
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -40,7 +40,8 @@ export class PostCommitDispatch implements OnApplicationShutdown {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the shutdown hooks close the pools. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.drain();
   }
 }
