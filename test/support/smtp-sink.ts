@@ -20,6 +20,10 @@ export class SmtpSink {
   receiving = 0;
   /** Holds every message this long before accepting it: a slow SMTP server. */
   delayMs = 0;
+  /** Recipients refused with 550, as a server does for a mailbox that does not exist. */
+  rejectRecipients?: RegExp;
+  /** Sessions whose client went away: a message they were sending was never accepted. */
+  private readonly closedSessions = new Set<string>();
   private server?: SMTPServer;
   port = 0;
 
@@ -29,11 +33,22 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
-      onData: (stream, _session, callback) => {
+      onClose: (session) => {
+        this.closedSessions.add(session.id);
+      },
+      onRcptTo: (address, _session, callback) => {
+        if (this.rejectRecipients?.test(address.address)) {
+          callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+        } else {
+          callback();
+        }
+      },
+      onData: (stream, session, callback) => {
         this.receiving++;
         simpleParser(stream)
           .then(async (mail) => {
             if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+            if (this.closedSessions.has(session.id)) throw new Error('client disconnected before the message was accepted');
             const header = (name: string) => {
               const value = mail.headers.get(name);
               return typeof value === 'string' ? value : undefined;

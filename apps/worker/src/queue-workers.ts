@@ -51,6 +51,8 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
         prefix: this.config.redis.queuePrefix,
         concurrency: this.config.worker.concurrency,
         lockDuration: this.config.worker.lockDurationMs,
+        // Look for jobs of dead workers as often as a lock can expire.
+        stalledInterval: Math.min(30_000, this.config.worker.lockDurationMs),
         autorun: true,
         // SMTP providers limit sends per second; BullMQ's limiter holds the rest back (per worker process).
         ...(processor.queue === QueueName.Email && this.config.worker.emailRateLimitPerSecond > 0
