@@ -11,3 +11,4 @@ export { OutboxStore, type ClaimedRow } from './outbox-store.js';
 export { PostCommitDispatch } from './post-commit-dispatch.js';
 export { NoActiveTransactionError, UnitOfWork } from './unit-of-work.js';
 export * from './outbox-admin.js';
+export { eventsWithMissingJobs, type JobExists } from './reconcile.js';

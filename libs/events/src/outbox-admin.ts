@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { ClaimedRow } from './outbox-store.js';
 import { OutboxStatus } from './outbox-record.entity.js';
 
 export interface OutboxStats {
@@ -117,6 +118,31 @@ export class OutboxAdmin {
       }
       return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
     });
+  }
+
+  /** Dispatched rows delivered within the last `sinceMs`, a page at a time (keyset on id). */
+  async dispatchedSince(sinceMs: number, afterId: string | null, limit: number): Promise<ClaimedRow[]> {
+    return (await this.dataSource.query(
+      `SELECT id, event_type AS "eventType", schema_version AS "schemaVersion", aggregate_id AS "aggregateId", payload,
+              correlation_id AS "correlationId", causation_id AS "causationId", occurred_at AS "occurredAt", attempts
+       FROM outbox
+       WHERE status = '${OutboxStatus.Dispatched}'
+         AND dispatched_at > clock_timestamp() - make_interval(secs => $1::double precision / 1000)
+         AND ($2::uuid IS NULL OR id > $2::uuid)
+       ORDER BY id LIMIT $3`,
+      [sinceMs, afterId, limit],
+    )) as ClaimedRow[];
+  }
+
+  /** Puts dispatched rows back to pending, due now: the relay delivers them again. */
+  async redeliver(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [, changed] = (await this.dataSource.query(
+      `UPDATE outbox SET status = '${OutboxStatus.Pending}', attempts = 0, available_at = clock_timestamp(), dispatched_at = NULL
+       WHERE id = ANY($1::uuid[]) AND status = '${OutboxStatus.Dispatched}'`,
+      [ids],
+    )) as [unknown, number];
+    return changed;
   }
 
   /** Deletes dispatched rows delivered longer ago than `olderThanMs`, in batches; returns how many. */

@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
-import { OutboxRowError } from '@herald/events';
+import type { QueueName } from '@herald/jobs';
+import { EventCatalog, eventsWithMissingJobs, OutboxRowError } from '@herald/events';
+import { usersEventCatalog } from '@herald/users';
 import { parseDuration, parseLimit, parseOutboxId } from '../arguments.js';
 import { CliError, UsageError } from '../cli-errors.js';
 import { withContext } from '../cli-context.js';
 import { formatAge, formatTable, isoTime, oneLine, print } from '../output.js';
+
+/** Rows checked per page by outbox:reconcile. */
+const RECONCILE_PAGE = 500;
 
 export function registerOutboxCommands(program: Command): void {
   program
@@ -108,6 +113,47 @@ export function registerOutboxCommands(program: Command): void {
           Boolean(options.json),
           { olderThanMs: options.olderThan, deleted },
           () => `Deleted ${deleted} dispatched outbox row(s) older than ${formatAge(options.olderThan)}.`,
+        );
+      }),
+    );
+
+  program
+    .command('outbox:reconcile')
+    .description('after Redis lost data: find dispatched rows whose jobs no longer exist and deliver them again')
+    .requiredOption(
+      '--since <duration>',
+      'rows dispatched within this window: 30m, 2h ... (at most the completed-job retention)',
+      parseDuration,
+    )
+    .option('--dry-run', 'list what would be delivered again; change nothing')
+    .option('--json', 'print JSON')
+    .action((options: { since: number; dryRun?: boolean; json?: boolean }) =>
+      withContext(async (context) => {
+        const retentionMs = context.config.jobs.completedRetentionHours * 3_600_000;
+        if (options.since > retentionMs) {
+          throw new UsageError(
+            `--since may be at most JOB_COMPLETED_RETENTION_HOURS (${context.config.jobs.completedRetentionHours}h): older completed jobs are removed by design`,
+          );
+        }
+        const outbox = await context.outbox();
+        const queues = await context.queues();
+        const catalog = new EventCatalog([usersEventCatalog]);
+        const jobExists = async (queue: QueueName, jobId: string) => (await queues.get(queue)!.getJob(jobId)) !== undefined;
+        let checked = 0;
+        const missing: string[] = [];
+        for (let afterId: string | null = null; ;) {
+          const rows = await outbox.dispatchedSince(options.since, afterId, RECONCILE_PAGE);
+          if (rows.length === 0) break;
+          checked += rows.length;
+          missing.push(...(await eventsWithMissingJobs(rows, catalog, jobExists)));
+          afterId = rows.at(-1)!.id;
+        }
+        const redelivered = options.dryRun ? 0 : await outbox.redeliver(missing);
+        const result = { checked, missing: missing.length, redelivered, dryRun: Boolean(options.dryRun), ids: missing };
+        print(Boolean(options.json), result, () =>
+          options.dryRun
+            ? `${checked} dispatched row(s) checked; ${missing.length} have a job missing in Redis and would be delivered again.`
+            : `${checked} dispatched row(s) checked; ${redelivered} put back to pending for the relay.`,
         );
       }),
     );
