@@ -142,6 +142,21 @@ describe('Users API (in process, real Postgres + Redis)', () => {
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     });
 
+    it('limits registrations of one address to 3 an hour (the "account exists" mails)', async () => {
+      for (let i = 0; i < 3; i++) expect((await api.post('/users', { email: 'flood@example.com', password: PASSWORD })).status).toBe(202);
+      const limited = await api.post('/users', { email: 'flood@example.com', password: PASSWORD });
+      await expectProblem(limited, 429, 'TOO_MANY_REQUESTS');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+
+    it('limits verification attempts per client address', async () => {
+      const headers = { 'x-forwarded-for': '192.0.2.77' };
+      for (let i = 0; i < 30; i++) expect((await api.post('/users/verify-email', { token: 'not-a-token' }, headers)).status).toBe(400);
+      await expectProblem(await api.post('/users/verify-email', { token: 'not-a-token' }, headers), 429, 'TOO_MANY_REQUESTS');
+      // Another client is not affected.
+      expect((await api.post('/users/verify-email', { token: 'not-a-token' }, { 'x-forwarded-for': '192.0.2.78' })).status).toBe(400);
+    });
+
     it('limits "account exists" and verification mails per address', async () => {
       for (let i = 0; i < 3; i++) expect((await api.post('/users/verification-email', { email: 'bomb@example.com' })).status).toBe(202);
       await expectProblem(await api.post('/users/verification-email', { email: 'bomb@example.com' }), 429, 'TOO_MANY_REQUESTS');
