@@ -19,6 +19,19 @@ const urlWithProtocols = (protocols: string[]) =>
     { message: `must be a URL with protocol ${protocols.map((p) => `${p}://`).join(' or ')}` },
   );
 
+/** A comma-separated list (blank items dropped), each item checked by `item`; empty by default. */
+const commaSeparated = (item: z.ZodType<string, string>) =>
+  z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -29,16 +42,7 @@ export const envSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb')
     .default('100kb'),
   // Comma-separated origins allowed by CORS (e.g. https://app.example.com); empty: no cross-origin access.
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+  CORS_ORIGINS: commaSeparated(z.url({ protocol: /^https?$/ })),
   APP_BASE_URL: urlWithProtocols(['http', 'https']).default('http://localhost:3000'),
 
   DATABASE_URL: urlWithProtocols(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/herald'),
@@ -46,16 +50,7 @@ export const envSchema = z.object({
 
   REDIS_URL: urlWithProtocols(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
   // Comma-separated redis:// URLs of Redis Cluster nodes; when set, herald talks to the cluster instead of REDIS_URL.
-  REDIS_CLUSTER_NODES: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((node) => node.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(urlWithProtocols(['redis', 'rediss']))),
+  REDIS_CLUSTER_NODES: commaSeparated(urlWithProtocols(['redis', 'rediss'])),
   // Braces make a Redis Cluster hash tag: all keys of all queues land in one slot.
   QUEUE_PREFIX: z
     .string()

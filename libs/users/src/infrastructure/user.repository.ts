@@ -13,12 +13,12 @@ export class UserRepository {
 
   async findById(id: string): Promise<User | null> {
     const record = await this.uow.manager.findOneBy(UserRecord, { id });
-    return record ? this.toDomain(record) : null;
+    return record ? this.toAggregate(record) : null;
   }
 
   async findByEmail(email: string): Promise<User | null> {
     const record = await this.uow.manager.findOneBy(UserRecord, { email });
-    return record ? this.toDomain(record) : null;
+    return record ? this.toAggregate(record) : null;
   }
 
   /** Locks the row for the rest of the transaction (concurrent verifications serialise). */
@@ -28,7 +28,7 @@ export class UserRepository {
       .setLock('pessimistic_write')
       .where('u.id = :id', { id })
       .getOne();
-    return record ? this.toDomain(record) : null;
+    return record ? this.toAggregate(record) : null;
   }
 
   /**
@@ -63,7 +63,7 @@ export class UserRepository {
     user.uncommit();
   }
 
-  private toDomain(record: UserRecord): User {
+  private toAggregate(record: UserRecord): User {
     return User.restore({
       id: record.id,
       email: record.email,
