@@ -1,0 +1,158 @@
+// Small helpers for the benchmark harness (plain ESM: it runs without a build step of its own).
+import { spawn, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const pick = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return {
+    runs: sorted.length,
+    median: pick(0.5),
+    min: sorted[0],
+    max: sorted.at(-1),
+    spreadPct: sorted.length > 1 ? ((sorted.at(-1) - sorted[0]) / pick(0.5)) * 100 : 0,
+  };
+}
+
+export function percentiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const pick = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
+  return { count: sorted.length, p50: pick(0.5), p95: pick(0.95), p99: pick(0.99) };
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor(what, check, timeoutMs = 60_000, intervalMs = 50) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => false);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Resident memory of a process in MB (Linux /proc). */
+export function rssMb(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** A built app as a child process; tracks its peak RSS. */
+export class App {
+  constructor(name, env, healthUrl) {
+    this.name = name;
+    this.env = env;
+    this.healthUrl = healthUrl;
+    this.peakRssMb = 0;
+    this.output = [];
+  }
+  async start() {
+    this.child = spawn(process.execPath, [`dist/apps/${this.name}/apps/${this.name}/src/main.js`], {
+      env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [this.child.stdout, this.child.stderr]) stream.on('data', (chunk) => this.output.push(String(chunk)));
+    this.sampler = setInterval(() => (this.peakRssMb = Math.max(this.peakRssMb, rssMb(this.child.pid))), 100);
+    await waitFor(`${this.name} ready`, async () => (await fetch(this.healthUrl)).status === 200, 60_000, 100).catch((error) => {
+      throw new Error(`${error.message}\n${this.output.join('').slice(-2000)}`);
+    });
+    return this;
+  }
+  async stop() {
+    clearInterval(this.sampler);
+    if (this.child.exitCode !== null) return;
+    this.child.kill('SIGTERM');
+    await once(this.child, 'exit');
+  }
+}
+
+/** An SMTP server that accepts and counts mail (and notes when each arrived). */
+export async function startSmtpSink() {
+  const sink = { count: 0, arrivals: [] };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.on('data', () => undefined);
+      stream.on('end', () => {
+        sink.count++;
+        sink.arrivals.push(Date.now());
+        callback();
+      });
+    },
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  sink.port = server.server.address().port;
+  sink.close = () => new Promise((resolve) => server.close(resolve));
+  return sink;
+}
+
+export function runCli(args, env) {
+  return execFileSync(process.execPath, ['dist/apps/cli/apps/cli/src/main.js', ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: 'pipe',
+  }).toString();
+}
+
+/** Closed loop: `concurrency` clients call `request` back to back for `durationMs`. */
+export async function closedLoop(concurrency, durationMs, request) {
+  const latencies = [];
+  let errors = 0;
+  const end = Date.now() + durationMs;
+  let index = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        const started = performance.now();
+        const ok = await request(index++).catch(() => false);
+        latencies.push(performance.now() - started);
+        if (!ok) errors++;
+      }
+    }),
+  );
+  return { completed: latencies.length, errors, latencies, seconds: durationMs / 1000 };
+}
+
+/** Open loop: starts requests at a fixed rate for `durationMs` (no coordinated omission). */
+export async function openLoop(ratePerSecond, durationMs, request) {
+  const latencies = [];
+  let errors = 0;
+  const pending = [];
+  const started = Date.now();
+  for (let i = 0; Date.now() - started < durationMs; i++) {
+    const due = started + (i * 1000) / ratePerSecond;
+    const wait = due - Date.now();
+    if (wait > 0) await sleep(wait);
+    const t0 = performance.now();
+    pending.push(
+      request(i)
+        .catch(() => false)
+        .then((ok) => {
+          latencies.push(performance.now() - t0);
+          if (!ok) errors++;
+        }),
+    );
+  }
+  await Promise.all(pending);
+  return { completed: latencies.length, errors, latencies, seconds: durationMs / 1000 };
+}
