@@ -56,7 +56,7 @@ async function main() {
     RATE_LIMIT_ENABLED: 'false',
     DATABASE_POOL_SIZE: '30',
     WORKER_CONCURRENCY: '20',
-    OUTBOX_RELAY_BATCH_SIZE: '500',
+    OUTBOX_RELAY_BATCH_SIZE: '1000',
   };
   const worker = await new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`).start();
   const api = await new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`).start();

@@ -75,6 +75,8 @@ export const envSchema = z.object({
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(5000),
   OUTBOX_RELAY_INTERVAL_MS: positiveInt.default(1000),
   OUTBOX_RELAY_BATCH_SIZE: positiveInt.max(5000).default(200),
+  // Relay loops per worker process (they share the work through SKIP LOCKED).
+  OUTBOX_RELAY_CONCURRENCY: positiveInt.max(16).default(2),
   OUTBOX_MAX_ATTEMPTS: positiveInt.max(100).default(10),
 
   WORKER_CONCURRENCY: positiveInt.max(200).default(5),

@@ -26,6 +26,7 @@ export abstract class HeraldConfig {
     graceMs: number;
     relayIntervalMs: number;
     batchSize: number;
+    relayConcurrency: number;
     maxAttempts: number;
   };
   declare readonly worker: { port: number; concurrency: number; lockDurationMs: number; emailRateLimitPerSecond: number };
@@ -91,6 +92,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       graceMs: env.OUTBOX_GRACE_MS,
       relayIntervalMs: env.OUTBOX_RELAY_INTERVAL_MS,
       batchSize: env.OUTBOX_RELAY_BATCH_SIZE,
+      relayConcurrency: env.OUTBOX_RELAY_CONCURRENCY,
       maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
     },
     worker: {

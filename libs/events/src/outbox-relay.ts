@@ -71,7 +71,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (this.running) return;
     this.running = true;
     this.abort = new AbortController();
-    this.loop = this.runLoop();
+    // Several loops overlap one batch's Postgres work with another's Redis work; SKIP LOCKED keeps them apart.
+    this.loop = Promise.all(Array.from({ length: this.config.outbox.relayConcurrency }, () => this.runLoop())).then(() => undefined);
     this.logger.log({ msg: 'outbox relay started', intervalMs: this.config.outbox.relayIntervalMs });
   }
 
