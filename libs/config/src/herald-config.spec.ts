@@ -28,7 +28,14 @@ describe(loadConfig.name, () => {
       expect(config.mail.smtpUrl).toBeUndefined();
       expect(config.auth.rateLimitEnabled).toBe(true);
       expect(config.auth.jwtSecret.length).toBeGreaterThanOrEqual(32);
-      expect(config.outbox).toEqual({ relayEnabled: true, graceMs: 5000, relayIntervalMs: 1000, batchSize: 200, relayConcurrency: 2, maxAttempts: 10 });
+      expect(config.outbox).toEqual({
+        relayEnabled: true,
+        graceMs: 5000,
+        relayIntervalMs: 1000,
+        batchSize: 200,
+        relayConcurrency: 2,
+        maxAttempts: 10,
+      });
       expect(config.faults.crashAfterCommit).toBe(false);
     });
 
