@@ -1,8 +1,7 @@
+import type { Queue } from 'bullmq';
 import { mkdir } from 'node:fs/promises';
-import { Queue } from 'bullmq';
 import { chromium, type Browser } from 'playwright-core';
-import { JobName, QueueName } from '@herald/jobs';
-import { TEST_REDIS_URL } from '../support/env.js';
+import { JobName } from '@herald/jobs';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -21,7 +20,7 @@ describe('Bull Board in a browser', () => {
     await stack.start();
     await stack.worker().startAndWaitReady();
     await stack.api(ADMIN).startAndWaitReady();
-    queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
+    queue = stack.emailQueue();
 
     // A real registration gives a completed job; a job with invalid data gives a failed one.
     expect((await stack.post('/users', { email: 'board@example.com', password: 'a long and lovely passphrase' })).status).toBe(202);

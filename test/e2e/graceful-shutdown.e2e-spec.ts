@@ -1,6 +1,4 @@
-import { Queue } from 'bullmq';
-import { JobName, QueueName } from '@herald/jobs';
-import { TEST_REDIS_URL } from '../support/env.js';
+import { JobName } from '@herald/jobs';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -48,7 +46,7 @@ describe('Graceful shutdown (SIGTERM)', () => {
 
   it('the worker finishes its active jobs, leaves none stalled, and exits 0 in bounded time', async () => {
     const worker = await stack.worker({ WORKER_CONCURRENCY: '5' }).startAndWaitReady();
-    const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
+    const queue = stack.emailQueue();
     try {
       // First the jobs of the previous test; then SMTP turns slow.
       for (const email of accepted) await stack.smtp.waitForMail(email, JobName.SendVerificationEmail);

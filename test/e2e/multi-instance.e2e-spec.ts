@@ -1,7 +1,5 @@
-import { Queue } from 'bullmq';
-import { JobName, QueueName } from '@herald/jobs';
+import { JobName } from '@herald/jobs';
 import { AppProcess } from '../support/app-process.js';
-import { TEST_REDIS_URL } from '../support/env.js';
 import { freePort } from '../support/ports.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
@@ -89,12 +87,11 @@ describe('Two APIs and three workers at once', () => {
     );
 
     // Each email exactly once, one job per event, one inbox record per event.
-    const perAddress = new Map<string, number>();
-    for (const mail of stack.smtp.messages) perAddress.set(mail.to, (perAddress.get(mail.to) ?? 0) + 1);
+    const perAddress = stack.smtp.countsByRecipient();
     expect([...perAddress.values()].every((count) => count === 1)).toBe(true);
     expect(perAddress.size).toBe(REGISTRATIONS);
     expect(await stack.db.query(`SELECT count(*)::int AS n FROM inbox`)).toEqual([{ n: REGISTRATIONS }]);
-    const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
+    const queue = stack.emailQueue();
     try {
       expect(await queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed')).toEqual({
         completed: REGISTRATIONS,

@@ -1,6 +1,4 @@
-import { Queue } from 'bullmq';
-import { JobName, QueueName } from '@herald/jobs';
-import { TEST_REDIS_URL } from '../support/env.js';
+import { JobName } from '@herald/jobs';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -40,7 +38,7 @@ describe('Fault: the API dies between commit and dispatch', () => {
     expect(metrics).toMatch(/herald_outbox_relay_redeliveries_total 1\b/);
 
     // Exactly one job was created for the event and it is done; nothing is left to send.
-    const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
+    const queue = stack.emailQueue();
     try {
       await waitFor('the job to be marked completed', async () => (await queue.getJobCounts('completed')).completed === 1);
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');

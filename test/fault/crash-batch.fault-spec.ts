@@ -1,6 +1,4 @@
-import { Queue } from 'bullmq';
-import { JobName, QueueName } from '@herald/jobs';
-import { TEST_REDIS_URL } from '../support/env.js';
+import { JobName } from '@herald/jobs';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -48,7 +46,7 @@ describe('Fault: the API dies after committing a batch of 100 registrations, bef
     );
 
     for (const email of emails) expect(stack.smtp.to(email)).toHaveLength(1);
-    const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
+    const queue = stack.emailQueue();
     try {
       await waitFor('all jobs completed', async () => (await queue.getJobCounts('completed')).completed === BATCH);
       expect(await queue.getJobCounts('completed', 'failed', 'waiting', 'active')).toEqual({

@@ -1,7 +1,5 @@
-import { Queue } from 'bullmq';
 import { v7 as uuidv7 } from 'uuid';
-import { JobName, QueueName } from '@herald/jobs';
-import { TEST_REDIS_URL } from '../support/env.js';
+import { JobName } from '@herald/jobs';
 import { freePort } from '../support/ports.js';
 import { AppProcess } from '../support/app-process.js';
 import { Stack } from '../support/stack.js';
@@ -30,7 +28,7 @@ describe('Fault: a worker is killed (SIGKILL) with 500 jobs in flight', () => {
         batch.map(() => 'x'),
       ]);
     }
-    const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: stack.prefix });
+    const queue = stack.emailQueue();
     try {
       await queue.addBulk(
         users.map((user) => {
@@ -60,9 +58,7 @@ describe('Fault: a worker is killed (SIGKILL) with 500 jobs in flight', () => {
       await waitFor(`${JOBS} welcome emails`, () => new Set(stack.smtp.messages.map((mail) => mail.to)).size === JOBS, 120_000, 250);
       await waitFor('every job completed', async () => (await queue.getJobCounts('completed')).completed === JOBS, 30_000);
 
-      const perAddress = new Map<string, number>();
-      for (const mail of stack.smtp.messages) perAddress.set(mail.to, (perAddress.get(mail.to) ?? 0) + 1);
-      expect([...perAddress.values()].filter((count) => count > 1)).toEqual([]);
+      expect([...stack.smtp.countsByRecipient().values()].filter((count) => count > 1)).toEqual([]);
       expect(await queue.getJobCounts('completed', 'failed', 'active', 'waiting')).toEqual({
         completed: JOBS,
         failed: 0,

@@ -82,6 +82,13 @@ export class SmtpSink {
     return this.messages.filter((mail) => mail.to === address && (kind === undefined || mail.kind === kind));
   }
 
+  /** How many mails each address received. */
+  countsByRecipient(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const mail of this.messages) counts.set(mail.to, (counts.get(mail.to) ?? 0) + 1);
+    return counts;
+  }
+
   async waitForMail(address: string, kind: string, count = 1, timeoutMs = 20_000): Promise<ReceivedMail[]> {
     return waitFor(
       `${count} "${kind}" mail(s) to ${address}`,

@@ -1,3 +1,5 @@
+import { Queue } from 'bullmq';
+import { QueueName } from '@herald/jobs';
 import { AppProcess } from './app-process.js';
 import { TEST_REDIS_URL } from './env.js';
 import { freePort } from './ports.js';
@@ -16,6 +18,7 @@ export class Stack {
   apiPort = 0;
   workerPort = 0;
   private readonly processes: AppProcess[] = [];
+  private readonly queues: Queue[] = [];
 
   async start(): Promise<this> {
     await this.smtp.start();
@@ -66,8 +69,16 @@ export class Stack {
     return fetch(`${this.apiUrl}${path}`, { headers });
   }
 
+  /** A BullMQ handle on this stack's email queue, for assertions (closed by stop()). */
+  emailQueue(): Queue {
+    const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: this.prefix });
+    this.queues.push(queue);
+    return queue;
+  }
+
   /** Stops every process still running, then removes the database and the Redis keys. */
   async stop(): Promise<void> {
+    await Promise.all(this.queues.map((queue) => queue.close()));
     await Promise.all(this.processes.filter((p) => !p.exited).map((p) => p.stop()));
     await this.db?.drop();
     const redis = redisClient();

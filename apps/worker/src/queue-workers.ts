@@ -79,10 +79,6 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     this.logger.log({ msg: 'queue workers stopped' });
   }
 
-  get allRunning(): boolean {
-    return this.workers.length > 0 && this.workers.every((worker) => worker.isRunning());
-  }
-
   /**
    * Readiness of every worker: its loop runs and both its connections (the
    * command one and the blocking one that waits for jobs) are 'ready'. A

@@ -6,7 +6,8 @@ import { z } from 'zod';
  */
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-const flag = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
+const TRUTHY = ['true', '1', 'yes', 'on'];
+const flag = z.stringbool({ truthy: TRUTHY, falsy: ['false', '0', 'no', 'off'] });
 const urlWithProtocols = (protocols: string[]) =>
   z.string().refine(
     (value) => {
@@ -98,8 +99,6 @@ export const envSchema = z.object({
   HERALD_FAULT_SKIP_DISPATCH: flag.default(false),
 });
 
-const TRUTHY = new Set(['true', '1', 'yes', 'on']);
-
 /**
  * Rules that involve several variables. They run on the raw environment, so
  * they are reported even when some other variable is malformed.
@@ -118,7 +117,7 @@ export function crossVariableProblems(raw: Record<string, string | undefined>): 
     problems.push({ variable: 'QUEUE_PREFIX', message: 'must contain a {hash tag} when REDIS_CLUSTER_NODES is set' });
   }
   for (const hook of ['HERALD_FAULT_CRASH_AFTER_COMMIT', 'HERALD_FAULT_SKIP_DISPATCH']) {
-    if (production && TRUTHY.has((raw[hook] ?? '').toLowerCase())) {
+    if (production && TRUTHY.includes((raw[hook] ?? '').toLowerCase())) {
       problems.push({ variable: hook, message: 'is a test-only fault hook and is refused when NODE_ENV=production' });
     }
   }

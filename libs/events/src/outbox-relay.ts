@@ -29,7 +29,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private running = false;
   private loop?: Promise<void>;
   private abort = new AbortController();
-  private totals = { runs: 0, redelivered: 0, dead: 0, failures: 0 };
   private readonly redeliveries;
   private readonly deadLetters;
   private readonly relayFailures;
@@ -59,10 +58,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     await this.stop();
   }
 
-  get stats(): Readonly<typeof this.totals> {
-    return { ...this.totals };
-  }
-
   get isRunning(): boolean {
     return this.running;
   }
@@ -89,7 +84,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     // The lease must comfortably exceed one dispatch; the relay re-checks after it.
     const leaseMs = Math.max(30_000, relayIntervalMs * 10);
     const rows = await this.store.claimDue(batchSize, leaseMs);
-    this.totals.runs++;
     if (rows.length === 0) return { claimed: 0, dispatched: 0, failed: 0, dead: 0 };
 
     const events: DomainEvent[] = [];
@@ -119,9 +113,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       await this.store.recordFailure(row.id, error.message, isDead, retryInMs);
       this.logFailure(row, error, isDead);
     }
-    this.totals.redelivered += outcome.dispatched.length;
-    this.totals.failures += failures.size;
-    this.totals.dead += dead;
     this.redeliveries.inc(outcome.dispatched.length);
     this.relayFailures.inc(failures.size);
     this.deadLetters.inc(dead);
