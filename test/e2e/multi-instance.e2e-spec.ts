@@ -36,24 +36,18 @@ describe('Two APIs and three workers at once', () => {
     const shared = { WORKER_CONCURRENCY: '10', DATABASE_POOL_SIZE: '15', OUTBOX_RELAY_INTERVAL_MS: '200', OUTBOX_GRACE_MS: '5000' };
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
-      const worker = new AppProcess('worker', stack.env({ ...shared, WORKER_PORT: String(port) }), `http://127.0.0.1:${port}/health/ready`);
-      workers.push(await worker.startAndWaitReady());
+      workers.push(await stack.worker({ ...shared, WORKER_PORT: String(port) }).startAndWaitReady());
     }
     for (const skipDispatch of ['false', 'true']) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const api = new AppProcess(
-        'api',
-        stack.env({ ...shared, PORT: String(port), HERALD_FAULT_SKIP_DISPATCH: skipDispatch }),
-        `${url}/health/ready`,
-      );
+      const api = stack.api({ ...shared, PORT: String(port), HERALD_FAULT_SKIP_DISPATCH: skipDispatch });
       apis.push({ process: await api.startAndWaitReady(), url });
     }
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([...apis.map((api) => api.process), ...workers].filter((p) => !p.exited).map((p) => p.stop()));
-    await stack.stop();
+    await stack.stop(); // stops every API and worker it started
   });
 
   it(`delivers ${REGISTRATIONS} registrations through both APIs, each email once, while a worker stops`, async () => {

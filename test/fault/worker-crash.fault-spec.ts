@@ -1,7 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { JobName } from '@herald/jobs';
 import { freePort } from '../support/ports.js';
-import { AppProcess } from '../support/app-process.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -50,11 +49,7 @@ describe('Fault: a worker is killed (SIGKILL) with 500 jobs in flight', () => {
       stack.smtp.delayMs = 0;
 
       const port = await freePort();
-      const second = await new AppProcess(
-        'worker',
-        stack.env({ ...env, WORKER_PORT: String(port) }),
-        `http://127.0.0.1:${port}/health/ready`,
-      ).startAndWaitReady();
+      const second = await stack.worker({ ...env, WORKER_PORT: String(port) }).startAndWaitReady();
       await waitFor(`${JOBS} welcome emails`, () => new Set(stack.smtp.messages.map((mail) => mail.to)).size === JOBS, 120_000, 250);
       await waitFor('every job completed', async () => (await queue.getJobCounts('completed')).completed === JOBS, 30_000);
 

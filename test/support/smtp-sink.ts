@@ -24,6 +24,8 @@ export class SmtpSink {
   rejectRecipients?: RegExp;
   /** Sessions whose client went away: a message they were sending was never accepted. */
   private readonly closedSessions = new Set<string>();
+  /** Socket errors of clients that went away mid-transaction (a killed worker resets its connection). */
+  readonly connectionErrors: Error[] = [];
   private server?: SMTPServer;
   port = 0;
 
@@ -69,6 +71,9 @@ export class SmtpSink {
           .finally(() => this.receiving--);
       },
     });
+    // smtp-server re-emits a client's ECONNRESET during a transaction on the server; without a listener
+    // that 'error' event would be thrown in the test process. Fault tests kill clients on purpose.
+    this.server.on('error', (error) => this.connectionErrors.push(error));
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;

@@ -49,12 +49,16 @@ export class Stack {
     return `http://127.0.0.1:${this.apiPort}`;
   }
 
+  /** An API process (stopped by stop()); a `PORT` override starts a further instance on that port. */
   api(overrides: Record<string, string> = {}): AppProcess {
-    return this.track(new AppProcess('api', this.env(overrides), `${this.apiUrl}/health/ready`));
+    const port = overrides.PORT ?? String(this.apiPort);
+    return this.track(new AppProcess('api', this.env(overrides), `http://127.0.0.1:${port}/health/ready`));
   }
 
+  /** A worker process (stopped by stop()); a `WORKER_PORT` override starts a further instance on that port. */
   worker(overrides: Record<string, string> = {}): AppProcess {
-    return this.track(new AppProcess('worker', this.env(overrides), `http://127.0.0.1:${this.workerPort}/health/ready`));
+    const port = overrides.WORKER_PORT ?? String(this.workerPort);
+    return this.track(new AppProcess('worker', this.env(overrides), `http://127.0.0.1:${port}/health/ready`));
   }
 
   async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
