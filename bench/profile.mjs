@@ -1,0 +1,140 @@
+// npm run bench:profile [-- registration]: runs the API and worker (built) with --cpu-prof under
+// the scenario-1 load (resend verification, c=32) or the scenario-3 load (registration, c=32),
+// then prints where their CPU time went: self time by package and by function. The raw
+// .cpuprofile files stay in bench/results/profiles/ (open them in Chrome DevTools or speedscope).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { App, closedLoop, freePort, runCli, startSmtpSink } from './lib.mjs';
+
+const SCENARIO = process.argv[2] ?? 'pipeline';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const OUT = 'bench/results/profiles';
+const log = (message) => process.stderr.write(`profile: ${message}\n`);
+
+if (!['pipeline', 'registration'].includes(SCENARIO)) {
+  process.stderr.write(`profile: unknown scenario "${SCENARIO}" (pipeline | registration)\n`);
+  process.exit(2);
+}
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Self time per function and per package from a V8 .cpuprofile. */
+function summarise(file) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfUs = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const fns = new Map();
+  const packages = new Map();
+  for (const [id, us] of selfUs) {
+    const { functionName, url, lineNumber } = byId.get(id).callFrame;
+    const where = url.includes('node_modules/')
+      ? url
+          .slice(url.lastIndexOf('node_modules/') + 13)
+          .split('/')
+          .slice(0, url.includes('node_modules/@') ? 2 : 1)
+          .join('/')
+      : url.includes('/dist/')
+        ? 'herald'
+        : url === ''
+          ? `(${functionName || 'program'})`
+          : url.startsWith('node:')
+            ? url
+            : 'other';
+    packages.set(where, (packages.get(where) ?? 0) + us);
+    const key = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    fns.set(key, (fns.get(key) ?? 0) + us);
+  }
+  const top = (map, n) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([key, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${key}`)
+      .join('\n');
+  return `${(total / 1e6).toFixed(1)} s of samples\n by package:\n${top(packages, 15)}\n by function:\n${top(fns, 25)}`;
+}
+
+async function main() {
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  const dbName = `herald_profile_${Math.floor(Date.now() / 1000)}`;
+  const dbUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
+  await admin(`CREATE DATABASE "${dbName}"`);
+  runCli(['migration:run'], { DATABASE_URL: dbUrl });
+  const db = new pg.Pool({ connectionString: dbUrl, max: 4 });
+  const smtp = await startSmtpSink();
+  const [apiPort, workerPort] = [await freePort(), await freePort()];
+  const env = {
+    DATABASE_URL: dbUrl,
+    REDIS_URL,
+    QUEUE_PREFIX: `{profile${randomBytes(3).toString('hex')}}`,
+    SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+    PORT: String(apiPort),
+    WORKER_PORT: String(workerPort),
+    RATE_LIMIT_ENABLED: 'false',
+    DATABASE_POOL_SIZE: '30',
+    WORKER_CONCURRENCY: '20',
+  };
+  const profiled = (name) => ({ ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${OUT}/${name}` });
+  const worker = await new App('worker', profiled('worker'), `http://127.0.0.1:${workerPort}/health/ready`).start();
+  const api = await new App('api', profiled('api'), `http://127.0.0.1:${apiPort}/health/ready`).start();
+  const post = async (route, body) =>
+    (
+      await fetch(`http://127.0.0.1:${apiPort}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).status === 202;
+  try {
+    let loop;
+    if (SCENARIO === 'pipeline') {
+      const emails = Array.from({ length: 20_000 }, (_, i) => `profile-${i}@example.com`);
+      await db.query(`INSERT INTO users (id, email, password_hash) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`, [
+        emails.map(() => uuidv7()),
+        emails,
+        emails.map(() => 'x'),
+      ]);
+      loop = await closedLoop(32, SECONDS * 1000, (i) => post('/users/verification-email', { email: emails[i % emails.length] }));
+    } else {
+      loop = await closedLoop(32, SECONDS * 1000, (i) =>
+        post('/users', { email: `p-${i}@example.com`, password: 'a long and lovely passphrase' }),
+      );
+    }
+    log(`${SCENARIO}: ${(loop.completed - loop.errors) / loop.seconds} ok/s over ${SECONDS} s, ${smtp.count} mails, ${loop.errors} errors`);
+  } finally {
+    await api.stop();
+    await worker.stop();
+    await db.end();
+    await smtp.close();
+    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  }
+  for (const name of ['api', 'worker']) {
+    const dir = path.join(OUT, name);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+      process.stdout.write(`\n== ${name} (${path.join(dir, file)}): ${summarise(path.join(dir, file))}\n`);
+    }
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`profile failed: ${error.stack ?? error}\n`);
+  process.exit(1);
+});
