@@ -58,15 +58,16 @@ export function rssMb(pid) {
 
 /** A built app as a child process; tracks its peak RSS. */
 export class App {
-  constructor(name, env, healthUrl) {
+  constructor(name, env, healthUrl, nodeArgs = []) {
     this.name = name;
+    this.nodeArgs = nodeArgs;
     this.env = env;
     this.healthUrl = healthUrl;
     this.peakRssMb = 0;
     this.output = [];
   }
   async start() {
-    this.child = spawn(process.execPath, [`dist/apps/${this.name}/apps/${this.name}/src/main.js`], {
+    this.child = spawn(process.execPath, [...this.nodeArgs, `dist/apps/${this.name}/apps/${this.name}/src/main.js`], {
       env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -92,6 +93,7 @@ export async function startSmtpSink() {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    closeTimeout: 1,
     onData(stream, _session, callback) {
       stream.on('data', () => undefined);
       stream.on('end', () => {

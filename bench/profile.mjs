@@ -4,6 +4,7 @@
 // .cpuprofile files stay in bench/results/profiles/ (open them in Chrome DevTools or speedscope).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -29,6 +30,25 @@ async function admin(sql) {
   } finally {
     await client.end();
   }
+}
+
+/** CPU seconds used so far by each process of interest (Linux /proc), grouped by role. */
+function cpuByRole(roles) {
+  const ticks = new Map();
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const role = roles.get(Number(pid)) ?? (comm.startsWith('postgres') ? 'postgres' : comm.startsWith('redis-server') ? 'redis' : null);
+    if (!role) continue;
+    ticks.set(role, (ticks.get(role) ?? 0) + Number(fields[11]) + Number(fields[12]));
+  }
+  return new Map([...ticks].map(([role, t]) => [role, t / 100]));
 }
 
 /** Self time per function and per package from a V8 .cpuprofile. */
@@ -92,9 +112,9 @@ async function main() {
     DATABASE_POOL_SIZE: '30',
     WORKER_CONCURRENCY: '20',
   };
-  const profiled = (name) => ({ ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${OUT}/${name}` });
-  const worker = await new App('worker', profiled('worker'), `http://127.0.0.1:${workerPort}/health/ready`).start();
-  const api = await new App('api', profiled('api'), `http://127.0.0.1:${apiPort}/health/ready`).start();
+  const profiled = (name) => ['--cpu-prof', `--cpu-prof-dir=${OUT}/${name}`];
+  const worker = await new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, profiled('worker')).start();
+  const api = await new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, profiled('api')).start();
   const post = async (route, body) =>
     (
       await fetch(`http://127.0.0.1:${apiPort}${route}`, {
@@ -103,6 +123,13 @@ async function main() {
         body: JSON.stringify(body),
       })
     ).status === 202;
+  const roles = new Map([
+    [api.child.pid, 'api'],
+    [worker.child.pid, 'worker'],
+    [process.pid, 'load generator'],
+  ]);
+  const cpuBefore = cpuByRole(roles);
+  const wallStarted = Date.now();
   try {
     let loop;
     if (SCENARIO === 'pipeline') {
@@ -119,6 +146,13 @@ async function main() {
       );
     }
     log(`${SCENARIO}: ${(loop.completed - loop.errors) / loop.seconds} ok/s over ${SECONDS} s, ${smtp.count} mails, ${loop.errors} errors`);
+    const cpuAfter = cpuByRole(roles);
+    const wall = (Date.now() - wallStarted) / 1000;
+    const share = [...cpuAfter]
+      .map(([role, seconds]) => [role, seconds - (cpuBefore.get(role) ?? 0)])
+      .sort((a, b) => b[1] - a[1])
+      .map(([role, seconds]) => `${role} ${seconds.toFixed(1)} s (${((seconds / wall) * 100).toFixed(0)}% of a core)`);
+    log(`CPU over ${wall.toFixed(1)} s wall on ${os.cpus().length} cores: ${share.join(', ')}`);
   } finally {
     await api.stop();
     await worker.stop();

@@ -71,10 +71,32 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     expect(tokens[0]!.verifier_hash).not.toContain(verifier);
   });
 
+  it('a second verification email revokes the first token and leaves exactly one open', async () => {
+    const userId = await createUser('twice@example.com');
+    for (const eventId of [uuidv7(), uuidv7()]) {
+      expect(await emailJobs.sendVerificationEmail({ eventId, userId, correlationId: 'c-twice' })).toBe('processed');
+    }
+    const tokens = await db.query<{ revoked: boolean }>(
+      'SELECT revoked_at IS NOT NULL AS revoked FROM email_verification_tokens WHERE user_id = $1 ORDER BY revoked DESC',
+      [userId],
+    );
+    expect(tokens.map((token) => token.revoked)).toEqual([true, false]);
+  });
+
   it('sends no verification email to an already verified user', async () => {
     const userId = await createUser('done@example.com', true);
     expect(await emailJobs.sendVerificationEmail({ eventId: uuidv7(), userId, correlationId: 'c-2' })).toBe('processed');
     expect(smtp.to('done@example.com')).toHaveLength(0);
+  });
+
+  it('reuses pooled SMTP connections: messages sent one after another share one connection', async () => {
+    const before = smtp.connections;
+    for (let i = 0; i < 5; i++) {
+      const userId = await createUser(`pooled-${i}@example.com`);
+      expect(await emailJobs.sendWelcomeEmail({ eventId: uuidv7(), userId, correlationId: `c-pool-${i}` })).toBe('processed');
+    }
+    expect(smtp.to('pooled-4@example.com', JobName.SendWelcomeEmail)).toHaveLength(1);
+    expect(smtp.connections - before).toBeLessThanOrEqual(1);
   });
 
   it('records nothing when SMTP fails, so the retry sends the email', async () => {

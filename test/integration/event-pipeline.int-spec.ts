@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { OutboxStatus, UnitOfWork } from '@herald/events';
+import { EventDispatcher, OutboxStatus, UnitOfWork } from '@herald/events';
+import { Metrics } from '@herald/observability';
 import { deriveJobId } from '@herald/jobs';
 import { createPipelineHarness, RecordingThingHandler, ThingHappened, type PipelineHarness } from '../support/pipeline-harness.js';
 
@@ -54,13 +55,38 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       expect(published).toEqual([event.eventId]);
     });
 
+    it('dispatches every event of many concurrent transactions once, in fewer dispatches than commits', async () => {
+      const dispatcher = h.module.get(EventDispatcher);
+      const dispatchSizes: number[] = [];
+      const dispatch = dispatcher.dispatch.bind(dispatcher);
+      dispatcher.dispatch = (events, options) => {
+        dispatchSizes.push(events.length);
+        return dispatch(events, options);
+      };
+      const events = Array.from({ length: 60 }, () => thing());
+      await Promise.all(events.map((event) => commitEvents(h.uow, event)));
+      await h.postCommit.drain();
+
+      expect(dispatchSizes.reduce((a, b) => a + b, 0)).toBe(60);
+      expect(dispatchSizes.length).toBeLessThan(60);
+      const rows = await h.db.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE status = $1`, [OutboxStatus.Dispatched]);
+      expect(Number(rows[0]!.n)).toBe(60);
+      const jobs = await h.emailQueue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+      expect(new Set(jobs.map((job) => job.id))).toEqual(
+        new Set(events.flatMap((event) => [jobIdFor(event), deriveJobId('test-fragile-on-thing', event.eventId)])),
+      );
+      expect(published.sort()).toEqual(events.map((event) => event.eventId).sort());
+      const metrics = (await h.module.get(Metrics).render()).body;
+      expect(metrics).toContain('herald_outbox_commit_to_enqueue_seconds_count{source="post-commit"} 60');
+    });
+
     it('adds no second job when the same committed event is dispatched again', async () => {
       const event = thing();
       await commitEvents(h.uow, event);
       await h.postCommit.drain();
-      const dispatcher = h.module.get((await import('@herald/events')).EventDispatcher);
-      await dispatcher.dispatch([event]);
-      await dispatcher.dispatch([event]);
+      const dispatcher = h.module.get(EventDispatcher);
+      await dispatcher.dispatch([event], { source: 'relay' });
+      await dispatcher.dispatch([event], { source: 'relay' });
 
       const counts = await h.emailQueue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
       expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(2);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { OutboxStatus } from '@herald/events';
 import { deriveJobId, type JobToEnqueue } from '@herald/jobs';
+import { Metrics } from '@herald/observability';
 import { createPipelineHarness, ThingHappened, type PipelineHarness } from '../support/pipeline-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { deleteKeysWithPrefix, uniqueQueuePrefix } from '../support/test-redis.js';
@@ -46,6 +47,9 @@ describe('OutboxRelay (real Postgres + Redis)', () => {
     expect(result).toMatchObject({ claimed: 1, dispatched: 1, failed: 0 });
     expect(await h.emailQueue.getJob(deriveJobId('test-welcome-on-thing', id!))).toBeDefined();
     expect(await statusCounts(h.db)).toEqual({ [OutboxStatus.Dispatched]: 1 });
+    const metrics = (await h.module.get(Metrics).render()).body;
+    expect(metrics).toContain('herald_outbox_commit_to_enqueue_seconds_count{source="relay"} 1');
+    expect(metrics).not.toContain('herald_outbox_commit_to_enqueue_seconds_count{source="post-commit"}');
   });
 
   it('leaves rows alone while their grace period runs', async () => {

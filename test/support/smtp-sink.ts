@@ -16,6 +16,8 @@ export interface ReceivedMail {
 /** An in-process SMTP server that accepts everything and keeps what it got. */
 export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
+  /** SMTP connections opened so far. */
+  connections = 0;
   /** Messages whose data is being received (with `delayMs`, they stay here that long). */
   receiving = 0;
   /** Holds every message this long before accepting it: a slow SMTP server. */
@@ -35,6 +37,13 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      // stop() answers open (pooled) connections with 421 at once, as a server going down does, instead of
+      // waiting 30 s for clients to hang up.
+      closeTimeout: 1,
+      onConnect: (_session, callback) => {
+        this.connections++;
+        callback();
+      },
       onClose: (session) => {
         this.closedSessions.add(session.id);
       },

@@ -9,8 +9,8 @@ import { OutboxStore } from './outbox-store.js';
 export interface DispatchOptions {
   /** Who dispatches: the committing process right after commit, or the relay later. */
   readonly source: 'post-commit' | 'relay';
-  /** When the transaction committed (ms since epoch); the relay uses each event's creation time. */
-  readonly committedAt?: number;
+  /** When each event's transaction committed (ms since epoch, by event id); the relay uses each event's creation time. */
+  readonly committedAt?: ReadonlyMap<string, number>;
 }
 
 export interface DispatchOutcome {
@@ -56,7 +56,7 @@ export class EventDispatcher {
     });
   }
 
-  async dispatch(events: readonly DomainEvent[], options: DispatchOptions = { source: 'post-commit' }): Promise<DispatchOutcome> {
+  async dispatch(events: readonly DomainEvent[], options: DispatchOptions): Promise<DispatchOutcome> {
     const failed = new Map<string, Error>();
     const jobs: { eventId: string; job: JobToEnqueue }[] = [];
     for (const event of events) {
@@ -86,7 +86,7 @@ export class EventDispatcher {
     const acknowledgedAt = Date.now();
     for (const event of events) {
       if (!healthy.has(event.eventId)) continue;
-      const since = options.committedAt ?? event.occurredAt.getTime();
+      const since = options.committedAt?.get(event.eventId) ?? event.occurredAt.getTime();
       this.commitToEnqueue.observe({ source: options.source }, Math.max(0, acknowledgedAt - since) / 1000);
     }
     const dispatched = [...healthy];

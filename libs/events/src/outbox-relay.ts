@@ -95,7 +95,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         failures.set(row.id, error instanceof Error ? error : new Error(String(error)));
       }
     }
-    const outcome = await this.dispatcher.dispatch(events).catch((error: unknown) => ({
+    const outcome = await this.dispatcher.dispatch(events, { source: 'relay' }).catch((error: unknown) => ({
       dispatched: [] as string[],
       failed: new Map<string, Error>(events.map((event) => [event.eventId, new EnqueueFailedError(error)])),
     }));

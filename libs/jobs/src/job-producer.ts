@@ -56,7 +56,8 @@ export class JobProducer implements OnModuleInit {
     const timeoutMs = this.config.jobs.enqueueTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new EnqueueTimeoutError(timeoutMs)), timeoutMs);
+      // unref: a pending enqueue must not keep a stopping process alive.
+      timer = setTimeout(() => reject(new EnqueueTimeoutError(timeoutMs)), timeoutMs).unref();
     });
     try {
       await Promise.race([this.addAll(jobs), timeout]);

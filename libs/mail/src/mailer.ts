@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { HeraldConfig } from '@herald/config';
 
@@ -23,9 +23,13 @@ export interface SentMail {
 /**
  * Sends mail over SMTP when SMTP_URL is set; otherwise writes each message as
  * an .eml file under MAIL_DIR (the local default).
+ *
+ * SMTP connections are pooled (SMTP_MAX_CONNECTIONS, default one per
+ * concurrent job): a fresh connection per message costs a TCP handshake,
+ * the greeting, EHLO and QUIT — most of a send's round trips.
  */
 @Injectable()
-export class Mailer implements OnModuleDestroy {
+export class Mailer implements OnApplicationShutdown {
   private readonly logger = new Logger(Mailer.name);
   private readonly transport: Transporter;
   readonly mode: 'smtp' | 'file';
@@ -33,7 +37,13 @@ export class Mailer implements OnModuleDestroy {
   constructor(private readonly config: HeraldConfig) {
     this.mode = config.mail.smtpUrl ? 'smtp' : 'file';
     this.transport = config.mail.smtpUrl
-      ? nodemailer.createTransport(config.mail.smtpUrl)
+      ? nodemailer.createTransport({
+          url: config.mail.smtpUrl,
+          pool: true,
+          maxConnections: config.mail.maxConnections,
+          // Close idle connections well before a server's own idle timeout would.
+          idleTimeout: 30_000,
+        })
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 
@@ -58,7 +68,8 @@ export class Mailer implements OnModuleDestroy {
     return { messageId: mail.messageId, destination: file };
   }
 
-  onModuleDestroy(): void {
+  /** After the queue workers finished their jobs (beforeApplicationShutdown), not before. */
+  onApplicationShutdown(): void {
     this.transport.close();
   }
 }

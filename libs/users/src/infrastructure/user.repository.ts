@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@herald/events';
-import { User } from '../domain/user.aggregate.js';
+import { User, type UserState } from '../domain/user.aggregate.js';
 import { UserRecord } from './user.record.js';
 
 /**
@@ -9,6 +9,9 @@ import { UserRecord } from './user.record.js';
  */
 @Injectable()
 export class UserRepository {
+  /** The state each aggregate had when loaded or last saved: an unchanged one needs no UPDATE. */
+  private readonly persisted = new WeakMap<User, UserState>();
+
   constructor(private readonly uow: UnitOfWork) {}
 
   async findById(id: string): Promise<User | null> {
@@ -48,13 +51,21 @@ export class UserRepository {
     return true;
   }
 
+  /**
+   * Writes the aggregate's changes and records its new events. The aggregate
+   * replaces its state object on every change, so an identical snapshot means
+   * nothing to write (a resend request only raises an event): one round trip less.
+   */
   async save(user: User): Promise<void> {
     const s = user.snapshot;
-    await this.uow.manager.update(
-      UserRecord,
-      { id: s.id },
-      { displayName: s.displayName, emailVerifiedAt: s.emailVerifiedAt, passwordHash: s.passwordHash },
-    );
+    if (this.persisted.get(user) !== s) {
+      await this.uow.manager.update(
+        UserRecord,
+        { id: s.id },
+        { displayName: s.displayName, emailVerifiedAt: s.emailVerifiedAt, passwordHash: s.passwordHash },
+      );
+      this.persisted.set(user, s);
+    }
     await this.commitEvents(user);
   }
 
@@ -64,7 +75,7 @@ export class UserRepository {
   }
 
   private toAggregate(record: UserRecord): User {
-    return User.restore({
+    const user = User.restore({
       id: record.id,
       email: record.email,
       passwordHash: record.passwordHash,
@@ -73,5 +84,7 @@ export class UserRepository {
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     });
+    this.persisted.set(user, user.snapshot);
+    return user;
   }
 }

@@ -8,18 +8,22 @@ import { EmailVerificationTokenRecord } from './email-verification-token.record.
 export class VerificationTokenRepository {
   constructor(private readonly uow: UnitOfWork) {}
 
-  /** Creates a new token for the user and revokes every older unused one. */
+  /**
+   * Creates a new token for the user and revokes every older unused one, in
+   * one statement (one round trip on the email worker's hot path). Both parts
+   * see the same snapshot, so the new row is never revoked by its own UPDATE.
+   */
   async mintFor(userId: string, ttlHours: number, now: Date): Promise<MintedToken> {
     const minted = mintVerificationToken();
-    await this.uow.manager.update(EmailVerificationTokenRecord, { userId, usedAt: IsNull(), revokedAt: IsNull() }, { revokedAt: now });
-    await this.uow.manager.insert(EmailVerificationTokenRecord, {
-      selector: minted.selector,
-      userId,
-      verifierHash: minted.verifierHash,
-      expiresAt: new Date(now.getTime() + ttlHours * 3600_000),
-      usedAt: null,
-      revokedAt: null,
-    });
+    await this.uow.manager.query(
+      `WITH revoked AS (
+         UPDATE email_verification_tokens SET revoked_at = $4
+         WHERE user_id = $2 AND used_at IS NULL AND revoked_at IS NULL
+       )
+       INSERT INTO email_verification_tokens (selector, user_id, verifier_hash, expires_at, created_at)
+       VALUES ($1, $2, $3, $5, $4)`,
+      [minted.selector, userId, minted.verifierHash, now, new Date(now.getTime() + ttlHours * 3600_000)],
+    );
     return minted;
   }
 

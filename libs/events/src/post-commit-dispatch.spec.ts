@@ -1,0 +1,129 @@
+import { Logger } from '@nestjs/common';
+import type { HeraldConfig } from '@herald/config';
+import { DomainEvent } from './domain-event.js';
+import type { DispatchOptions, DispatchOutcome, EventDispatcher } from './event-dispatcher.js';
+import { MAX_DISPATCH_BATCH, PostCommitDispatch } from './post-commit-dispatch.js';
+
+class Happened extends DomainEvent<Record<string, never>> {
+  static readonly eventType = 'test.Happened';
+  static readonly schemaVersion = 1;
+}
+
+/** A dispatcher whose dispatches finish only when the test says so. */
+class ControlledDispatcher {
+  readonly calls: { events: readonly DomainEvent[]; options: DispatchOptions; finish: (error?: Error) => void }[] = [];
+
+  dispatch(events: readonly DomainEvent[], options: DispatchOptions): Promise<DispatchOutcome> {
+    return new Promise((resolve, reject) => {
+      this.calls.push({
+        events,
+        options,
+        finish: (error) => (error ? reject(error) : resolve({ dispatched: events.map((event) => event.eventId), failed: new Map() })),
+      });
+    });
+  }
+}
+
+const config = { faults: { crashAfterCommit: false, skipDispatch: false } } as HeraldConfig;
+const events = (n: number) => Array.from({ length: n }, () => Happened.create('aggregate', {}));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('PostCommitDispatch (group dispatch)', () => {
+  let dispatcher: ControlledDispatcher;
+  let postCommit: PostCommitDispatch;
+
+  beforeAll(() => Logger.overrideLogger(false)); // the failed-dispatch case warns on purpose
+
+  beforeEach(() => {
+    dispatcher = new ControlledDispatcher();
+    postCommit = new PostCommitDispatch(dispatcher as unknown as EventDispatcher, config);
+  });
+
+  it('dispatches the commits of one event loop turn together, each event with its commit time', async () => {
+    const [a, b, c] = [events(1), events(2), events(1)];
+    postCommit.afterCommit(a);
+    postCommit.afterCommit(b);
+    postCommit.afterCommit(c);
+    await nextTurn();
+
+    expect(dispatcher.calls).toHaveLength(1);
+    const call = dispatcher.calls[0]!;
+    expect(call.events.map((event) => event.eventId)).toEqual([...a, ...b, ...c].map((event) => event.eventId));
+    expect(call.options.source).toBe('post-commit');
+    expect([...call.options.committedAt!.keys()]).toEqual(call.events.map((event) => event.eventId));
+    call.finish();
+    await postCommit.drain();
+  });
+
+  it('while a dispatch is under way, later commits wait and then go together in the next one', async () => {
+    postCommit.afterCommit(events(1));
+    await nextTurn();
+    expect(dispatcher.calls).toHaveLength(1);
+
+    const later = [events(1), events(3), events(2)];
+    for (const batch of later) {
+      postCommit.afterCommit(batch);
+      await nextTurn();
+    }
+    expect(dispatcher.calls).toHaveLength(1); // nothing overtakes the dispatch under way
+
+    dispatcher.calls[0]!.finish();
+    await nextTurn();
+    expect(dispatcher.calls).toHaveLength(2);
+    expect(dispatcher.calls[1]!.events).toHaveLength(6);
+    dispatcher.calls[1]!.finish();
+    await postCommit.drain();
+    expect(dispatcher.calls).toHaveLength(2);
+  });
+
+  it(`splits a backlog into dispatches of at most ${MAX_DISPATCH_BATCH} events`, async () => {
+    postCommit.afterCommit(events(MAX_DISPATCH_BATCH + 7));
+    await nextTurn();
+    expect(dispatcher.calls[0]!.events).toHaveLength(MAX_DISPATCH_BATCH);
+    dispatcher.calls[0]!.finish();
+    await nextTurn();
+    expect(dispatcher.calls[1]!.events).toHaveLength(7);
+    dispatcher.calls[1]!.finish();
+    await postCommit.drain();
+  });
+
+  it('a failed dispatch leaves its events to the relay and the next commits are still dispatched', async () => {
+    postCommit.afterCommit(events(2));
+    await nextTurn();
+    postCommit.afterCommit(events(1));
+    dispatcher.calls[0]!.finish(new Error('Redis went away'));
+    await nextTurn();
+    expect(dispatcher.calls).toHaveLength(2);
+    expect(dispatcher.calls[1]!.events).toHaveLength(1);
+    dispatcher.calls[1]!.finish();
+    await postCommit.drain();
+  });
+
+  it('drain() waits for every event handed over, including those that arrive during the drain', async () => {
+    postCommit.afterCommit(events(1));
+    let drained = false;
+    const draining = postCommit.drain().then(() => (drained = true));
+    await nextTurn();
+    postCommit.afterCommit(events(1));
+    dispatcher.calls[0]!.finish();
+    await nextTurn();
+    expect(drained).toBe(false);
+    dispatcher.calls[1]!.finish();
+    await draining;
+    expect(drained).toBe(true);
+  });
+
+  it('hands nothing over for a transaction without events, or when the test hook leaves them to the relay', async () => {
+    postCommit.afterCommit([]);
+    const skipping = new PostCommitDispatch(
+      dispatcher as unknown as EventDispatcher,
+      {
+        faults: { crashAfterCommit: false, skipDispatch: true },
+      } as HeraldConfig,
+    );
+    skipping.afterCommit(events(2));
+    await nextTurn();
+    await Promise.all([postCommit.drain(), skipping.drain()]);
+    expect(dispatcher.calls).toHaveLength(0);
+  });
+});
