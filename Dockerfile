@@ -22,7 +22,9 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 FROM node:20-bookworm-slim AS runtime
 # Declared here, after the shared stages, so api/worker/cli images share the build cache.
 ARG APP=api
+# NODE_OPTIONS: the heap cap of scripts/runtime-defaults.mjs (keeps each app under ~200 MB RSS); override freely.
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-old-space-size=128" \
     APP=${APP}
 WORKDIR /app
 # Code stays root-owned (read-only for the app user); only var/ (file mail) is writable.

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { App, closedLoop, freePort, runCli, startSmtpSink } from './lib.mjs';
+import { App, closedLoop, freePort, jsonPoster, runCli, startSmtpSink } from './lib.mjs';
 
 const SCENARIO = process.argv[2] ?? 'pipeline';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -112,17 +112,12 @@ async function main() {
     DATABASE_POOL_SIZE: '30',
     WORKER_CONCURRENCY: '20',
   };
-  const profiled = (name) => ['--cpu-prof', `--cpu-prof-dir=${OUT}/${name}`];
+  const extraArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const profiled = (name) => [...extraArgs, '--cpu-prof', `--cpu-prof-dir=${OUT}/${name}`];
   const worker = await new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, profiled('worker')).start();
   const api = await new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, profiled('api')).start();
-  const post = async (route, body) =>
-    (
-      await fetch(`http://127.0.0.1:${apiPort}${route}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-    ).status === 202;
+  const poster = jsonPoster(`http://127.0.0.1:${apiPort}`);
+  const post = async (route, body) => (await poster(route, body)) === 202;
   const roles = new Map([
     [api.child.pid, 'api'],
     [worker.child.pid, 'worker'],
@@ -152,8 +147,10 @@ async function main() {
       .map(([role, seconds]) => [role, seconds - (cpuBefore.get(role) ?? 0)])
       .sort((a, b) => b[1] - a[1])
       .map(([role, seconds]) => `${role} ${seconds.toFixed(1)} s (${((seconds / wall) * 100).toFixed(0)}% of a core)`);
+    log(`peak RSS: api ${api.peakRssMb.toFixed(0)} MB, worker ${worker.peakRssMb.toFixed(0)} MB`);
     log(`CPU over ${wall.toFixed(1)} s wall on ${os.cpus().length} cores: ${share.join(', ')}`);
   } finally {
+    poster.close();
     await api.stop();
     await worker.stop();
     await db.end();

@@ -10,11 +10,14 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { App, closedLoop, freePort, openLoop, percentiles, runCli, startSmtpSink, stats, waitFor } from './lib.mjs';
+import { App, closedLoop, freePort, jsonPoster, openLoop, percentiles, runCli, startSmtpSink, stats, waitFor } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const RELAY_ROWS = Number(process.env.BENCH_RELAY_ROWS ?? 50_000);
+// BENCH_ONLY=1,3 runs only those scenarios (memory is always reported).
+const ONLY = (process.env.BENCH_ONLY ?? '1,2,3').split(',').map(Number);
+const runs = (scenario) => ONLY.includes(scenario);
 const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
@@ -58,15 +61,12 @@ async function main() {
     WORKER_CONCURRENCY: '20',
     OUTBOX_RELAY_BATCH_SIZE: '1000',
   };
-  const worker = await new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`).start();
-  const api = await new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`).start();
+  // BENCH_NODE_ARGS: extra node flags for both apps, for experiments (e.g. heap sizes).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const worker = await new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, nodeArgs).start();
+  const api = await new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, nodeArgs).start();
   const emailQueue = new Queue('email', { connection, prefix });
-  const post = (path, body, headers = {}) =>
-    fetch(`http://127.0.0.1:${apiPort}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
+  const post = jsonPoster(`http://127.0.0.1:${apiPort}`);
   const results = {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30), node: process.version },
     runs: RUNS,
@@ -74,8 +74,7 @@ async function main() {
   };
 
   try {
-    // ---------------------------------------------------------------- scenario 1
-    log('scenario 1: events pipeline (resend verification for existing users, no password hashing)');
+    // Users for scenarios 1 and 2 (existing, unverified accounts).
     const users = Array.from({ length: 20_000 }, (_, i) => ({ id: uuidv7(), email: `bench-${i}@example.com` }));
     for (let i = 0; i < users.length; i += 5000) {
       const batch = users.slice(i, i + 5000);
@@ -85,186 +84,197 @@ async function main() {
         batch.map(() => 'x'),
       ]);
     }
-    let nextUser = 0;
-    const resend = async () => (await post('/users/verification-email', { email: users[nextUser++ % users.length].email })).status === 202;
-    const drained = () =>
-      waitFor(
-        'the email queue to drain',
-        async () => {
-          const counts = await emailQueue.getJobCounts('waiting', 'active', 'delayed');
-          return counts.waiting + counts.active + counts.delayed === 0;
-        },
-        300_000,
-        100,
-      );
+    // ---------------------------------------------------------------- scenario 1
+    if (runs(1)) {
+      log('scenario 1: events pipeline (resend verification for existing users, no password hashing)');
+      let nextUser = 0;
+      const resend = async () => (await post('/users/verification-email', { email: users[nextUser++ % users.length].email })) === 202;
+      const drained = () =>
+        waitFor(
+          'the email queue to drain',
+          async () => {
+            const counts = await emailQueue.getJobCounts('waiting', 'active', 'delayed');
+            return counts.waiting + counts.active + counts.delayed === 0;
+          },
+          300_000,
+          100,
+        );
 
-    const committed = [];
-    const completed = [];
-    for (let run = 0; run < RUNS; run++) {
-      const mailsBefore = smtp.count;
-      const started = Date.now();
-      const loop = await closedLoop(32, SECONDS * 1000, resend);
+      const committed = [];
+      const completed = [];
+      for (let run = 0; run < RUNS; run++) {
+        const mailsBefore = smtp.count;
+        const started = Date.now();
+        const loop = await closedLoop(32, SECONDS * 1000, resend);
+        await drained();
+        const lastMail = Math.max(...smtp.arrivals.slice(mailsBefore), started + 1);
+        committed.push((loop.completed - loop.errors) / loop.seconds);
+        completed.push((smtp.count - mailsBefore) / ((lastMail - started) / 1000));
+      }
+      const maxRate = stats(committed).median;
+      // Latency at half the maximum sustained rate, open loop.
+      const since = new Date();
+      const paced = await openLoop(Math.max(1, Math.floor(maxRate / 2)), SECONDS * 1000, resend);
       await drained();
-      const lastMail = Math.max(...smtp.arrivals.slice(mailsBefore), started + 1);
-      committed.push((loop.completed - loop.errors) / loop.seconds);
-      completed.push((smtp.count - mailsBefore) / ((lastMail - started) / 1000));
-    }
-    const maxRate = stats(committed).median;
-    // Latency at half the maximum sustained rate, open loop.
-    const since = new Date();
-    const paced = await openLoop(Math.max(1, Math.floor(maxRate / 2)), SECONDS * 1000, resend);
-    await drained();
-    const { rows } = await db.query(
-      `SELECT id, extract(epoch from created_at) * 1000 AS created FROM outbox WHERE event_type = 'users.VerificationEmailRequested' AND created_at >= $1`,
-      [since],
-    );
-    const toEnqueue = [];
-    const toStart = [];
-    for (const row of rows) {
-      const job = await emailQueue.getJob(`verification-email-on-request.${row.id}`);
-      if (!job) continue;
-      toEnqueue.push(job.timestamp - Number(row.created));
-      if (job.processedOn) toStart.push(job.processedOn - Number(row.created));
-    }
-    // Baselines: the same SQL writes as one raw pg transaction per event; raw BullMQ add + no-op processing.
-    const rawTx = [];
-    for (let run = 0; run < RUNS; run++) {
-      let i = 0;
-      const loop = await closedLoop(32, SECONDS * 1000, async () => {
-        const client = await db.connect();
-        try {
-          await client.query('BEGIN');
-          const user = users[i++ % users.length];
-          await client.query('SELECT id, email, email_verified_at FROM users WHERE email = $1', [user.email]);
-          await client.query(
-            `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, occurred_at, available_at, status)
-             VALUES ($1, 'bench.Baseline', 1, $2, '{}', 'bench', now(), now(), 'dispatched')`,
-            [uuidv7(), user.id],
-          );
-          await client.query('COMMIT');
-          return true;
-        } finally {
-          client.release();
-        }
-      });
-      rawTx.push(loop.completed / loop.seconds);
-    }
-    const rawJobs = [];
-    for (let run = 0; run < RUNS; run++) {
-      const name = `baseline-${run}`;
-      const queue = new Queue(name, { connection, prefix });
-      let done = 0;
-      const noop = new Worker(name, async () => void done++, {
-        connection: { ...connection, maxRetriesPerRequest: null },
-        prefix,
-        concurrency: 20,
-      });
-      const n = Math.max(500, Math.round(stats(completed).median * SECONDS));
-      const started = Date.now();
-      let k = 0;
-      await Promise.all(
-        Array.from({ length: 32 }, async () => {
-          while (k < n) {
-            k++;
-            await queue.add('noop', { eventId: randomUUID() }, { removeOnComplete: true });
-          }
-        }),
+      const { rows } = await db.query(
+        `SELECT id, extract(epoch from created_at) * 1000 AS created FROM outbox WHERE event_type = 'users.VerificationEmailRequested' AND created_at >= $1`,
+        [since],
       );
-      await waitFor('no-op jobs', async () => done >= n, 120_000, 20);
-      rawJobs.push(n / ((Date.now() - started) / 1000));
-      await noop.close();
-      await queue.obliterate({ force: true });
-      await queue.close();
+      const toEnqueue = [];
+      const toStart = [];
+      for (const row of rows) {
+        const job = await emailQueue.getJob(`verification-email-on-request.${row.id}`);
+        if (!job) continue;
+        toEnqueue.push(job.timestamp - Number(row.created));
+        if (job.processedOn) toStart.push(job.processedOn - Number(row.created));
+      }
+      // Baselines: the same SQL writes as one raw pg transaction per event; raw BullMQ add + no-op processing.
+      const rawTx = [];
+      for (let run = 0; run < RUNS; run++) {
+        let i = 0;
+        const loop = await closedLoop(32, SECONDS * 1000, async () => {
+          const client = await db.connect();
+          try {
+            await client.query('BEGIN');
+            const user = users[i++ % users.length];
+            await client.query('SELECT id, email, email_verified_at FROM users WHERE email = $1', [user.email]);
+            await client.query(
+              `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, occurred_at, available_at, status)
+             VALUES ($1, 'bench.Baseline', 1, $2, '{}', 'bench', now(), now(), 'dispatched')`,
+              [uuidv7(), user.id],
+            );
+            await client.query('COMMIT');
+            return true;
+          } finally {
+            client.release();
+          }
+        });
+        rawTx.push(loop.completed / loop.seconds);
+      }
+      const rawJobs = [];
+      for (let run = 0; run < RUNS; run++) {
+        const name = `baseline-${run}`;
+        const queue = new Queue(name, { connection, prefix });
+        let done = 0;
+        const noop = new Worker(name, async () => void done++, {
+          connection: { ...connection, maxRetriesPerRequest: null },
+          prefix,
+          concurrency: 20,
+        });
+        const n = Math.max(500, Math.round(stats(completed).median * SECONDS));
+        const started = Date.now();
+        let k = 0;
+        await Promise.all(
+          Array.from({ length: 32 }, async () => {
+            while (k < n) {
+              k++;
+              await queue.add('noop', { eventId: randomUUID() }, { removeOnComplete: true });
+            }
+          }),
+        );
+        await waitFor('no-op jobs', async () => done >= n, 120_000, 20);
+        rawJobs.push(n / ((Date.now() - started) / 1000));
+        await noop.close();
+        await queue.obliterate({ force: true });
+        await queue.close();
+      }
+      const baseline = Math.min(stats(rawTx).median, stats(rawJobs).median);
+      const pipeline = Math.min(stats(committed).median, stats(completed).median);
+      results.scenarios.eventsPipeline = {
+        measured: { eventsCommittedPerSec: stats(committed), jobsCompletedPerSec: stats(completed) },
+        baseline: { rawPgTxPerSec: stats(rawTx), rawBullmqAddAndNoopPerSec: stats(rawJobs), slowerStagePerSec: round(baseline) },
+        ratio: round(pipeline / baseline, 3),
+        atHalfMaxRate: {
+          offeredPerSec: Math.floor(maxRate / 2),
+          httpMs: percentiles(paced.latencies),
+          commitToEnqueueMs: percentiles(toEnqueue),
+          commitToJobStartMs: percentiles(toStart),
+          errors: paced.errors,
+        },
+      };
     }
-    const baseline = Math.min(stats(rawTx).median, stats(rawJobs).median);
-    const pipeline = Math.min(stats(committed).median, stats(completed).median);
-    results.scenarios.eventsPipeline = {
-      measured: { eventsCommittedPerSec: stats(committed), jobsCompletedPerSec: stats(completed) },
-      baseline: { rawPgTxPerSec: stats(rawTx), rawBullmqAddAndNoopPerSec: stats(rawJobs), slowerStagePerSec: round(baseline) },
-      ratio: round(pipeline / baseline, 3),
-      atHalfMaxRate: {
-        offeredPerSec: Math.floor(maxRate / 2),
-        httpMs: percentiles(paced.latencies),
-        commitToEnqueueMs: percentiles(toEnqueue),
-        commitToJobStartMs: percentiles(toStart),
-        errors: paced.errors,
-      },
-    };
 
     // ---------------------------------------------------------------- scenario 2
-    log(`scenario 2: relay catch-up of ${RELAY_ROWS} undispatched rows`);
-    await emailQueue.pause();
-    await db.query(
-      `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, occurred_at, available_at, status)
-       SELECT gen_random_uuid(), 'users.VerificationEmailRequested', 1, u.id, '{}', 'bench-relay', now(), now(), 'pending'
-       FROM (SELECT id FROM users ORDER BY id LIMIT $1) u CROSS JOIN generate_series(1, CEIL($2::float / LEAST($1, 20000))::int)
-       LIMIT $2`,
-      [users.length, RELAY_ROWS],
-    );
-    const relayStarted = Date.now();
-    await waitFor(
-      'the relay to dispatch every row',
-      async () => (await db.query(`SELECT count(*)::int AS n FROM outbox WHERE status = 'pending'`)).rows[0].n === 0,
-      600_000,
-      200,
-    );
-    const relayPerSec = RELAY_ROWS / ((Date.now() - relayStarted) / 1000);
-    await emailQueue.obliterate({ force: true });
-    await emailQueue.resume();
-    const addBulk = [];
-    for (let run = 0; run < Math.min(RUNS, 2); run++) {
-      const queue = new Queue(`addbulk-${run}`, { connection, prefix });
-      const started = Date.now();
-      for (let i = 0; i < RELAY_ROWS; i += 1000) {
-        await queue.addBulk(
-          Array.from({ length: Math.min(1000, RELAY_ROWS - i) }, (_, j) => ({
-            name: 'x',
-            data: { i: i + j },
-            opts: { jobId: `b.${uuidv7()}` },
-          })),
+    if (runs(2)) {
+      log(`scenario 2: relay catch-up of ${RELAY_ROWS} undispatched rows, ${RUNS} runs`);
+      const relayRates = [];
+      for (let run = 0; run < RUNS; run++) {
+        await emailQueue.pause();
+        await db.query(
+          `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, occurred_at, available_at, status)
+         SELECT gen_random_uuid(), 'users.VerificationEmailRequested', 1, u.id, '{}', 'bench-relay', now(), now(), 'pending'
+         FROM (SELECT id FROM users ORDER BY id LIMIT $1) u CROSS JOIN generate_series(1, CEIL($2::float / LEAST($1, 20000))::int)
+         LIMIT $2`,
+          [users.length, RELAY_ROWS],
         );
+        const relayStarted = Date.now();
+        await waitFor(
+          'the relay to dispatch every row',
+          async () => (await db.query(`SELECT count(*)::int AS n FROM outbox WHERE status = 'pending'`)).rows[0].n === 0,
+          600_000,
+          100,
+        );
+        relayRates.push(RELAY_ROWS / ((Date.now() - relayStarted) / 1000));
+        await emailQueue.obliterate({ force: true });
+        await emailQueue.resume();
       }
-      addBulk.push(RELAY_ROWS / ((Date.now() - started) / 1000));
-      await queue.obliterate({ force: true });
-      await queue.close();
+      const addBulk = [];
+      for (let run = 0; run < RUNS; run++) {
+        const queue = new Queue(`addbulk-${run}`, { connection, prefix });
+        const started = Date.now();
+        for (let i = 0; i < RELAY_ROWS; i += 1000) {
+          await queue.addBulk(
+            Array.from({ length: Math.min(1000, RELAY_ROWS - i) }, (_, j) => ({
+              name: 'x',
+              data: { i: i + j },
+              opts: { jobId: `b.${uuidv7()}` },
+            })),
+          );
+        }
+        addBulk.push(RELAY_ROWS / ((Date.now() - started) / 1000));
+        await queue.obliterate({ force: true });
+        await queue.close();
+      }
+      results.scenarios.relayCatchUp = {
+        measured: { rows: RELAY_ROWS, rowsPerSec: stats(relayRates) },
+        baseline: { rawAddBulkJobsPerSec: stats(addBulk) },
+        ratio: round(stats(relayRates).median / stats(addBulk).median, 3),
+      };
     }
-    results.scenarios.relayCatchUp = {
-      measured: { rows: RELAY_ROWS, rowsPerSec: stats([relayPerSec]) },
-      baseline: { rawAddBulkJobsPerSec: stats(addBulk) },
-      ratio: round(relayPerSec / stats(addBulk).median, 3),
-    };
 
     // ---------------------------------------------------------------- scenario 3
-    log('scenario 3: registration over HTTP at concurrency 32');
-    await emailQueue.pause(); // isolate the API: the mails would compete for the same two cores
-    const registrations = [];
-    const registrationLatency = [];
-    let registrationErrors = 0;
-    let n = 0;
-    for (let run = 0; run < RUNS; run++) {
-      const loop = await closedLoop(
-        32,
-        SECONDS * 1000,
-        async () =>
-          (await post('/users', { email: `reg-${run}-${n++}@example.com`, password: 'a long and lovely passphrase' })).status === 202,
-      );
-      registrations.push((loop.completed - loop.errors) / loop.seconds);
-      registrationLatency.push(...loop.latencies);
-      registrationErrors += loop.errors;
+    if (runs(3)) {
+      log('scenario 3: registration over HTTP at concurrency 32');
+      await emailQueue.pause(); // isolate the API: the mails would compete for the same two cores
+      const registrations = [];
+      const registrationLatency = [];
+      let registrationErrors = 0;
+      let n = 0;
+      for (let run = 0; run < RUNS; run++) {
+        const loop = await closedLoop(
+          32,
+          SECONDS * 1000,
+          async () => (await post('/users', { email: `reg-${run}-${n++}@example.com`, password: 'a long and lovely passphrase' })) === 202,
+        );
+        registrations.push((loop.completed - loop.errors) / loop.seconds);
+        registrationLatency.push(...loop.latencies);
+        registrationErrors += loop.errors;
+      }
+      await emailQueue.obliterate({ force: true });
+      await emailQueue.resume();
+      const hashes = [];
+      for (let run = 0; run < RUNS; run++) {
+        const loop = await closedLoop(8, SECONDS * 1000, async () => Boolean(await hash('a long and lovely passphrase', ARGON2)));
+        hashes.push(loop.completed / loop.seconds);
+      }
+      results.scenarios.registration = {
+        measured: { requestsPerSec: stats(registrations), httpMs: percentiles(registrationLatency), errors: registrationErrors },
+        baseline: { rawArgon2idHashesPerSec: stats(hashes) },
+        ratio: round(stats(registrations).median / stats(hashes).median, 3),
+      };
     }
-    await emailQueue.obliterate({ force: true });
-    await emailQueue.resume();
-    const hashes = [];
-    for (let run = 0; run < RUNS; run++) {
-      const loop = await closedLoop(8, SECONDS * 1000, async () => Boolean(await hash('a long and lovely passphrase', ARGON2)));
-      hashes.push(loop.completed / loop.seconds);
-    }
-    results.scenarios.registration = {
-      measured: { requestsPerSec: stats(registrations), httpMs: percentiles(registrationLatency), errors: registrationErrors },
-      baseline: { rawArgon2idHashesPerSec: stats(hashes) },
-      ratio: round(stats(registrations).median / stats(hashes).median, 3),
-    };
   } finally {
+    post.close();
     await api.stop();
     await worker.stop();
     results.scenarios.memory = { peakRssMb: { api: round(api.peakRssMb), worker: round(worker.peakRssMb) }, targetMb: 200 };
@@ -292,25 +302,25 @@ function print(results) {
   const f = (x) => (x === null || x === undefined ? '-' : String(round(x)));
   const st = (x) => `${f(x.median)} (${x.runs} runs, spread ${f(x.spreadPct)}%)`;
   const rows = [
-    [
+    s.eventsPipeline && [
       '1 events pipeline',
       `${st(s.eventsPipeline.measured.eventsCommittedPerSec)} events/s committed; ${st(s.eventsPipeline.measured.jobsCompletedPerSec)} jobs/s completed`,
       `raw pg tx ${st(s.eventsPipeline.baseline.rawPgTxPerSec)}/s; raw BullMQ add+no-op ${st(s.eventsPipeline.baseline.rawBullmqAddAndNoopPerSec)}/s`,
       s.eventsPipeline.ratio,
     ],
-    [
+    s.eventsPipeline && [
       '1 at half max rate',
       `commit→enqueue p50/p95/p99 ${f(s.eventsPipeline.atHalfMaxRate.commitToEnqueueMs.p50)}/${f(s.eventsPipeline.atHalfMaxRate.commitToEnqueueMs.p95)}/${f(s.eventsPipeline.atHalfMaxRate.commitToEnqueueMs.p99)} ms; commit→job start ${f(s.eventsPipeline.atHalfMaxRate.commitToJobStartMs.p50)}/${f(s.eventsPipeline.atHalfMaxRate.commitToJobStartMs.p95)}/${f(s.eventsPipeline.atHalfMaxRate.commitToJobStartMs.p99)} ms`,
       `offered ${s.eventsPipeline.atHalfMaxRate.offeredPerSec}/s`,
       '-',
     ],
-    [
+    s.relayCatchUp && [
       '2 relay catch-up',
       `${s.relayCatchUp.measured.rows} rows at ${st(s.relayCatchUp.measured.rowsPerSec)} rows/s`,
       `raw addBulk ${st(s.relayCatchUp.baseline.rawAddBulkJobsPerSec)} jobs/s`,
       s.relayCatchUp.ratio,
     ],
-    [
+    s.registration && [
       '3 registration c=32',
       `${st(s.registration.measured.requestsPerSec)} req/s; p50/p95/p99 ${f(s.registration.measured.httpMs.p50)}/${f(s.registration.measured.httpMs.p95)}/${f(s.registration.measured.httpMs.p99)} ms; ${s.registration.measured.errors} errors`,
       `raw Argon2id ${st(s.registration.baseline.rawArgon2idHashesPerSec)} hashes/s`,
@@ -326,7 +336,7 @@ function print(results) {
   const table = [
     '| scenario | measured | baseline (same run) | ratio |',
     '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ...rows.filter(Boolean).map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
   process.stdout.write(
     `\nMachine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGb} GiB, Node ${results.machine.node}\n\n${table}\n`,

@@ -1,11 +1,22 @@
-// Runs the built API and worker side by side, prefixes their output, and stops
-// both (SIGTERM, so active jobs finish) when either exits or on Ctrl-C.
+// Runs the built API and worker side by side (or the apps named as arguments:
+// `node scripts/run-all.mjs api`), prefixes their output when there are
+// several, and stops all (SIGTERM, so active jobs finish) when one exits or on
+// Ctrl-C. Each app gets DEFAULT_NODE_OPTIONS unless NODE_OPTIONS is set.
 import { spawn } from 'node:child_process';
+import { DEFAULT_NODE_OPTIONS } from './runtime-defaults.mjs';
 
-const apps = {
+const entries = {
   api: 'dist/apps/api/apps/api/src/main.js',
   worker: 'dist/apps/worker/apps/worker/src/main.js',
 };
+const names = process.argv.slice(2);
+const unknown = names.filter((name) => !(name in entries));
+if (unknown.length > 0) {
+  console.error(`run-all: unknown app(s) ${unknown.join(', ')}; known: ${Object.keys(entries).join(', ')}`);
+  process.exit(2);
+}
+const apps = Object.fromEntries(Object.entries(entries).filter(([name]) => names.length === 0 || names.includes(name)));
+const prefixed = Object.keys(apps).length > 1;
 const children = new Map();
 let stopping = false;
 
@@ -17,13 +28,16 @@ function stopAll(code) {
 }
 
 for (const [name, entry] of Object.entries(apps)) {
-  const child = spawn(process.execPath, ['--enable-source-maps', entry], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: process.env.NODE_OPTIONS ?? DEFAULT_NODE_OPTIONS },
+  });
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';
     stream.on('data', (chunk) => {
       const lines = (rest + chunk).split('\n');
       rest = lines.pop() ?? '';
-      for (const line of lines) process.stdout.write(`[${name}] ${line}\n`);
+      for (const line of lines) process.stdout.write(prefixed ? `[${name}] ${line}\n` : `${line}\n`);
     });
   }
   child.on('exit', (code, signal) => {

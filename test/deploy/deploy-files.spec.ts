@@ -96,6 +96,11 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^HEALTHCHECK /m);
   });
 
+  it('runs the apps with the Node flags of scripts/runtime-defaults.mjs (the heap cap)', async () => {
+    const { DEFAULT_NODE_OPTIONS } = await import('../../scripts/runtime-defaults.mjs');
+    expect(runtime).toContain(`NODE_OPTIONS="${DEFAULT_NODE_OPTIONS}"`);
+  });
+
   it('starts the app named by APP from the path `nest build` writes', () => {
     expect(runtime).toContain('dist/apps/$APP/apps/$APP/src/main.js');
     expect(runtime).toMatch(/^ARG APP=api$/m);

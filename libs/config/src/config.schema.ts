@@ -66,6 +66,8 @@ export const envSchema = z.object({
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_TTL_SECONDS: positiveInt.default(3600),
+  // Argon2 computations at once per API process; default: the number of CPUs.
+  PASSWORD_HASH_CONCURRENCY: positiveInt.max(64).optional(),
   VERIFICATION_TOKEN_TTL_HOURS: positiveInt.max(24 * 30).default(24),
 
   ADMIN_USER: z.string().min(1).optional(),

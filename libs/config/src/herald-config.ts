@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { crossVariableProblems, envSchema, type Env } from './config.schema.js';
 
 /** Development-only JWT secret; production refuses to start without JWT_SECRET. */
@@ -18,6 +19,7 @@ export abstract class HeraldConfig {
     jwtSecret: string;
     jwtTtlSeconds: number;
     verificationTokenTtlHours: number;
+    passwordHashConcurrency: number;
     rateLimitEnabled: boolean;
   };
   declare readonly admin: { user?: string; password?: string; boardReadOnly: boolean };
@@ -85,6 +87,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       jwtSecret: env.JWT_SECRET ?? DEV_JWT_SECRET,
       jwtTtlSeconds: env.JWT_TTL_SECONDS,
       verificationTokenTtlHours: env.VERIFICATION_TOKEN_TTL_HOURS,
+      passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY ?? availableParallelism(),
       rateLimitEnabled: env.RATE_LIMIT_ENABLED,
     },
     admin: {
