@@ -64,7 +64,9 @@ describe('Event pipeline (real Postgres + Redis)', () => {
         return dispatch(events, options);
       };
       const events = Array.from({ length: 60 }, () => thing());
+      const before = Date.now();
       await Promise.all(events.map((event) => commitEvents(h.uow, event)));
+      const committed = Date.now();
       await h.postCommit.drain();
 
       expect(dispatchSizes.reduce((a, b) => a + b, 0)).toBe(60);
@@ -76,6 +78,11 @@ describe('Event pipeline (real Postgres + Redis)', () => {
         new Set(events.flatMap((event) => [jobIdFor(event), deriveJobId('test-fragile-on-thing', event.eventId)])),
       );
       expect(published.sort()).toEqual(events.map((event) => event.eventId).sort());
+      // Each job's timestamp is its transaction's commit time: commit-to-start latency counts from there.
+      for (const job of jobs) {
+        expect(job.timestamp).toBeGreaterThanOrEqual(before);
+        expect(job.timestamp).toBeLessThanOrEqual(committed);
+      }
       const metrics = (await h.module.get(Metrics).render()).body;
       expect(metrics).toContain('herald_outbox_commit_to_enqueue_seconds_count{source="post-commit"} 60');
     });

@@ -45,7 +45,9 @@ describe('OutboxRelay (real Postgres + Redis)', () => {
     const result = await h.relay.runOnce();
 
     expect(result).toMatchObject({ claimed: 1, dispatched: 1, failed: 0 });
-    expect(await h.emailQueue.getJob(deriveJobId('test-welcome-on-thing', id!))).toBeDefined();
+    const job = await h.emailQueue.getJob(deriveJobId('test-welcome-on-thing', id!));
+    const [row] = await h.db.query<{ occurred_at: Date }>('SELECT occurred_at FROM outbox WHERE id = $1', [id]);
+    expect(job?.timestamp).toBe(row!.occurred_at.getTime()); // the relay knows no commit time: the event's own
     expect(await statusCounts(h.db)).toEqual({ [OutboxStatus.Dispatched]: 1 });
     const metrics = (await h.module.get(Metrics).render()).body;
     expect(metrics).toContain('herald_outbox_commit_to_enqueue_seconds_count{source="relay"} 1');

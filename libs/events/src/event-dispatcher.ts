@@ -64,7 +64,11 @@ export class EventDispatcher {
         try {
           jobs.push({
             eventId: event.eventId,
-            job: { ...saga.toJob(event), jobId: deriveJobId(saga.name, event.eventId) } as JobToEnqueue,
+            job: {
+              ...saga.toJob(event),
+              jobId: deriveJobId(saga.name, event.eventId),
+              timestamp: options.committedAt?.get(event.eventId) ?? event.occurredAt.getTime(),
+            } as JobToEnqueue,
           });
         } catch (error) {
           failed.set(event.eventId, toError(error));

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { HeraldConfig } from '@herald/config';
 import { DomainEvent } from './domain-event.js';
 import type { DispatchOptions, DispatchOutcome, EventDispatcher } from './event-dispatcher.js';
-import { MAX_DISPATCH_BATCH, PostCommitDispatch } from './post-commit-dispatch.js';
+import { MAX_CONCURRENT_DISPATCHES, MAX_DISPATCH_BATCH, PostCommitDispatch } from './post-commit-dispatch.js';
 
 class Happened extends DomainEvent<Record<string, never>> {
   static readonly eventType = 'test.Happened';
@@ -55,25 +55,39 @@ describe('PostCommitDispatch (group dispatch)', () => {
     await postCommit.drain();
   });
 
-  it('while a dispatch is under way, later commits wait and then go together in the next one', async () => {
+  it(`while ${MAX_CONCURRENT_DISPATCHES} dispatches are under way, later commits wait and then go together in the next one`, async () => {
     postCommit.afterCommit(events(1));
     await nextTurn();
-    expect(dispatcher.calls).toHaveLength(1);
+    postCommit.afterCommit(events(2));
+    await nextTurn();
+    expect(dispatcher.calls.map((call) => call.events.length)).toEqual([1, 2]); // two lanes busy
 
-    const later = [events(1), events(3), events(2)];
-    for (const batch of later) {
+    for (const batch of [events(1), events(3), events(2)]) {
       postCommit.afterCommit(batch);
       await nextTurn();
     }
-    expect(dispatcher.calls).toHaveLength(1); // nothing overtakes the dispatch under way
+    expect(dispatcher.calls).toHaveLength(MAX_CONCURRENT_DISPATCHES); // nothing overtakes the dispatches under way
 
     dispatcher.calls[0]!.finish();
     await nextTurn();
+    expect(dispatcher.calls).toHaveLength(3);
+    expect(dispatcher.calls[2]!.events).toHaveLength(6);
+    dispatcher.calls[1]!.finish();
+    dispatcher.calls[2]!.finish();
+    await postCommit.drain();
+    expect(dispatcher.calls).toHaveLength(3);
+  });
+
+  it('a commit right after the last lane finished starts a new lane at once', async () => {
+    postCommit.afterCommit(events(1));
+    await nextTurn();
+    dispatcher.calls[0]!.finish();
+    await postCommit.drain();
+    postCommit.afterCommit(events(1));
+    await nextTurn();
     expect(dispatcher.calls).toHaveLength(2);
-    expect(dispatcher.calls[1]!.events).toHaveLength(6);
     dispatcher.calls[1]!.finish();
     await postCommit.drain();
-    expect(dispatcher.calls).toHaveLength(2);
   });
 
   it(`splits a backlog into dispatches of at most ${MAX_DISPATCH_BATCH} events`, async () => {
@@ -90,8 +104,9 @@ describe('PostCommitDispatch (group dispatch)', () => {
   it('a failed dispatch leaves its events to the relay and the next commits are still dispatched', async () => {
     postCommit.afterCommit(events(2));
     await nextTurn();
-    postCommit.afterCommit(events(1));
     dispatcher.calls[0]!.finish(new Error('Redis went away'));
+    await postCommit.drain();
+    postCommit.afterCommit(events(1));
     await nextTurn();
     expect(dispatcher.calls).toHaveLength(2);
     expect(dispatcher.calls[1]!.events).toHaveLength(1);
@@ -105,6 +120,7 @@ describe('PostCommitDispatch (group dispatch)', () => {
     const draining = postCommit.drain().then(() => (drained = true));
     await nextTurn();
     postCommit.afterCommit(events(1));
+    await nextTurn();
     dispatcher.calls[0]!.finish();
     await nextTurn();
     expect(drained).toBe(false);

@@ -5,27 +5,36 @@ import { EventDispatcher } from './event-dispatcher.js';
 
 /** Most events handed to one dispatch (one addBulk per queue, one UPDATE). */
 export const MAX_DISPATCH_BATCH = 500;
+/**
+ * Dispatches under way at once: two let one batch's addBulk go to Redis while
+ * the previous batch's UPDATE is in Postgres, instead of queueing behind it.
+ */
+export const MAX_CONCURRENT_DISPATCHES = 2;
 
 /**
  * Dispatches committed transactions' events right after their commit, off the
  * request's critical path. Failures are logged and left to the relay (the rows
  * stay pending). In-flight dispatches are awaited on shutdown.
  *
- * Group dispatch: while one dispatch is on its way to Redis and Postgres, the
- * events of every transaction that commits meanwhile wait and then go together
- * in the next one. An idle process dispatches at once (one event loop turn
- * later, so commits of the same turn share it); under load each dispatch
- * carries many transactions' events, so the per-event cost of the two round
- * trips (addBulk, UPDATE ... dispatched) shrinks as the load grows — the same
- * idea as Postgres's group commit. Nothing waits for a timer.
+ * Group dispatch: while MAX_CONCURRENT_DISPATCHES dispatches are on their way
+ * to Redis and Postgres, the events of every transaction that commits
+ * meanwhile wait and then go together in the next one. An idle process
+ * dispatches at once (one event loop turn later, so commits of the same turn
+ * share it); under load each dispatch carries many transactions' events, so
+ * the per-event cost of the two round trips (addBulk, UPDATE ... dispatched)
+ * shrinks as the load grows — the same idea as Postgres's group commit.
+ * Nothing waits for a timer.
  */
 @Injectable()
 export class PostCommitDispatch implements BeforeApplicationShutdown {
   private readonly logger = new Logger(PostCommitDispatch.name);
   /** Committed events waiting for the next dispatch, with their commit times. */
   private waiting: { event: DomainEvent; committedAt: number }[] = [];
-  /** The dispatch on its way (at most one), or the turn that will start it. */
-  private running?: Promise<void>;
+  /** Dispatch lanes at work: each takes waiting events, dispatches them, and repeats until none wait. */
+  private activeLanes = 0;
+  private readonly lanes = new Set<Promise<void>>();
+  /** A lane was started and has not yet taken its first batch (it will take everything waiting). */
+  private laneStarting = false;
 
   constructor(
     private readonly dispatcher: EventDispatcher,
@@ -43,12 +52,17 @@ export class PostCommitDispatch implements BeforeApplicationShutdown {
     if (this.config.faults.skipDispatch) return;
     const committedAt = Date.now();
     for (const event of events) this.waiting.push({ event, committedAt });
-    this.running ??= this.dispatchWaiting();
+    if (!this.laneStarting && this.activeLanes < MAX_CONCURRENT_DISPATCHES) {
+      this.laneStarting = true;
+      this.activeLanes++;
+      const lane: Promise<void> = this.dispatchWaiting().finally(() => this.lanes.delete(lane));
+      this.lanes.add(lane);
+    }
   }
 
   /** Resolves when every event handed over so far has been dispatched (or left to the relay). */
   async drain(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.lanes.size > 0) await Promise.all([...this.lanes]);
   }
 
   /** Before the shutdown hooks close the pools. */
@@ -56,10 +70,11 @@ export class PostCommitDispatch implements BeforeApplicationShutdown {
     await this.drain();
   }
 
-  /** Dispatches batches until nothing waits; never rejects. */
+  /** One lane: dispatches batches until nothing waits; never rejects. */
   private async dispatchWaiting(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve)); // let this turn's other commits join
     try {
+      await new Promise<void>((resolve) => setImmediate(resolve)); // let this turn's other commits join
+      this.laneStarting = false;
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, MAX_DISPATCH_BATCH);
         const committedAt = new Map(batch.map((entry) => [entry.event.eventId, entry.committedAt]));
@@ -73,7 +88,8 @@ export class PostCommitDispatch implements BeforeApplicationShutdown {
         }
       }
     } finally {
-      this.running = undefined;
+      // In the same turn as the last check of `waiting`: a commit that comes after it starts a lane.
+      this.activeLanes--;
     }
   }
 }

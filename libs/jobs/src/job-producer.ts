@@ -6,7 +6,15 @@ import { HeraldConfig } from '@herald/config';
 import { Metrics } from '@herald/observability';
 import { jobQueue, QueueName, type AnyJob } from './job-contract.js';
 
-export type JobToEnqueue = AnyJob & { jobId: string };
+export type JobToEnqueue = AnyJob & {
+  jobId: string;
+  /**
+   * When the job came into being (ms since epoch; BullMQ's job timestamp). For
+   * an event's job: when its transaction committed, so "created" on the board
+   * and commit-to-start latency count from the commit. Default: now.
+   */
+  timestamp?: number;
+};
 
 export class EnqueueTimeoutError extends Error {
   constructor(timeoutMs: number) {
@@ -74,7 +82,13 @@ export class JobProducer implements OnModuleInit {
     }
     await Promise.all(
       [...byQueue].map(([queueName, queueJobs]) =>
-        this.queue(queueName).addBulk(queueJobs.map((job) => ({ name: job.name, data: job.data, opts: { jobId: job.jobId } }))),
+        this.queue(queueName).addBulk(
+          queueJobs.map((job) => ({
+            name: job.name,
+            data: job.data,
+            opts: { jobId: job.jobId, ...(job.timestamp ? { timestamp: job.timestamp } : {}) },
+          })),
+        ),
       ),
     );
   }
