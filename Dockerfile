@@ -22,9 +22,7 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 FROM node:20-bookworm-slim AS runtime
 # Declared here, after the shared stages, so api/worker/cli images share the build cache.
 ARG APP=api
-# NODE_OPTIONS: the heap cap of scripts/runtime-defaults.mjs (keeps each app under ~200 MB RSS); override freely.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-old-space-size=128" \
     APP=${APP}
 WORKDIR /app
 # Code stays root-owned (read-only for the app user); only var/ (file mail) is writable.
@@ -40,4 +38,6 @@ EXPOSE 3000 3001
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "const e=process.env,p=e.APP==='api'?e.PORT||3000:e.APP==='worker'?e.WORKER_PORT||3001:0;if(!p)process.exit(0);fetch('http://127.0.0.1:'+p+'/health/live',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # exec: node is PID 1 and gets SIGTERM itself (graceful shutdown: in-flight requests, active jobs).
-CMD ["sh", "-c", "exec node --enable-source-maps dist/apps/$APP/apps/$APP/src/main.js"]
+# Heap flags per app from scripts/runtime-defaults.mjs (each app under ~200 MB RSS); a NODE_OPTIONS set for the
+# container replaces them.
+CMD ["sh", "-c", "if [ -z \"${NODE_OPTIONS+x}\" ]; then case \"$APP\" in api) export NODE_OPTIONS='--max-old-space-size=128 --max-semi-space-size=8' ;; worker) export NODE_OPTIONS='--max-old-space-size=128' ;; esac; fi; exec node --enable-source-maps dist/apps/$APP/apps/$APP/src/main.js"]

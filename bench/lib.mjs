@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { DEFAULT_NODE_OPTIONS } from '../scripts/runtime-defaults.mjs';
+import { NODE_OPTIONS_BY_APP } from '../scripts/runtime-defaults.mjs';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -70,7 +70,7 @@ export class App {
   }
   async start() {
     this.child = spawn(process.execPath, [...this.nodeArgs, `dist/apps/${this.name}/apps/${this.name}/src/main.js`], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', NODE_OPTIONS: DEFAULT_NODE_OPTIONS, ...this.env },
+      env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', NODE_OPTIONS: NODE_OPTIONS_BY_APP[this.name], ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [this.child.stdout, this.child.stderr]) stream.on('data', (chunk) => this.output.push(String(chunk)));

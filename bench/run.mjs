@@ -60,6 +60,8 @@ async function main() {
     DATABASE_POOL_SIZE: '30',
     WORKER_CONCURRENCY: '20',
     OUTBOX_RELAY_BATCH_SIZE: '1000',
+    // BENCH_APP_ENV: extra environment for both apps as JSON, for experiments.
+    ...JSON.parse(process.env.BENCH_APP_ENV ?? '{}'),
   };
   // BENCH_NODE_ARGS: extra node flags for both apps, for experiments (e.g. heap sizes).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -280,9 +282,29 @@ async function main() {
     }
   } finally {
     post.close();
+    // Where the memory is at the end: V8 heap (used/total), external (Buffers), RSS.
+    const breakdown = {};
+    for (const [name, port] of [
+      ['api', apiPort],
+      ['worker', workerPort],
+    ]) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => null))?.text();
+      const metric = (metricName) => Number(new RegExp(`^${metricName} (\\S+)$`, 'm').exec(text ?? '')?.[1] ?? NaN) / 2 ** 20;
+      breakdown[name] = {
+        rssMb: round(metric('herald_process_resident_memory_bytes')),
+        heapUsedMb: round(metric('herald_nodejs_heap_size_used_bytes')),
+        heapTotalMb: round(metric('herald_nodejs_heap_size_total_bytes')),
+        externalMb: round(metric('herald_nodejs_external_memory_bytes')),
+      };
+    }
+    log(`memory at the end: ${JSON.stringify(breakdown)}`);
     await api.stop();
     await worker.stop();
-    results.scenarios.memory = { peakRssMb: { api: round(api.peakRssMb), worker: round(worker.peakRssMb) }, targetMb: 200 };
+    results.scenarios.memory = {
+      peakRssMb: { api: round(api.peakRssMb), worker: round(worker.peakRssMb) },
+      atEnd: breakdown,
+      targetMb: 200,
+    };
     await emailQueue.close();
     await db.end();
     await smtp.close();

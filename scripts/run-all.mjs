@@ -1,9 +1,9 @@
 // Runs the built API and worker side by side (or the apps named as arguments:
 // `node scripts/run-all.mjs api`), prefixes their output when there are
 // several, and stops all (SIGTERM, so active jobs finish) when one exits or on
-// Ctrl-C. Each app gets DEFAULT_NODE_OPTIONS unless NODE_OPTIONS is set.
+// Ctrl-C. Each app gets its flags from runtime-defaults.mjs unless NODE_OPTIONS is set.
 import { spawn } from 'node:child_process';
-import { DEFAULT_NODE_OPTIONS } from './runtime-defaults.mjs';
+import { nodeOptionsFor } from './runtime-defaults.mjs';
 
 const entries = {
   api: 'dist/apps/api/apps/api/src/main.js',
@@ -30,7 +30,7 @@ function stopAll(code) {
 for (const [name, entry] of Object.entries(apps)) {
   const child = spawn(process.execPath, ['--enable-source-maps', entry], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: process.env.NODE_OPTIONS ?? DEFAULT_NODE_OPTIONS },
+    env: { ...process.env, NODE_OPTIONS: nodeOptionsFor(name) },
   });
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';

@@ -1,2 +1,3 @@
 /** See runtime-defaults.mjs. */
-export declare const DEFAULT_NODE_OPTIONS: string;
+export declare const NODE_OPTIONS_BY_APP: Readonly<Record<'api' | 'worker' | 'cli', string>>;
+export declare function nodeOptionsFor(app: string, env?: Record<string, string | undefined>): string;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import { envSchema, loadConfig } from '@herald/config';
@@ -96,9 +97,20 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^HEALTHCHECK /m);
   });
 
-  it('runs the apps with the Node flags of scripts/runtime-defaults.mjs (the heap cap)', async () => {
-    const { DEFAULT_NODE_OPTIONS } = await import('../../scripts/runtime-defaults.mjs');
-    expect(runtime).toContain(`NODE_OPTIONS="${DEFAULT_NODE_OPTIONS}"`);
+  it('runs each app with its Node flags from scripts/runtime-defaults.mjs unless NODE_OPTIONS is set', async () => {
+    const { NODE_OPTIONS_BY_APP } = await import('../../scripts/runtime-defaults.mjs');
+    const cmd = /^CMD \["sh", "-c", "(.*)"\]$/m.exec(runtime)?.[1]?.replace(/\\"/g, '"') ?? '';
+    expect(cmd).toContain('if [ -z "${NODE_OPTIONS+x}" ]');
+    // Run the command's shell logic for real, with node replaced by a printout of what it would get.
+    const effective = (env: Record<string, string>) =>
+      execFileSync('sh', ['-c', cmd.replace(/exec node .*$/, 'printf %s "$NODE_OPTIONS"')], {
+        env: { PATH: process.env.PATH, ...env },
+      }).toString();
+    for (const app of ['api', 'worker'] as const) {
+      expect(effective({ APP: app })).toBe(NODE_OPTIONS_BY_APP[app]);
+      expect(effective({ APP: app, NODE_OPTIONS: '--max-old-space-size=512' })).toBe('--max-old-space-size=512');
+    }
+    expect(effective({ APP: 'cli' })).toBe('');
   });
 
   it('starts the app named by APP from the path `nest build` writes', () => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { DEFAULT_NODE_OPTIONS } from '../../scripts/runtime-defaults.mjs';
+import { NODE_OPTIONS_BY_APP } from '../../scripts/runtime-defaults.mjs';
 import { waitFor } from './wait-for.js';
 
 const ENTRIES = {
@@ -29,7 +29,7 @@ export class AppProcess {
 
   start(): this {
     const child = spawn(process.execPath, ['--enable-source-maps', resolve(ENTRIES[this.name])], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', NODE_OPTIONS: DEFAULT_NODE_OPTIONS, ...this.env },
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', NODE_OPTIONS: NODE_OPTIONS_BY_APP[this.name], ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout!, child.stderr!]) {
