@@ -78,7 +78,9 @@ export class JobProducer implements OnModuleInit {
     const byQueue = new Map<QueueName, JobToEnqueue[]>();
     for (const job of jobs) {
       const queue = jobQueue[job.name];
-      byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
+      const queueJobs = byQueue.get(queue);
+      if (queueJobs) queueJobs.push(job);
+      else byQueue.set(queue, [job]);
     }
     await Promise.all(
       [...byQueue].map(([queueName, queueJobs]) =>
