@@ -46,5 +46,5 @@ export class Metrics {
 @Module({ providers: [Metrics], exports: [Metrics] })
 export class MetricsModule {}
 
-/** Latency buckets from 1 ms to 30 s. */
-export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Latency buckets from 1 ms to 30 s; finer around 10 ms, where the commit-to-job target lies. */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
