@@ -1,7 +1,9 @@
-// npm run bench:profile [-- registration]: runs the API and worker (built) with --cpu-prof under
-// the scenario-1 load (resend verification, c=32) or the scenario-3 load (registration, c=32),
-// then prints where their CPU time went: self time by package and by function. The raw
-// .cpuprofile files stay in bench/results/profiles/ (open them in Chrome DevTools or speedscope).
+// npm run bench:profile [-- registration] [--cpu-only]: runs the API and worker (built) with
+// --cpu-prof under the scenario-1 load (resend verification, c=32) or the scenario-3 load
+// (registration, c=32), then prints the CPU each process used (API, worker, Postgres, Redis, load
+// generator; per request too) and where the apps' time went: self time by package and by
+// function. The raw .cpuprofile files stay in bench/results/profiles/ (open them in Chrome
+// DevTools or speedscope). --cpu-only skips the profiler (its overhead) and prints the CPU split.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +12,8 @@ import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { App, closedLoop, freePort, jsonPoster, runCli, startSmtpSink } from './lib.mjs';
 
-const SCENARIO = process.argv[2] ?? 'pipeline';
+const CPU_ONLY = process.argv.includes('--cpu-only');
+const SCENARIO = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 'pipeline';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -113,7 +116,7 @@ async function main() {
     WORKER_CONCURRENCY: '20',
   };
   const extraArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const profiled = (name) => [...extraArgs, '--cpu-prof', `--cpu-prof-dir=${OUT}/${name}`];
+  const profiled = (name) => [...extraArgs, ...(CPU_ONLY ? [] : ['--cpu-prof', `--cpu-prof-dir=${OUT}/${name}`])];
   const worker = await new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, profiled('worker')).start();
   const api = await new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, profiled('api')).start();
   const poster = jsonPoster(`http://127.0.0.1:${apiPort}`);
@@ -146,7 +149,10 @@ async function main() {
     const share = [...cpuAfter]
       .map(([role, seconds]) => [role, seconds - (cpuBefore.get(role) ?? 0)])
       .sort((a, b) => b[1] - a[1])
-      .map(([role, seconds]) => `${role} ${seconds.toFixed(1)} s (${((seconds / wall) * 100).toFixed(0)}% of a core)`);
+      .map(
+        ([role, seconds]) =>
+          `${role} ${seconds.toFixed(1)} s (${((seconds / wall) * 100).toFixed(0)}% of a core, ${((seconds * 1000) / Math.max(1, loop.completed)).toFixed(2)} ms per request)`,
+      );
     log(`peak RSS: api ${api.peakRssMb.toFixed(0)} MB, worker ${worker.peakRssMb.toFixed(0)} MB`);
     log(`CPU over ${wall.toFixed(1)} s wall on ${os.cpus().length} cores: ${share.join(', ')}`);
   } finally {
@@ -157,6 +163,7 @@ async function main() {
     await smtp.close();
     await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   }
+  if (CPU_ONLY) return;
   for (const name of ['api', 'worker']) {
     const dir = path.join(OUT, name);
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
