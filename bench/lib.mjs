@@ -4,8 +4,54 @@ import http from 'node:http';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { NODE_OPTIONS_BY_APP } from '../scripts/runtime-defaults.mjs';
+
+export const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function adminQuery(sql) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A migrated database of the run's own (`label` + epoch seconds), with drop(). */
+export async function createBenchDatabase(label) {
+  const name = `herald_${label}_${Math.floor(Date.now() / 1000)}`;
+  const url = Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  runCli(['migration:run'], { DATABASE_URL: url });
+  return { name, url, drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/**
+ * The apps' environment for a benchmark: its database, queue prefix, SMTP sink and ports, the
+ * app's own rate limits off (the load comes from one client), room for 32 concurrent requests,
+ * plus BENCH_APP_ENV (JSON) for experiments.
+ */
+export function benchAppEnv({ databaseUrl, queuePrefix, smtpPort, apiPort, workerPort }) {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    PORT: String(apiPort),
+    WORKER_PORT: String(workerPort),
+    RATE_LIMIT_ENABLED: 'false',
+    DATABASE_POOL_SIZE: '30',
+    WORKER_CONCURRENCY: '20',
+    ...JSON.parse(process.env.BENCH_APP_ENV ?? '{}'),
+  };
+}
+
+/** BENCH_NODE_ARGS: extra node flags for both apps, for experiments (e.g. heap sizes). */
+export const benchNodeArgs = () => (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -82,7 +128,7 @@ export class App {
   }
   async stop() {
     clearInterval(this.sampler);
-    if (this.child.exitCode !== null) return;
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     await once(this.child, 'exit');
   }

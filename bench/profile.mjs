@@ -10,29 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { App, closedLoop, freePort, jsonPoster, runCli, startSmtpSink } from './lib.mjs';
+import { App, benchAppEnv, benchNodeArgs, closedLoop, createBenchDatabase, freePort, jsonPoster, startSmtpSink } from './lib.mjs';
 
 const CPU_ONLY = process.argv.includes('--cpu-only');
 const SCENARIO = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 'pipeline';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const OUT = 'bench/results/profiles';
 const log = (message) => process.stderr.write(`profile: ${message}\n`);
 
 if (!['pipeline', 'registration'].includes(SCENARIO)) {
   process.stderr.write(`profile: unknown scenario "${SCENARIO}" (pipeline | registration)\n`);
   process.exit(2);
-}
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /** CPU seconds used so far by each process of interest (Linux /proc), grouped by role. */
@@ -97,28 +85,28 @@ function summarise(file) {
 async function main() {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
-  const dbName = `herald_profile_${Math.floor(Date.now() / 1000)}`;
-  const dbUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
-  await admin(`CREATE DATABASE "${dbName}"`);
-  runCli(['migration:run'], { DATABASE_URL: dbUrl });
-  const db = new pg.Pool({ connectionString: dbUrl, max: 4 });
+  const database = await createBenchDatabase('profile');
+  const db = new pg.Pool({ connectionString: database.url, max: 4 });
   const smtp = await startSmtpSink();
   const [apiPort, workerPort] = [await freePort(), await freePort()];
-  const env = {
-    DATABASE_URL: dbUrl,
-    REDIS_URL,
-    QUEUE_PREFIX: `{profile${randomBytes(3).toString('hex')}}`,
-    SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
-    PORT: String(apiPort),
-    WORKER_PORT: String(workerPort),
-    RATE_LIMIT_ENABLED: 'false',
-    DATABASE_POOL_SIZE: '30',
-    WORKER_CONCURRENCY: '20',
-  };
-  const extraArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const profiled = (name) => [...extraArgs, ...(CPU_ONLY ? [] : ['--cpu-prof', `--cpu-prof-dir=${OUT}/${name}`])];
-  const worker = await new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, profiled('worker')).start();
-  const api = await new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, profiled('api')).start();
+  const env = benchAppEnv({
+    databaseUrl: database.url,
+    queuePrefix: `{profile${randomBytes(3).toString('hex')}}`,
+    smtpPort: smtp.port,
+    apiPort,
+    workerPort,
+  });
+  const profiled = (name) => [...benchNodeArgs(), ...(CPU_ONLY ? [] : ['--cpu-prof', `--cpu-prof-dir=${OUT}/${name}`])];
+  const worker = new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, profiled('worker'));
+  const api = new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, profiled('api'));
+  try {
+    await worker.start();
+    await api.start();
+  } catch (error) {
+    await Promise.all([api.stop(), worker.stop()]);
+    await Promise.all([db.end(), smtp.close(), database.drop()]);
+    throw error;
+  }
   const poster = jsonPoster(`http://127.0.0.1:${apiPort}`);
   const post = async (route, body) => (await poster(route, body)) === 202;
   const roles = new Map([
@@ -161,7 +149,7 @@ async function main() {
     await worker.stop();
     await db.end();
     await smtp.close();
-    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await database.drop();
   }
   if (CPU_ONLY) return;
   for (const name of ['api', 'worker']) {

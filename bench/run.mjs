@@ -10,7 +10,21 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { App, closedLoop, freePort, jsonPoster, openLoop, percentiles, runCli, startSmtpSink, stats, waitFor } from './lib.mjs';
+import {
+  App,
+  benchAppEnv,
+  benchNodeArgs,
+  closedLoop,
+  createBenchDatabase,
+  freePort,
+  jsonPoster,
+  openLoop,
+  percentiles,
+  REDIS_URL,
+  startSmtpSink,
+  stats,
+  waitFor,
+} from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -18,55 +32,32 @@ const RELAY_ROWS = Number(process.env.BENCH_RELAY_ROWS ?? 50_000);
 // BENCH_ONLY=1,3 runs only those scenarios (memory is always reported).
 const ONLY = (process.env.BENCH_ONLY ?? '1,2,3').split(',').map(Number);
 const runs = (scenario) => ONLY.includes(scenario);
-const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
 const round = (value, digits = 1) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
 
-const dbName = `herald_bench_${Math.floor(Date.now() / 1000)}`;
-const dbUrl = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${dbName}`;
-  return url.toString();
-})();
 const prefix = `{bench${randomBytes(3).toString('hex')}}`;
 const connection = { url: REDIS_URL };
 
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function main() {
-  await admin(`CREATE DATABASE "${dbName}"`);
-  runCli(['migration:run'], { DATABASE_URL: dbUrl });
-  const db = new pg.Pool({ connectionString: dbUrl, max: 10 });
+  const database = await createBenchDatabase('bench');
+  const db = new pg.Pool({ connectionString: database.url, max: 10 });
   const smtp = await startSmtpSink();
   const [apiPort, workerPort] = [await freePort(), await freePort()];
   const env = {
-    DATABASE_URL: dbUrl,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
-    PORT: String(apiPort),
-    WORKER_PORT: String(workerPort),
-    RATE_LIMIT_ENABLED: 'false',
-    DATABASE_POOL_SIZE: '30',
-    WORKER_CONCURRENCY: '20',
-    OUTBOX_RELAY_BATCH_SIZE: '1000',
-    // BENCH_APP_ENV: extra environment for both apps as JSON, for experiments.
-    ...JSON.parse(process.env.BENCH_APP_ENV ?? '{}'),
+    ...benchAppEnv({ databaseUrl: database.url, queuePrefix: prefix, smtpPort: smtp.port, apiPort, workerPort }),
+    OUTBOX_RELAY_BATCH_SIZE: '1000', // scenario 2: the relay's best batch size here
   };
-  // BENCH_NODE_ARGS: extra node flags for both apps, for experiments (e.g. heap sizes).
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const worker = await new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, nodeArgs).start();
-  const api = await new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, nodeArgs).start();
+  const worker = new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, benchNodeArgs());
+  const api = new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, benchNodeArgs());
+  try {
+    await worker.start();
+    await api.start();
+  } catch (error) {
+    await Promise.all([api.stop(), worker.stop()]);
+    await Promise.all([db.end(), smtp.close(), database.drop()]);
+    throw error;
+  }
   const emailQueue = new Queue('email', { connection, prefix });
   const post = jsonPoster(`http://127.0.0.1:${apiPort}`);
   const results = {
@@ -312,7 +303,7 @@ async function main() {
     await emailQueue.close();
     await db.end();
     await smtp.close();
-    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await database.drop();
     const redis = new Redis(REDIS_URL);
     let cursor = '0';
     do {
