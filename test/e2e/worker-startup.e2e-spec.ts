@@ -1,10 +1,11 @@
 import { AppProcess } from '../support/app-process.js';
 import { TEST_REDIS_URL } from '../support/env.js';
+import { freePort } from '../support/ports.js';
 
 /** The worker refuses to start, naming the dependency, when Postgres or Redis never answers. */
 describe('Worker start-up check', () => {
   const run = async (env: Record<string, string>) => {
-    const worker = new AppProcess('worker', { STARTUP_TIMEOUT_MS: '1500', WORKER_PORT: '39999', ...env }).start();
+    const worker = new AppProcess('worker', { STARTUP_TIMEOUT_MS: '1500', WORKER_PORT: String(await freePort()), ...env }).start();
     const exit = await worker.waitExit();
     return { exit, output: worker.lines.join('\n') };
   };

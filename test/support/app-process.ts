@@ -74,6 +74,8 @@ export class AppProcess {
         timeoutMs,
         100,
       );
+      // A "ready" from a process that has died would be another server's answer on this port.
+      if (this.exited) throw new Error(`${this.name} exited although ${this.healthUrl} answered`);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- ${this.name} output ---\n${this.lines.slice(-40).join('\n')}`);
     }

@@ -1,13 +1,33 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 
-/** A TCP port that was free a moment ago (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports for the processes a test starts (API, worker, private Redis/Postgres).
+ *
+ * Asking the OS for a free port (listen on 0) and releasing it is a race: in
+ * the moment before our process binds it, the OS can hand the same port to
+ * another test (every `listen(0)` draws from the ephemeral range), and a test
+ * would then talk to someone else's server. So ports come from a range below
+ * the ephemeral one (32768+), a separate block for each Jest worker, and are
+ * checked to be free before use.
+ */
+const BLOCK = 1500;
+const block = (Number(process.env.JEST_WORKER_ID ?? '1') - 1) % 8;
+const first = 20_000 + block * BLOCK;
+let next = Math.floor(Math.random() * BLOCK);
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A TCP port in this Jest worker's block that is free now and handed out once per process. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < BLOCK; tries++) {
+    const port = first + (next++ % BLOCK);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${first}-${first + BLOCK - 1}`);
 }

@@ -29,7 +29,7 @@ export const MAX_CONCURRENT_DISPATCHES = 2;
 export class PostCommitDispatch implements BeforeApplicationShutdown {
   private readonly logger = new Logger(PostCommitDispatch.name);
   /** Committed events waiting for the next dispatch, with their commit times. */
-  private waiting: { event: DomainEvent; committedAt: number }[] = [];
+  private readonly waiting: { event: DomainEvent; committedAt: number }[] = [];
   /** Dispatch lanes at work: each takes waiting events, dispatches them, and repeats until none wait. */
   private activeLanes = 0;
   private readonly lanes = new Set<Promise<void>>();
