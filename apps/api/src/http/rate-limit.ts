@@ -5,6 +5,7 @@ import {
   Injectable,
   Logger,
   type OnModuleDestroy,
+  type OnModuleInit,
   SetMetadata,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -55,7 +56,7 @@ export const RateLimit = (policy: RateLimitPolicy) => SetMetadata(POLICY, policy
  * it off (behind a limiting gateway, for load tests).
  */
 @Injectable()
-export class RateLimitGuard implements CanActivate, OnModuleDestroy {
+export class RateLimitGuard implements CanActivate, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RateLimitGuard.name);
   private readonly redis?: Redis | Cluster;
   private readonly limiters = new Map<string, RateLimiterRedis>();
@@ -68,6 +69,23 @@ export class RateLimitGuard implements CanActivate, OnModuleDestroy {
       this.redis = createRedisClient(config.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
       this.redis.on('error', () => undefined); // reported through the insurance limiter's use
     }
+  }
+
+  /**
+   * Gives the limiter's Redis connection a moment to come up before the API
+   * serves: requests that arrive before it is ready fall back to the
+   * per-process insurance limiter, which does not hold across API instances.
+   * Bounded, so an API started while Redis is away still starts.
+   */
+  async onModuleInit(): Promise<void> {
+    const redis = this.redis;
+    if (!redis || redis.status === 'ready') return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => redis.once('ready', () => resolve())),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(2000, this.config.lifecycle.startupTimeoutMs)).unref())),
+    ]);
+    clearTimeout(timer);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
