@@ -16,6 +16,8 @@ export interface ReceivedMail {
 /** An in-process SMTP server that accepts everything and keeps what it got. */
 export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
+  /** When the last message was accepted (ms since epoch). */
+  lastAcceptedAt = 0;
   /** SMTP connections opened so far. */
   connections = 0;
   /** Messages whose data is being received (with `delayMs`, they stay here that long). */
@@ -65,6 +67,7 @@ export class SmtpSink {
               return typeof value === 'string' ? value : undefined;
             };
             const to = Array.isArray(mail.to) ? mail.to[0]?.text : mail.to?.text;
+            this.lastAcceptedAt = Date.now();
             this.messages.push({
               to: to ?? '',
               subject: mail.subject ?? '',
