@@ -43,13 +43,18 @@ describe('Fault: a worker is killed (SIGKILL) with 500 jobs in flight', () => {
       const env = { WORKER_CONCURRENCY: String(CONCURRENCY), DATABASE_POOL_SIZE: String(CONCURRENCY + 5), WORKER_LOCK_DURATION_MS: '3000' };
       stack.smtp.delayMs = 1000; // every mail is mid-delivery for a second
       const first = await stack.worker(env).startAndWaitReady();
-      // Kill while every one of the 20 mails is mid-delivery, and not within moments of an acceptance: a crash
-      // between the SMTP server's "250 OK" and the inbox commit re-sends that mail — the one documented gap
-      // (at-least-once at the SMTP boundary; the stable Message-ID lets a receiver spot the repeat). With pooled
-      // connections the next mail starts right after an acceptance, so "20 receiving" alone can land in that gap.
+      // Kill while every one of the 20 mails is mid-delivery. A crash between the SMTP server's "250 OK" and the
+      // inbox commit would re-send that mail — the one documented gap (at-least-once at the SMTP boundary; the
+      // stable Message-ID lets a receiver spot the repeat). So the kill waits until every accepted mail is
+      // committed in the inbox and no in-flight mail is near its acceptance (each takes delayMs = 1 s).
+      const inboxRows = async () => Number((await stack.db.query<{ n: string }>('SELECT count(*) AS n FROM inbox'))[0]!.n);
       await waitFor(
-        `${CONCURRENCY} mails in the middle of delivery, none accepted in the last 200 ms`,
-        () => stack.smtp.receiving === CONCURRENCY && Date.now() - stack.smtp.lastAcceptedAt > 200,
+        `${CONCURRENCY} mails in the middle of delivery, every accepted one committed`,
+        async () =>
+          stack.smtp.receiving === CONCURRENCY &&
+          (await inboxRows()) === stack.smtp.messages.length &&
+          stack.smtp.receiving === CONCURRENCY &&
+          stack.smtp.oldestReceivingMs < 700,
         30_000,
         10,
       );

@@ -16,10 +16,8 @@ export interface ReceivedMail {
 /** An in-process SMTP server that accepts everything and keeps what it got. */
 export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
-  /** When the last message was accepted (ms since epoch). */
-  lastAcceptedAt = 0;
-  /** SMTP connections opened so far. */
-  connections = 0;
+  /** When each message now being received started (ms since epoch). */
+  private readonly receivingSince = new Set<{ startedAt: number }>();
   /** Messages whose data is being received (with `delayMs`, they stay here that long). */
   receiving = 0;
   /** Holds every message this long before accepting it: a slow SMTP server. */
@@ -39,13 +37,9 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
-      // stop() answers open (pooled) connections with 421 at once, as a server going down does, instead of
+      // stop() answers open connections with 421 at once, as a server going down does, instead of
       // waiting 30 s for clients to hang up.
       closeTimeout: 1,
-      onConnect: (_session, callback) => {
-        this.connections++;
-        callback();
-      },
       onClose: (session) => {
         this.closedSessions.add(session.id);
       },
@@ -58,6 +52,8 @@ export class SmtpSink {
       },
       onData: (stream, session, callback) => {
         this.receiving++;
+        const inFlight = { startedAt: Date.now() };
+        this.receivingSince.add(inFlight);
         simpleParser(stream)
           .then(async (mail) => {
             if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
@@ -67,7 +63,6 @@ export class SmtpSink {
               return typeof value === 'string' ? value : undefined;
             };
             const to = Array.isArray(mail.to) ? mail.to[0]?.text : mail.to?.text;
-            this.lastAcceptedAt = Date.now();
             this.messages.push({
               to: to ?? '',
               subject: mail.subject ?? '',
@@ -80,7 +75,10 @@ export class SmtpSink {
             callback();
           })
           .catch((error: Error) => callback(error))
-          .finally(() => this.receiving--);
+          .finally(() => {
+            this.receiving--;
+            this.receivingSince.delete(inFlight);
+          });
       },
     });
     // smtp-server re-emits a client's ECONNRESET during a transaction on the server; without a listener
@@ -89,6 +87,12 @@ export class SmtpSink {
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
+  }
+
+  /** How long the oldest message still being received has been at it (0 when none is). */
+  get oldestReceivingMs(): number {
+    const starts = [...this.receivingSince].map((entry) => entry.startedAt);
+    return starts.length ? Date.now() - Math.min(...starts) : 0;
   }
 
   get url(): string {

@@ -59,8 +59,6 @@ export const envSchema = z.object({
     .default('{herald}'),
 
   SMTP_URL: urlWithProtocols(['smtp', 'smtps']).optional(),
-  // Pooled SMTP connections per worker process; default: WORKER_CONCURRENCY (one per concurrent job).
-  SMTP_MAX_CONNECTIONS: positiveInt.max(200).optional(),
   MAIL_FROM: z.string().min(3).default('herald <no-reply@herald.local>'),
   MAIL_DIR: z.string().min(1).default('var/mail'),
 

@@ -14,7 +14,7 @@ export abstract class HeraldConfig {
   declare readonly http: { port: number; bodyLimit: string; appBaseUrl: string; corsOrigins: string[] };
   declare readonly database: { url: string; poolSize: number };
   declare readonly redis: { url: string; clusterNodes: string[]; queuePrefix: string };
-  declare readonly mail: { smtpUrl?: string; maxConnections: number; from: string; dir: string };
+  declare readonly mail: { smtpUrl?: string; from: string; dir: string };
   declare readonly auth: {
     jwtSecret: string;
     jwtTtlSeconds: number;
@@ -79,7 +79,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     redis: { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES, queuePrefix: env.QUEUE_PREFIX },
     mail: {
       smtpUrl: env.SMTP_URL,
-      maxConnections: env.SMTP_MAX_CONNECTIONS ?? env.WORKER_CONCURRENCY,
       from: env.MAIL_FROM,
       dir: env.MAIL_DIR,
     },
