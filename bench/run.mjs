@@ -107,7 +107,8 @@ async function main() {
         committed.push((loop.completed - loop.errors) / loop.seconds);
         completed.push((smtp.count - mailsBefore) / ((lastMail - started) / 1000));
       }
-      const maxRate = stats(committed).median;
+      // The sustained rate is the slower stage: events committed, or jobs completed by the worker.
+      const maxRate = Math.min(stats(committed).median, stats(completed).median);
       // Latency at half the maximum sustained rate, open loop. Commit -> enqueue: the API's own
       // histogram (commit acknowledged -> Redis acknowledged), quantiles interpolated within its
       // buckets as Prometheus does. Commit -> job start: per job, as a job's timestamp is its commit time.
