@@ -134,6 +134,24 @@ export class App {
   }
 }
 
+/**
+ * Starts the worker, then the API (both built), on the given ports. If either fails to start,
+ * stops what did start and runs `cleanUp` (the caller's database, pool, sink) before rethrowing.
+ */
+export async function startApps({ env, apiPort, workerPort, nodeArgs = () => [], cleanUp }) {
+  const worker = new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, nodeArgs('worker'));
+  const api = new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, nodeArgs('api'));
+  try {
+    await worker.start();
+    await api.start();
+  } catch (error) {
+    await Promise.all([api.stop(), worker.stop()]);
+    await cleanUp();
+    throw error;
+  }
+  return { api, worker };
+}
+
 /** An SMTP server that accepts and counts mail (and notes when each arrived). */
 export async function startSmtpSink() {
   const sink = { count: 0, arrivals: [] };

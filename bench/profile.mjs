@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { App, benchAppEnv, benchNodeArgs, closedLoop, createBenchDatabase, freePort, jsonPoster, startSmtpSink } from './lib.mjs';
+import { benchAppEnv, benchNodeArgs, closedLoop, createBenchDatabase, freePort, jsonPoster, startApps, startSmtpSink } from './lib.mjs';
 
 const CPU_ONLY = process.argv.includes('--cpu-only');
 const SCENARIO = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 'pipeline';
@@ -97,16 +97,13 @@ async function main() {
     workerPort,
   });
   const profiled = (name) => [...benchNodeArgs(), ...(CPU_ONLY ? [] : ['--cpu-prof', `--cpu-prof-dir=${OUT}/${name}`])];
-  const worker = new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, profiled('worker'));
-  const api = new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, profiled('api'));
-  try {
-    await worker.start();
-    await api.start();
-  } catch (error) {
-    await Promise.all([api.stop(), worker.stop()]);
-    await Promise.all([db.end(), smtp.close(), database.drop()]);
-    throw error;
-  }
+  const { api, worker } = await startApps({
+    env,
+    apiPort,
+    workerPort,
+    nodeArgs: profiled,
+    cleanUp: () => Promise.all([db.end(), smtp.close(), database.drop()]),
+  });
   const poster = jsonPoster(`http://127.0.0.1:${apiPort}`);
   const post = async (route, body) => (await poster(route, body)) === 202;
   const roles = new Map([

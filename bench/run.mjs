@@ -11,7 +11,6 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import {
-  App,
   benchAppEnv,
   benchNodeArgs,
   closedLoop,
@@ -22,6 +21,7 @@ import {
   percentiles,
   REDIS_URL,
   startSmtpSink,
+  startApps,
   stats,
   waitFor,
 } from './lib.mjs';
@@ -48,16 +48,13 @@ async function main() {
     ...benchAppEnv({ databaseUrl: database.url, queuePrefix: prefix, smtpPort: smtp.port, apiPort, workerPort }),
     OUTBOX_RELAY_BATCH_SIZE: '1000', // scenario 2: the relay's best batch size here
   };
-  const worker = new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, benchNodeArgs());
-  const api = new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, benchNodeArgs());
-  try {
-    await worker.start();
-    await api.start();
-  } catch (error) {
-    await Promise.all([api.stop(), worker.stop()]);
-    await Promise.all([db.end(), smtp.close(), database.drop()]);
-    throw error;
-  }
+  const { api, worker } = await startApps({
+    env,
+    apiPort,
+    workerPort,
+    nodeArgs: benchNodeArgs,
+    cleanUp: () => Promise.all([db.end(), smtp.close(), database.drop()]),
+  });
   const emailQueue = new Queue('email', { connection, prefix });
   const post = jsonPoster(`http://127.0.0.1:${apiPort}`);
   const results = {
