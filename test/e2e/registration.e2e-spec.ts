@@ -2,6 +2,7 @@ import { JobName } from '@herald/jobs';
 import { tokenFromMail } from '../support/smtp-sink.js';
 import { Stack } from '../support/stack.js';
 import { keysWithPrefix, redisClient } from '../support/test-redis.js';
+import { waitFor } from '../support/wait-for.js';
 import type { AppProcess } from '../support/app-process.js';
 
 const PASSWORD = 'a long and lovely passphrase';
@@ -130,9 +131,12 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
     expect(register.headers.get('x-request-id')).toBe('e2e-correlation-1');
     await stack.smtp.waitForMail('edsger@example.com', JobName.SendVerificationEmail);
 
-    const jobLog = worker.logs().find((line) => line.msg === 'job done' && line.correlationId === 'e2e-correlation-1');
+    // The SMTP server accepts the mail before the worker records it and logs the job as done.
+    const jobLog = await waitFor('the "job done" log line', () =>
+      worker.logs().find((line) => line.msg === 'job done' && line.correlationId === 'e2e-correlation-1'),
+    );
     expect(jobLog).toMatchObject({ queue: 'email', jobName: JobName.SendVerificationEmail, attempt: 1 });
-    expect(typeof jobLog!.durationMs).toBe('number');
+    expect(typeof jobLog.durationMs).toBe('number');
 
     const metrics = await (await fetch(`http://127.0.0.1:${stack.workerPort}/metrics`)).text();
     expect(metrics).toMatch(/herald_jobs_processed_total\{queue="email",name="send-verification-email",outcome="completed"\} [1-9]/);

@@ -8,10 +8,11 @@ import { createServer } from 'node:net';
  * another test (every `listen(0)` draws from the ephemeral range), and a test
  * would then talk to someone else's server. So ports come from a range below
  * the ephemeral one (32768+), a separate block for each Jest worker, and are
- * checked to be free before use.
+ * checked to be free before use. TEST_PORT_BLOCK shifts the blocks, so two
+ * test runs on one machine (two checkouts) do not share them.
  */
 const BLOCK = 1500;
-const block = (Number(process.env.JEST_WORKER_ID ?? '1') - 1) % 8;
+const block = (Number(process.env.JEST_WORKER_ID ?? '1') - 1 + Number(process.env.TEST_PORT_BLOCK ?? '0')) % 8;
 const first = 20_000 + block * BLOCK;
 let next = Math.floor(Math.random() * BLOCK);
 
