@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { JobName, JobProducer, QueueName } from '@herald/jobs';
+import type { DeliveryContext, EffectJournal } from '@herald/events';
+import { EFFECT_PERFORMED_AT, JobName, JobProducer, QueueName } from '@herald/jobs';
 import { UserEmailJobs } from '@herald/users';
 import { WorkerModule } from '../../apps/worker/src/worker.module.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -13,6 +15,18 @@ import { testConfig } from '../support/test-config.js';
 import { withRedis } from '../support/pipeline-harness.js';
 import { waitFor } from '../support/wait-for.js';
 import { TEST_REDIS_URL } from '../support/env.js';
+
+/** A job's delivery context as the worker runtime builds it, with the journal kept in memory. */
+function deliveryContext(claimant = `test.${randomUUID()}`): DeliveryContext & { journal: EffectJournal & { notes: number } } {
+  const journal = {
+    notes: 0,
+    performed: async () => journal.notes > 0,
+    notePerformed: async () => {
+      journal.notes++;
+    },
+  };
+  return { claimant, journal };
+}
 
 describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => {
   const smtp = new SmtpSink();
@@ -31,16 +45,41 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     ]);
     return id;
   };
+  const openTokens = async (userId: string) =>
+    (
+      await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM email_verification_tokens WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL',
+        [userId],
+      )
+    )[0]!.n;
+  const inboxRow = async (eventId: string) =>
+    (await db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM inbox WHERE event_id = $1', [eventId]))[0];
+
+  /** A connection of the test's own, to hold locks or change things the worker must then cope with. */
+  async function withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
 
   beforeAll(async () => {
     await smtp.start();
     db = await createTestDatabase();
     prefix = uniqueQueuePrefix();
-    const config = testConfig(db.url, prefix, { SMTP_URL: smtp.url, WORKER_CONCURRENCY: '2' });
+    const config = testConfig(db.url, prefix, { SMTP_URL: smtp.url, WORKER_CONCURRENCY: '2', JOB_BACKOFF_MS: '200' });
     const module = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] }).compile();
     worker = await module.createNestApplication({ logger: false }).init();
     emailJobs = worker.get(UserEmailJobs);
     queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix });
+  });
+
+  afterEach(() => {
+    smtp.delayMs = 0;
+    smtp.beforeAccept = undefined;
   });
 
   afterAll(async () => {
@@ -54,12 +93,18 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
   it('sends a verification email once however often the job is delivered, storing only the token hash', async () => {
     const userId = await createUser('once@example.com');
     const job = { eventId: uuidv7(), userId, correlationId: 'c-1' };
-    expect(await emailJobs.sendVerificationEmail(job)).toBe('processed');
-    expect(await emailJobs.sendVerificationEmail(job)).toBe('duplicate');
-    const results = await Promise.all([emailJobs.sendVerificationEmail(job), emailJobs.sendVerificationEmail(job)]);
+    const context = deliveryContext();
+    expect(await emailJobs.sendVerificationEmail(job, context)).toBe('processed');
+    expect(await emailJobs.sendVerificationEmail(job, context)).toBe('processed'); // the journal says it was sent
+    expect(await emailJobs.sendVerificationEmail(job, deliveryContext())).toBe('duplicate'); // the inbox says so
+    const results = await Promise.all([
+      emailJobs.sendVerificationEmail(job, deliveryContext()),
+      emailJobs.sendVerificationEmail(job, deliveryContext()),
+    ]);
     expect(results).toEqual(['duplicate', 'duplicate']);
 
     expect(smtp.to('once@example.com', JobName.SendVerificationEmail)).toHaveLength(1);
+    expect(await inboxRow(job.eventId)).toEqual({ status: 'done', attempts: 1 });
     const tokens = await db.query<{ selector: string; verifier_hash: string }>(
       'SELECT selector, verifier_hash FROM email_verification_tokens WHERE user_id = $1',
       [userId],
@@ -74,7 +119,7 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
   it('a second verification email revokes the first token and leaves exactly one open', async () => {
     const userId = await createUser('twice@example.com');
     for (const eventId of [uuidv7(), uuidv7()]) {
-      expect(await emailJobs.sendVerificationEmail({ eventId, userId, correlationId: 'c-twice' })).toBe('processed');
+      expect(await emailJobs.sendVerificationEmail({ eventId, userId, correlationId: 'c-twice' }, deliveryContext())).toBe('processed');
     }
     const tokens = await db.query<{ revoked: boolean }>(
       'SELECT revoked_at IS NOT NULL AS revoked FROM email_verification_tokens WHERE user_id = $1 ORDER BY revoked DESC',
@@ -83,23 +128,119 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     expect(tokens.map((token) => token.revoked)).toEqual([true, false]);
   });
 
+  it('leaves exactly one open token when two verification emails for one user are sent at the same time', async () => {
+    const userId = await createUser('together@example.com');
+    smtp.delayMs = 300; // both mails are on their way at once
+    const outcomes = await Promise.all(
+      [uuidv7(), uuidv7()].map((eventId) =>
+        emailJobs.sendVerificationEmail({ eventId, userId, correlationId: 'c-together' }, deliveryContext()),
+      ),
+    );
+    expect(outcomes).toEqual(['processed', 'processed']);
+    expect(smtp.to('together@example.com')).toHaveLength(2);
+    expect(await openTokens(userId)).toBe(1);
+  });
+
+  it('sends nothing and leaves no open token when the user verifies while the job waits for the user row', async () => {
+    const userId = await createUser('raced@example.com');
+    const eventId = uuidv7();
+    const outcome = await withClient(async (client) => {
+      // The API's verification holds the user's row lock, about to commit "verified" (VerifyEmailHandler).
+      await client.query('BEGIN');
+      await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+      await client.query('UPDATE users SET email_verified_at = now() WHERE id = $1', [userId]);
+      const job = emailJobs.sendVerificationEmail({ eventId, userId, correlationId: 'c-raced' }, deliveryContext());
+      await waitFor('the job to wait for the user row lock', async () => {
+        const waiting = await client.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+        );
+        return waiting.rowCount === 1;
+      });
+      await client.query('COMMIT');
+      return job;
+    });
+    expect(outcome).toBe('skipped');
+    expect(smtp.to('raced@example.com')).toHaveLength(0);
+    expect(await openTokens(userId)).toBe(0);
+    expect(await inboxRow(eventId)).toEqual({ status: 'done', attempts: 1 });
+  });
+
   it('sends no verification email to an already verified user', async () => {
     const userId = await createUser('done@example.com', true);
-    expect(await emailJobs.sendVerificationEmail({ eventId: uuidv7(), userId, correlationId: 'c-2' })).toBe('processed');
+    expect(await emailJobs.sendVerificationEmail({ eventId: uuidv7(), userId, correlationId: 'c-2' }, deliveryContext())).toBe('skipped');
     expect(smtp.to('done@example.com')).toHaveLength(0);
   });
 
-  it('records nothing when SMTP fails, so the retry sends the email', async () => {
+  it('holds no transaction and no row lock while the SMTP server takes its time', async () => {
+    const userId = await createUser('slow@example.com');
+    smtp.delayMs = 1500;
+    const job = emailJobs.sendVerificationEmail({ eventId: uuidv7(), userId, correlationId: 'c-slow' }, deliveryContext());
+    await waitFor('the mail to be with the SMTP server', () => smtp.receiving === 1);
+    await withClient(async (client) => {
+      const inTransaction = await client.query(
+        `SELECT state FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`,
+      );
+      expect(inTransaction.rows).toEqual([]);
+      // What the API's verification locks: the user's row and tokens. NOWAIT fails at once if anyone holds them.
+      await client.query('BEGIN');
+      await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE NOWAIT', [userId]);
+      await client.query('SELECT 1 FROM email_verification_tokens WHERE user_id = $1 FOR UPDATE NOWAIT', [userId]);
+      await client.query('ROLLBACK');
+    });
+    expect(await job).toBe('processed');
+  });
+
+  it('leaves the delivery claimed but not done when SMTP fails, and the retry sends the email', async () => {
     const userId = await createUser('retry@example.com');
     const job = { eventId: uuidv7(), userId, correlationId: 'c-3' };
+    const context = deliveryContext();
     await smtp.stop();
     try {
-      await expect(emailJobs.sendVerificationEmail(job)).rejects.toThrow();
+      await expect(emailJobs.sendVerificationEmail(job, context)).rejects.toThrow();
     } finally {
       await smtp.start();
     }
-    expect(await db.query('SELECT 1 FROM inbox WHERE event_id = $1', [job.eventId])).toEqual([]);
-    expect(await db.query('SELECT 1 FROM email_verification_tokens WHERE user_id = $1', [userId])).toEqual([]);
+    expect(await inboxRow(job.eventId)).toEqual({ status: 'claimed', attempts: 1 });
+    expect(context.journal.notes).toBe(0);
+
+    expect(await emailJobs.sendVerificationEmail(job, context)).toBe('processed');
+    expect(smtp.to('retry@example.com')).toHaveLength(1);
+    expect(await inboxRow(job.eventId)).toEqual({ status: 'done', attempts: 2 });
+    expect(await openTokens(userId)).toBe(1); // the retry's token; the first attempt's was revoked
+  });
+
+  it('makes another claimant wait while a delivery is under way, instead of sending alongside it', async () => {
+    const userId = await createUser('claimed@example.com');
+    const job = { eventId: uuidv7(), userId, correlationId: 'c-claimed' };
+    smtp.delayMs = 500;
+    const first = emailJobs.sendVerificationEmail(job, deliveryContext('job-a'));
+    await waitFor('the first delivery to be with the SMTP server', () => smtp.receiving === 1);
+    await expect(emailJobs.sendVerificationEmail(job, deliveryContext('job-b'))).rejects.toThrow(/being delivered .* by another worker/);
+    expect(await first).toBe('processed');
+    expect(await emailJobs.sendVerificationEmail(job, deliveryContext('job-b'))).toBe('duplicate');
+    expect(smtp.to('claimed@example.com')).toHaveLength(1);
+  });
+
+  it('does not send a mail again when recording it in Postgres failed after the SMTP server accepted it', async () => {
+    const userId = await createUser('accepted@example.com');
+    const eventId = uuidv7();
+    // Right before the "250", recording the delivery becomes impossible (as in a database restart).
+    smtp.beforeAccept = async () => {
+      smtp.beforeAccept = undefined;
+      await withClient((client) => client.query(`SET lock_timeout = '2s'; ALTER TABLE inbox RENAME TO inbox_away`));
+    };
+    await queue.add(JobName.SendWelcomeEmail, { eventId, userId, correlationId: 'c-accepted' }, { jobId: `test.${eventId}`, attempts: 5 });
+    const failedOnce = await waitFor('the first attempt to fail', async () => {
+      const job = await queue.getJob(`test.${eventId}`);
+      return job && job.attemptsMade >= 1 ? job : null;
+    });
+    expect(failedOnce.failedReason).toMatch(/inbox/);
+    expect(failedOnce.progress).toEqual({ [EFFECT_PERFORMED_AT]: expect.any(String) });
+    await withClient((client) => client.query('ALTER TABLE inbox_away RENAME TO inbox'));
+
+    await waitFor('the job to complete', async () => (await queue.getJob(`test.${eventId}`))?.isCompleted());
+    expect(smtp.to('accepted@example.com')).toHaveLength(1);
+    expect(await inboxRow(eventId)).toEqual({ status: 'done', attempts: 1 });
   });
 
   it('processes real jobs from the queue, each once, even when the same event is enqueued under two job ids', async () => {
@@ -109,7 +250,10 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
       { name: JobName.SendWelcomeEmail, data, jobId: 'test-a.' + data.eventId },
       { name: JobName.SendWelcomeEmail, data, jobId: 'test-b.' + data.eventId },
     ]);
-    await waitFor('both jobs to complete', async () => (await queue.getJobCounts('completed')).completed >= 2);
+    await waitFor('both jobs to complete', async () => {
+      const jobs = await Promise.all(['test-a.', 'test-b.'].map((id) => queue.getJob(id + data.eventId)));
+      return (await Promise.all(jobs.map((job) => job?.isCompleted()))).every(Boolean);
+    });
     expect(smtp.to('queued@example.com', JobName.SendWelcomeEmail)).toHaveLength(1);
   });
 

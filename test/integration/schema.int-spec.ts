@@ -3,6 +3,7 @@ import { dataSourceOptions } from '@herald/database';
 import { InboxRecord, OutboxRecord } from '@herald/events';
 import { EmailVerificationTokenRecord, UserRecord } from '@herald/users';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { testConfig } from '../support/test-config.js';
 
 describe('Database schema', () => {
   let db: TestDatabase;
@@ -11,7 +12,7 @@ describe('Database schema', () => {
   beforeAll(async () => {
     db = await createTestDatabase(); // a clone of the migrated template
     dataSource = new DataSource({
-      ...dataSourceOptions({ database: { url: db.url, poolSize: 2 } }),
+      ...dataSourceOptions(testConfig(db.url, 'schema-test')),
       entities: [UserRecord, EmailVerificationTokenRecord, OutboxRecord, InboxRecord],
     });
     await dataSource.initialize();

@@ -13,21 +13,35 @@ export interface ReceivedMail {
   readonly raw: ParsedMail;
 }
 
-/** An in-process SMTP server that accepts everything and keeps what it got. */
+/**
+ * An in-process SMTP server that behaves like a real MTA where it matters for
+ * at-least-once: a message received in full (its final "." arrived) is queued
+ * — kept in `messages` — even when the client dies before the "250" reply,
+ * as Postfix does. A message whose client died in the middle of it is not.
+ */
 export class SmtpSink {
+  /** Every message accepted, in order (an MTA's queue). */
   readonly messages: ReceivedMail[] = [];
-  /** When each message now being received started (ms since epoch). */
-  private readonly receivingSince = new Set<{ startedAt: number }>();
-  /** Messages whose data is being received (with `delayMs`, they stay here that long). */
+  /** Messages received in full whose client was gone before the "250" reply (accepted all the same). */
+  readonly acceptedAfterClientLeft: ReceivedMail[] = [];
+  /** Messages received in full and not yet answered (with `delayMs`, they stay here that long). */
   receiving = 0;
-  /** Holds every message this long before accepting it: a slow SMTP server. */
+  /** Holds every message this long after receiving it in full, before the "250": a slow SMTP server. */
   delayMs = 0;
+  /** Holds the answer to RCPT TO this long (a message is then mid-conversation, not yet sent). */
+  rcptDelayMs: () => number = () => 0;
+  /** Runs after a message was received in full and before it is accepted. */
+  beforeAccept?: (mail: ReceivedMail) => Promise<void>;
   /** Recipients refused with 550, as a server does for a mailbox that does not exist. */
   rejectRecipients?: RegExp;
-  /** Sessions whose client went away: a message they were sending was never accepted. */
-  private readonly closedSessions = new Set<string>();
   /** Socket errors of clients that went away mid-transaction (a killed worker resets its connection). */
   readonly connectionErrors: Error[] = [];
+  /** Client connections open now. */
+  openConnections = 0;
+  /** Messages whose data is being read (not yet in full). */
+  private reading = 0;
+  private readonly closedSessions = new Set<string>();
+  private readonly receivingSince = new Set<{ startedAt: number }>();
   private server?: SMTPServer;
   port = 0;
 
@@ -40,45 +54,34 @@ export class SmtpSink {
       // stop() answers open connections with 421 at once, as a server going down does, instead of
       // waiting 30 s for clients to hang up.
       closeTimeout: 1,
+      onConnect: (_session, callback) => {
+        this.openConnections++;
+        callback();
+      },
       onClose: (session) => {
+        this.openConnections--;
         this.closedSessions.add(session.id);
       },
       onRcptTo: (address, _session, callback) => {
-        if (this.rejectRecipients?.test(address.address)) {
-          callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
-        } else {
-          callback();
-        }
+        const answer = () => {
+          if (this.rejectRecipients?.test(address.address)) {
+            callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+          } else {
+            callback();
+          }
+        };
+        const delay = this.rcptDelayMs();
+        if (delay > 0) setTimeout(answer, delay);
+        else answer();
       },
       onData: (stream, session, callback) => {
-        this.receiving++;
-        const inFlight = { startedAt: Date.now() };
-        this.receivingSince.add(inFlight);
+        this.reading++;
         simpleParser(stream)
-          .then(async (mail) => {
-            if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-            if (this.closedSessions.has(session.id)) throw new Error('client disconnected before the message was accepted');
-            const header = (name: string) => {
-              const value = mail.headers.get(name);
-              return typeof value === 'string' ? value : undefined;
-            };
-            const to = Array.isArray(mail.to) ? mail.to[0]?.text : mail.to?.text;
-            this.messages.push({
-              to: to ?? '',
-              subject: mail.subject ?? '',
-              text: mail.text ?? '',
-              html: typeof mail.html === 'string' ? mail.html : '',
-              eventId: header('x-herald-event-id'),
-              kind: header('x-herald-mail-kind'),
-              raw: mail,
-            });
-            callback();
-          })
-          .catch((error: Error) => callback(error))
-          .finally(() => {
-            this.receiving--;
-            this.receivingSince.delete(inFlight);
-          });
+          .then(
+            (parsed) => this.accept(parsed, session.id, callback),
+            (error: Error) => callback(error), // the client died mid-message: nothing was received in full
+          )
+          .finally(() => this.reading--);
       },
     });
     // smtp-server re-emits a client's ECONNRESET during a transaction on the server; without a listener
@@ -89,7 +92,32 @@ export class SmtpSink {
     return this;
   }
 
-  /** How long the oldest message still being received has been at it (0 when none is). */
+  /** A message received in full: held for `delayMs`, then queued whatever became of its client. */
+  private async accept(parsed: ParsedMail, sessionId: string, callback: (error?: Error | null) => void): Promise<void> {
+    const mail = toReceivedMail(parsed);
+    this.receiving++;
+    const inFlight = { startedAt: Date.now() };
+    this.receivingSince.add(inFlight);
+    try {
+      if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      await this.beforeAccept?.(mail);
+      this.messages.push(mail);
+      if (this.closedSessions.has(sessionId)) this.acceptedAfterClientLeft.push(mail);
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    } finally {
+      this.receiving--;
+      this.receivingSince.delete(inFlight);
+    }
+  }
+
+  /** No client connected and no message half read: what the sink holds now is all it will get from them. */
+  get settled(): boolean {
+    return this.openConnections === 0 && this.reading === 0;
+  }
+
+  /** How long the oldest message still being held has been waiting (0 when none is). */
   get oldestReceivingMs(): number {
     const starts = [...this.receivingSince].map((entry) => entry.startedAt);
     return starts.length ? Date.now() - Math.min(...starts) : 0;
@@ -121,6 +149,23 @@ export class SmtpSink {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+function toReceivedMail(mail: ParsedMail): ReceivedMail {
+  const header = (name: string) => {
+    const value = mail.headers.get(name);
+    return typeof value === 'string' ? value : undefined;
+  };
+  const to = Array.isArray(mail.to) ? mail.to[0]?.text : mail.to?.text;
+  return {
+    to: to ?? '',
+    subject: mail.subject ?? '',
+    text: mail.text ?? '',
+    html: typeof mail.html === 'string' ? mail.html : '',
+    eventId: header('x-herald-event-id'),
+    kind: header('x-herald-mail-kind'),
+    raw: mail,
+  };
 }
 
 /** The token in a verification email's link. */

@@ -9,7 +9,6 @@ export function testConfig(databaseUrl: string, queuePrefix: string, overrides: 
     DATABASE_URL: databaseUrl,
     REDIS_URL: TEST_REDIS_URL,
     QUEUE_PREFIX: queuePrefix,
-    DATABASE_POOL_SIZE: '5',
     OUTBOX_RELAY_ENABLED: 'false',
     ...overrides,
   });

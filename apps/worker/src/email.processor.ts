@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { JobName, QueueName, type QueueProcessor } from '@herald/jobs';
+import type { DeliveryContext } from '@herald/events';
+import { JobName, QueueName, type JobContext, type QueueProcessor } from '@herald/jobs';
 import { UserEmailJobs } from '@herald/users';
+
+/** Each job delivers under its own id, and notes a sent mail in its own state in Redis. */
+const delivery = (job: JobContext): DeliveryContext => ({ claimant: job.jobId, journal: job.journal });
 
 /** The email queue: each job delegates to a use case; no business logic here. */
 @Injectable()
@@ -10,8 +14,8 @@ export class EmailProcessor implements QueueProcessor<typeof QueueName.Email> {
   constructor(private readonly userEmails: UserEmailJobs) {}
 
   readonly handlers: QueueProcessor<typeof QueueName.Email>['handlers'] = {
-    [JobName.SendVerificationEmail]: (data) => this.userEmails.sendVerificationEmail(data),
-    [JobName.SendWelcomeEmail]: (data) => this.userEmails.sendWelcomeEmail(data),
-    [JobName.SendAccountExistsNotice]: (data) => this.userEmails.sendAccountExistsNotice(data),
+    [JobName.SendVerificationEmail]: (data, job) => this.userEmails.sendVerificationEmail(data, delivery(job)),
+    [JobName.SendWelcomeEmail]: (data, job) => this.userEmails.sendWelcomeEmail(data, delivery(job)),
+    [JobName.SendAccountExistsNotice]: (data, job) => this.userEmails.sendAccountExistsNotice(data, delivery(job)),
   };
 }

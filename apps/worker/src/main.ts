@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigValidationError, loadConfig } from '@herald/config';
+import { ConfigValidationError, loadConfig, workerPoolSize } from '@herald/config';
 import { createLogger, installGracefulShutdown, PinoNestLogger } from '@herald/observability';
 import { DependencyUnavailableError, waitForDependencies } from './dependencies.js';
 import { startHealthServer } from './health-server.js';
@@ -8,6 +8,7 @@ import { WorkerModule } from './worker.module.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  workerPoolSize(config); // refuses, naming the variables, a pool too small for the jobs and relay loops
   const logger = createLogger({ name: 'herald-worker', level: config.logLevel });
   await waitForDependencies(config, (message) => logger.warn(message));
 

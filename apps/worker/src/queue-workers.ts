@@ -1,10 +1,31 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
-import { assertEveryJobHasOneHandler, bullConnection, parseJob, QueueName, type JobHandler, type QueueProcessor } from '@herald/jobs';
+import {
+  assertEveryJobHasOneHandler,
+  bullConnection,
+  jobContext,
+  parseJob,
+  QueueName,
+  type JobHandler,
+  type QueueProcessor,
+} from '@herald/jobs';
 import { Correlation, LATENCY_BUCKETS, Metrics } from '@herald/observability';
 
 export const QUEUE_PROCESSORS = Symbol('QUEUE_PROCESSORS');
+
+/**
+ * How often a worker looks for jobs whose worker died. BullMQ moves such a job
+ * back to waiting at the first check after its lock expired at which the job
+ * was already marked as a suspect by the check before; with checks every
+ * quarter lock, a dead worker's jobs run again at most ~1.25 lock durations
+ * (lock at most ~1.0 after its last renewal, plus one interval) after it died.
+ * A check is one small Lua script per queue; a shorter lock, not a shorter
+ * interval, is what buys faster recovery (runbooks/job-queue.md).
+ */
+export function stalledCheckInterval(lockDurationMs: number): number {
+  return Math.max(250, Math.round(lockDurationMs / 4));
+}
 
 /**
  * Runs one BullMQ Worker per queue processor. Job data is validated before a
@@ -51,8 +72,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
         prefix: this.config.redis.queuePrefix,
         concurrency: this.config.worker.concurrency,
         lockDuration: this.config.worker.lockDurationMs,
-        // Look for jobs of dead workers as often as a lock can expire.
-        stalledInterval: Math.min(30_000, this.config.worker.lockDurationMs),
+        stalledInterval: stalledCheckInterval(this.config.worker.lockDurationMs),
         autorun: true,
         // SMTP providers limit sends per second; BullMQ's limiter holds the rest back (per worker process).
         ...(processor.queue === QueueName.Email && this.config.worker.emailRateLimitPerSecond > 0
@@ -118,7 +138,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
 
     return Correlation.run({ correlationId: parsed.data.correlationId, causationId: parsed.data.eventId }, async () => {
       try {
-        const result = await handler(parsed.data, job);
+        const result = await handler(parsed.data, jobContext(job));
         this.record(processor.queue, job.name, 'completed', started);
         this.logger.log({ msg: 'job done', ...base, outcome: result ?? 'ok', durationMs: Math.round(performance.now() - started) });
         return result;

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { ConfigModule, type HeraldConfig } from '@herald/config';
+import { ConfigModule, workerPoolSize, type HeraldConfig } from '@herald/config';
 import { DatabaseModule } from '@herald/database';
 import { EventsModule } from '@herald/events';
 import { MetricsModule } from '@herald/observability';
@@ -18,7 +18,7 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         MetricsModule,
-        DatabaseModule.forRoot('herald-worker'),
+        DatabaseModule.forRoot('herald-worker', { poolSize: workerPoolSize }),
         EventsModule.forRoot({ catalog: [usersEventCatalog], relay: true }),
         UsersEmailJobsModule,
         TerminusModule,

@@ -47,7 +47,13 @@ export const envSchema = z.object({
   APP_BASE_URL: urlWithProtocols(['http', 'https']).default('http://localhost:3000'),
 
   DATABASE_URL: urlWithProtocols(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/herald'),
-  DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
+  // Connections per process. Default: 10 for the API and the CLI; for the worker, enough for every job and relay loop at once.
+  DATABASE_POOL_SIZE: positiveInt.max(200).optional(),
+  // Session limits of the API's and the worker's connections: no request or job waits long on a row lock,
+  // runs a runaway statement, or holds a transaction open while it waits on something else.
+  DATABASE_LOCK_TIMEOUT_MS: positiveInt.default(2000),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.default(10000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt.default(60000),
 
   REDIS_URL: urlWithProtocols(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
   // Comma-separated redis:// URLs of Redis Cluster nodes; when set, herald talks to the cluster instead of REDIS_URL.
@@ -61,6 +67,11 @@ export const envSchema = z.object({
   SMTP_URL: urlWithProtocols(['smtp', 'smtps']).optional(),
   MAIL_FROM: z.string().min(3).default('herald <no-reply@herald.local>'),
   MAIL_DIR: z.string().min(1).default('var/mail'),
+  // SMTP client limits; together well below WORKER_LOCK_DURATION_MS, so a hanging server fails the attempt
+  // before the job's lock (and the inbox claim) could expire (nodemailer's own defaults are minutes).
+  SMTP_CONNECTION_TIMEOUT_MS: positiveInt.default(5000),
+  SMTP_GREETING_TIMEOUT_MS: positiveInt.default(5000),
+  SMTP_SOCKET_TIMEOUT_MS: positiveInt.default(15000),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_TTL_SECONDS: positiveInt.default(3600),
@@ -81,6 +92,8 @@ export const envSchema = z.object({
   // Relay loops per worker process (they share the work through SKIP LOCKED).
   OUTBOX_RELAY_CONCURRENCY: positiveInt.max(16).default(2),
   OUTBOX_MAX_ATTEMPTS: positiveInt.max(100).default(10),
+  // Committed events waiting for the post-commit dispatch (Redis slow); beyond it they are left to the relay.
+  OUTBOX_DISPATCH_BACKLOG_LIMIT: positiveInt.max(1_000_000).default(10000),
 
   WORKER_CONCURRENCY: positiveInt.max(200).default(5),
   // Most emails sent per second by one worker process (BullMQ limiter on the email queue); 0 = no limit.
@@ -127,3 +140,18 @@ export function crossVariableProblems(raw: Record<string, string | undefined>): 
 }
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Rules between parsed values (defaults applied); checked once every variable is well-formed. */
+export function parsedValueProblems(env: Env): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  const smtpMs = env.SMTP_CONNECTION_TIMEOUT_MS + env.SMTP_GREETING_TIMEOUT_MS + env.SMTP_SOCKET_TIMEOUT_MS;
+  if (smtpMs > env.WORKER_LOCK_DURATION_MS) {
+    problems.push({
+      variable: 'SMTP_SOCKET_TIMEOUT_MS',
+      message:
+        `SMTP_CONNECTION_TIMEOUT_MS + SMTP_GREETING_TIMEOUT_MS + SMTP_SOCKET_TIMEOUT_MS (${smtpMs} ms) must not exceed ` +
+        `WORKER_LOCK_DURATION_MS (${env.WORKER_LOCK_DURATION_MS} ms): a send must give up before its job can be taken for dead and run again`,
+    });
+  }
+  return problems;
+}

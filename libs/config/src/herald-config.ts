@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { crossVariableProblems, envSchema, type Env } from './config.schema.js';
+import { crossVariableProblems, envSchema, parsedValueProblems, type Env } from './config.schema.js';
 
 /** Development-only JWT secret; production refuses to start without JWT_SECRET. */
 const DEV_JWT_SECRET = 'herald-development-secret-do-not-use-in-production';
@@ -12,9 +12,24 @@ export abstract class HeraldConfig {
   declare readonly env: Env['NODE_ENV'];
   declare readonly logLevel: Env['LOG_LEVEL'];
   declare readonly http: { port: number; bodyLimit: string; appBaseUrl: string; corsOrigins: string[] };
-  declare readonly database: { url: string; poolSize: number };
+  declare readonly database: {
+    url: string;
+    /** DATABASE_POOL_SIZE, or 10; the worker sizes its own default (see workerPoolSize). */
+    poolSize: number;
+    poolSizeSet: boolean;
+    lockTimeoutMs: number;
+    statementTimeoutMs: number;
+    idleInTransactionTimeoutMs: number;
+  };
   declare readonly redis: { url: string; clusterNodes: string[]; queuePrefix: string };
-  declare readonly mail: { smtpUrl?: string; from: string; dir: string };
+  declare readonly mail: {
+    smtpUrl?: string;
+    from: string;
+    dir: string;
+    connectionTimeoutMs: number;
+    greetingTimeoutMs: number;
+    socketTimeoutMs: number;
+  };
   declare readonly auth: {
     jwtSecret: string;
     jwtTtlSeconds: number;
@@ -30,6 +45,7 @@ export abstract class HeraldConfig {
     batchSize: number;
     relayConcurrency: number;
     maxAttempts: number;
+    dispatchBacklogLimit: number;
   };
   declare readonly worker: { port: number; concurrency: number; lockDurationMs: number; emailRateLimitPerSecond: number };
   declare readonly jobs: {
@@ -62,7 +78,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           const [variable, ...item] = issue.path;
           return `${String(variable ?? '(environment)')}: ${item.length ? `item ${item.join('.')}: ` : ''}${issue.message}`;
         })),
-    ...crossVariableProblems(raw).map((problem) => `${problem.variable}: ${problem.message}`),
+    ...[...crossVariableProblems(raw), ...(parsed.success ? parsedValueProblems(parsed.data) : [])].map(
+      (problem) => `${problem.variable}: ${problem.message}`,
+    ),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigValidationError(problems);
   const env = parsed.data;
@@ -75,12 +93,22 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       appBaseUrl: env.APP_BASE_URL.replace(/\/+$/, ''),
       corsOrigins: env.CORS_ORIGINS,
     },
-    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    database: {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE ?? 10,
+      poolSizeSet: env.DATABASE_POOL_SIZE !== undefined,
+      lockTimeoutMs: env.DATABASE_LOCK_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
     redis: { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES, queuePrefix: env.QUEUE_PREFIX },
     mail: {
       smtpUrl: env.SMTP_URL,
       from: env.MAIL_FROM,
       dir: env.MAIL_DIR,
+      connectionTimeoutMs: env.SMTP_CONNECTION_TIMEOUT_MS,
+      greetingTimeoutMs: env.SMTP_GREETING_TIMEOUT_MS,
+      socketTimeoutMs: env.SMTP_SOCKET_TIMEOUT_MS,
     },
     auth: {
       jwtSecret: env.JWT_SECRET ?? DEV_JWT_SECRET,
@@ -101,6 +129,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       batchSize: env.OUTBOX_RELAY_BATCH_SIZE,
       relayConcurrency: env.OUTBOX_RELAY_CONCURRENCY,
       maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
+      dispatchBacklogLimit: env.OUTBOX_DISPATCH_BACKLOG_LIMIT,
     },
     worker: {
       port: env.WORKER_PORT,
@@ -118,4 +147,31 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     lifecycle: { startupTimeoutMs: env.STARTUP_TIMEOUT_MS, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
     faults: { crashAfterCommit: env.HERALD_FAULT_CRASH_AFTER_COMMIT, skipDispatch: env.HERALD_FAULT_SKIP_DISPATCH },
   };
+}
+
+/**
+ * Connections the worker needs at once: one per concurrent job (each holds
+ * one only during its short claim and completion transactions), one per relay
+ * loop, and one for its own upkeep (readiness, metrics, post-commit marks).
+ */
+export function workerPoolNeed(config: Pick<HeraldConfig, 'worker' | 'outbox'>): number {
+  return config.worker.concurrency + config.outbox.relayConcurrency + 1;
+}
+
+/**
+ * The worker's pool size: DATABASE_POOL_SIZE when set — refused, naming the
+ * variables, when it cannot serve every job and relay loop at once (jobs
+ * would fail waiting for a connection) — otherwise just enough.
+ */
+export function workerPoolSize(config: Pick<HeraldConfig, 'database' | 'worker' | 'outbox'>): number {
+  const need = workerPoolNeed(config);
+  if (!config.database.poolSizeSet) return Math.max(config.database.poolSize, need);
+  if (config.database.poolSize < need) {
+    throw new ConfigValidationError([
+      `DATABASE_POOL_SIZE: ${config.database.poolSize} connections cannot serve WORKER_CONCURRENCY (${config.worker.concurrency}) ` +
+        `+ OUTBOX_RELAY_CONCURRENCY (${config.outbox.relayConcurrency}) + 1 for the worker's upkeep = ${need}; ` +
+        `raise DATABASE_POOL_SIZE to at least ${need} or leave it unset`,
+    ]);
+  }
+  return config.database.poolSize;
 }

@@ -1,27 +1,132 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { HeraldConfig } from '@herald/config';
+import { InboxStatus } from './inbox-record.entity.js';
 import { UnitOfWork } from './unit-of-work.js';
 
-export type InboxOutcome = 'processed' | 'duplicate';
+/** `processed`: the side effect happened now; `skipped`: nothing needed doing; `duplicate`: done before. */
+export type InboxOutcome = 'processed' | 'skipped' | 'duplicate';
 
 /**
- * Consumer-side idempotency. `runOnce` records (consumer, event) and does the
- * work in ONE transaction: a redelivered job finds the row and does nothing;
- * a concurrent duplicate waits on the row lock and then sees it. If the work
- * throws, the record is rolled back with it and a retry does the work again.
+ * Where a delivery notes, outside Postgres, that its side effect happened —
+ * the job's own state in Redis. Read first on a retry, so a failure to record
+ * the effect in Postgres (a database restart right after the SMTP server took
+ * the mail) never repeats it.
+ */
+export interface EffectJournal {
+  /** Whether an earlier attempt of this delivery performed the side effect. */
+  performed(): Promise<boolean>;
+  /** Notes that the side effect happened. */
+  notePerformed(): Promise<void>;
+}
+
+/** One delivery of a side effect (an email) for one event, in three steps. */
+export interface Delivery<P> {
+  /** Who delivers (the job id). A retry by the same claimant takes over its own unfinished claim at once. */
+  readonly claimant: string;
+  readonly journal?: EffectJournal;
+  /**
+   * Inside the short claim transaction: read and lock what the effect needs and
+   * write what must go with it (a new token). `null`: nothing to do (recorded as done).
+   */
+  prepare(): Promise<P | null>;
+  /** The side effect itself (an SMTP conversation): outside any transaction, no row lock held. */
+  perform(prepared: P): Promise<void>;
+}
+
+/** Who delivers, and where it notes what it did: supplied by the job runtime. */
+export type DeliveryContext = Pick<Delivery<unknown>, 'claimant' | 'journal'>;
+
+/** Another claimant is delivering this event right now; the job retries later and then finds it done. */
+export class DeliveryInProgressError extends Error {
+  constructor(consumer: string, eventId: string) {
+    super(`"${consumer}" is being delivered for event ${eventId} by another worker; retry later`);
+    this.name = 'DeliveryInProgressError';
+  }
+}
+
+/**
+ * Consumer-side idempotency for side effects outside Postgres. No transaction
+ * and no lock is held while the side effect runs:
+ *
+ * 1. claim: one short transaction records (consumer, event) as `claimed` and
+ *    runs `prepare` (locks, token) — a row already `done` means duplicate;
+ * 2. perform: the side effect, then a note in the journal (Redis);
+ * 3. complete: a second short transaction marks the row `done`.
+ *
+ * A retry that finds the journal note skips to step 3. A retry that finds the
+ * row claimed but not done performs again — the one at-least-once edge: the
+ * worker died (or lost Redis and Postgres at once) after the side effect and
+ * before either record. A claim is leased for one job lock duration, so a
+ * second claimant (the same event under another job id) waits instead of
+ * sending alongside.
  */
 @Injectable()
 export class Inbox {
-  constructor(private readonly uow: UnitOfWork) {}
+  private readonly logger = new Logger(Inbox.name);
 
-  async runOnce(consumer: string, eventId: string, work: () => Promise<void>): Promise<InboxOutcome> {
-    return this.uow.run(async () => {
-      const inserted = (await this.uow.manager.query(
-        `INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
-        [consumer, eventId],
-      )) as unknown[];
-      if (inserted.length === 0) return 'duplicate';
-      await work();
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly config: HeraldConfig,
+  ) {}
+
+  async deliverOnce<P>(consumer: string, eventId: string, delivery: Delivery<P>): Promise<InboxOutcome> {
+    if (await delivery.journal?.performed()) {
+      await this.complete(consumer, eventId);
       return 'processed';
+    }
+    const claim = await this.uow.run(async (): Promise<{ outcome: InboxOutcome } | { prepared: P }> => {
+      const state = await this.claim(consumer, eventId, delivery.claimant);
+      if (state === InboxStatus.Done) return { outcome: 'duplicate' };
+      const prepared = await delivery.prepare();
+      if (prepared === null) {
+        await this.complete(consumer, eventId);
+        return { outcome: 'skipped' };
+      }
+      return { prepared };
     });
+    if ('outcome' in claim) return claim.outcome;
+
+    await delivery.perform(claim.prepared);
+    // Best effort: without the note a failure below re-sends on retry, as it did before journals existed.
+    await delivery.journal?.notePerformed().catch((error: unknown) => {
+      this.logger.warn({ msg: 'could not note the side effect in the journal', consumer, eventId, err: error });
+    });
+    await this.complete(consumer, eventId);
+    return 'processed';
+  }
+
+  /**
+   * Claims the row (insert, or take over a claim that is ours or whose lease
+   * ran out). Returns `claimed`, or `done`; throws DeliveryInProgressError
+   * when someone else holds a live claim.
+   */
+  private async claim(consumer: string, eventId: string, claimant: string): Promise<InboxStatus> {
+    const leaseMs = this.config.worker.lockDurationMs;
+    const claimed = (await this.uow.manager.query(
+      `INSERT INTO inbox (consumer, event_id, status, claimed_by, claimed_until)
+       VALUES ($1, $2, '${InboxStatus.Claimed}', $3, clock_timestamp() + make_interval(secs => $4::double precision / 1000))
+       ON CONFLICT (consumer, event_id) DO UPDATE
+         SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until, attempts = inbox.attempts + 1
+         WHERE inbox.status = '${InboxStatus.Claimed}'
+           AND (inbox.claimed_by = EXCLUDED.claimed_by OR inbox.claimed_until IS NULL OR inbox.claimed_until < clock_timestamp())
+       RETURNING status`,
+      [consumer, eventId, claimant, leaseMs],
+    )) as unknown[];
+    if (claimed.length > 0) return InboxStatus.Claimed;
+    const [row] = (await this.uow.manager.query(`SELECT status FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumer, eventId])) as {
+      status: InboxStatus;
+    }[];
+    if (row?.status === InboxStatus.Done) return InboxStatus.Done;
+    throw new DeliveryInProgressError(consumer, eventId);
+  }
+
+  /** Marks the delivery done (creating the row if a journal-only retry finds none). */
+  private async complete(consumer: string, eventId: string): Promise<void> {
+    await this.uow.manager.query(
+      `INSERT INTO inbox (consumer, event_id, status, completed_at) VALUES ($1, $2, '${InboxStatus.Done}', clock_timestamp())
+       ON CONFLICT (consumer, event_id) DO UPDATE
+         SET status = '${InboxStatus.Done}', completed_at = coalesce(inbox.completed_at, EXCLUDED.completed_at), claimed_until = NULL`,
+      [consumer, eventId],
+    );
   }
 }

@@ -2,13 +2,13 @@ export { DomainEvent, type DomainEventClass, type DomainEventMetadata } from './
 export { EventCatalog, UnknownEventTypeError } from './event-catalog.js';
 export { EnqueueFailedError, EventDispatcher, type DispatchOutcome } from './event-dispatcher.js';
 export { EventsModule, type EventsModuleOptions } from './events.module.js';
-export { Inbox, type InboxOutcome } from './inbox.js';
-export { InboxRecord } from './inbox-record.entity.js';
+export { DeliveryInProgressError, Inbox, type Delivery, type DeliveryContext, type EffectJournal, type InboxOutcome } from './inbox.js';
+export { InboxRecord, InboxStatus } from './inbox-record.entity.js';
 export type { EventCatalogEntry, JobSaga } from './job-saga.js';
 export { OutboxRecord, OutboxStatus } from './outbox-record.entity.js';
 export { OutboxRelay, type RelayRunResult } from './outbox-relay.js';
 export { OutboxStore, type ClaimedRow } from './outbox-store.js';
 export { PostCommitDispatch } from './post-commit-dispatch.js';
-export { NoActiveTransactionError, UnitOfWork } from './unit-of-work.js';
+export { NoActiveTransactionError, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from './unit-of-work.js';
 export * from './outbox-admin.js';
 export { eventsWithMissingJobs, type JobExists } from './reconcile.js';

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { HeraldConfig } from '@herald/config';
+import { Metrics } from '@herald/observability';
 import { DomainEvent } from './domain-event.js';
 import type { DispatchOptions, DispatchOutcome, EventDispatcher } from './event-dispatcher.js';
 import { MAX_CONCURRENT_DISPATCHES, MAX_DISPATCH_BATCH, PostCommitDispatch } from './post-commit-dispatch.js';
@@ -11,32 +12,48 @@ class Happened extends DomainEvent<Record<string, never>> {
 
 /** A dispatcher whose dispatches finish only when the test says so. */
 class ControlledDispatcher {
-  readonly calls: { events: readonly DomainEvent[]; options: DispatchOptions; finish: (error?: Error) => void }[] = [];
+  readonly calls: { events: readonly DomainEvent[]; options: DispatchOptions; finished: boolean; finish: (error?: Error) => void }[] = [];
 
   dispatch(events: readonly DomainEvent[], options: DispatchOptions): Promise<DispatchOutcome> {
     return new Promise((resolve, reject) => {
-      this.calls.push({
+      const call = {
         events,
         options,
-        finish: (error) => (error ? reject(error) : resolve({ dispatched: events.map((event) => event.eventId), failed: new Map() })),
-      });
+        finished: false,
+        finish: (error?: Error) => {
+          call.finished = true;
+          if (error) reject(error);
+          else resolve({ dispatched: events.map((event) => event.eventId), failed: new Map() });
+        },
+      };
+      this.calls.push(call);
     });
+  }
+
+  unfinished() {
+    return this.calls.filter((call) => !call.finished);
   }
 }
 
-const config = { faults: { crashAfterCommit: false, skipDispatch: false } } as HeraldConfig;
+const BACKLOG_LIMIT = 1000;
+const config = {
+  faults: { crashAfterCommit: false, skipDispatch: false },
+  outbox: { dispatchBacklogLimit: BACKLOG_LIMIT },
+} as HeraldConfig;
 const events = (n: number) => Array.from({ length: n }, () => Happened.create('aggregate', {}));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('PostCommitDispatch (group dispatch)', () => {
   let dispatcher: ControlledDispatcher;
   let postCommit: PostCommitDispatch;
+  let metrics: Metrics;
 
   beforeAll(() => Logger.overrideLogger(false)); // the failed-dispatch case warns on purpose
 
   beforeEach(() => {
     dispatcher = new ControlledDispatcher();
-    postCommit = new PostCommitDispatch(dispatcher as unknown as EventDispatcher, config);
+    metrics = new Metrics();
+    postCommit = new PostCommitDispatch(dispatcher as unknown as EventDispatcher, config, metrics);
   });
 
   it('dispatches the commits of one event loop turn together, each event with its commit time', async () => {
@@ -133,13 +150,35 @@ describe('PostCommitDispatch (group dispatch)', () => {
     postCommit.afterCommit([]);
     const skipping = new PostCommitDispatch(
       dispatcher as unknown as EventDispatcher,
-      {
-        faults: { crashAfterCommit: false, skipDispatch: true },
-      } as HeraldConfig,
+      { ...config, faults: { crashAfterCommit: false, skipDispatch: true } } as HeraldConfig,
+      metrics,
     );
     skipping.afterCommit(events(2));
     await nextTurn();
     await Promise.all([postCommit.drain(), skipping.drain()]);
     expect(dispatcher.calls).toHaveLength(0);
+  });
+
+  it(`holds at most OUTBOX_DISPATCH_BACKLOG_LIMIT events while Redis is slow, leaves the rest to the relay and counts them`, async () => {
+    const overflowCount = async () => Number(/herald_outbox_dispatch_overflow_total (\d+)/.exec((await metrics.render()).body)?.[1] ?? NaN);
+    postCommit.afterCommit(events(1));
+    await nextTurn();
+    postCommit.afterCommit(events(1));
+    await nextTurn(); // both lanes are now waiting for Redis
+    for (let i = 0; i < 3; i++) postCommit.afterCommit(events(BACKLOG_LIMIT / 2));
+    expect(postCommit.backlog).toBe(BACKLOG_LIMIT);
+    expect(await overflowCount()).toBe(BACKLOG_LIMIT / 2);
+    postCommit.afterCommit(events(3));
+    expect(postCommit.backlog).toBe(BACKLOG_LIMIT);
+    expect(await overflowCount()).toBe(BACKLOG_LIMIT / 2 + 3);
+
+    // Redis recovers: every held event is dispatched, and nothing else.
+    while (dispatcher.unfinished().length > 0) {
+      for (const call of dispatcher.unfinished()) call.finish();
+      await nextTurn();
+    }
+    await postCommit.drain();
+    const dispatched = dispatcher.calls.reduce((sum, call) => sum + call.events.length, 0);
+    expect(dispatched).toBe(2 + BACKLOG_LIMIT);
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
+import { Metrics } from '@herald/observability';
 import type { DomainEvent } from './domain-event.js';
 import { EventDispatcher } from './event-dispatcher.js';
 
@@ -24,6 +25,11 @@ export const MAX_CONCURRENT_DISPATCHES = 2;
  * the per-event cost of the two round trips (addBulk, UPDATE ... dispatched)
  * shrinks as the load grows — the same idea as Postgres's group commit.
  * Nothing waits for a timer.
+ *
+ * The backlog is bounded (OUTBOX_DISPATCH_BACKLOG_LIMIT): when Redis is slow
+ * and events pile up faster than they leave, further events are left to the
+ * relay — their rows are pending, so nothing is lost — and counted in
+ * herald_outbox_dispatch_overflow_total.
  */
 @Injectable()
 export class PostCommitDispatch implements BeforeApplicationShutdown {
@@ -35,11 +41,23 @@ export class PostCommitDispatch implements BeforeApplicationShutdown {
   private readonly lanes = new Set<Promise<void>>();
   /** A lane was started and has not yet taken its first batch (it will take everything waiting). */
   private laneStarting = false;
+  private readonly overflow;
 
   constructor(
     private readonly dispatcher: EventDispatcher,
     private readonly config: HeraldConfig,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.overflow = metrics.counter({
+      name: 'herald_outbox_dispatch_overflow_total',
+      help: 'Committed events left to the relay because the post-commit backlog was full (Redis slow)',
+    });
+  }
+
+  /** Committed events waiting for a dispatch lane. */
+  get backlog(): number {
+    return this.waiting.length;
+  }
 
   afterCommit(events: readonly DomainEvent[]): void {
     if (events.length === 0) return;
@@ -50,8 +68,13 @@ export class PostCommitDispatch implements BeforeApplicationShutdown {
     }
     // Test-only fault hook (refused in production): leave the events to the relay.
     if (this.config.faults.skipDispatch) return;
+    const room = Math.max(0, this.config.outbox.dispatchBacklogLimit - this.waiting.length);
+    if (events.length > room) {
+      this.overflow.inc(events.length - room);
+      if (room === 0) return;
+    }
     const committedAt = Date.now();
-    for (const event of events) this.waiting.push({ event, committedAt });
+    for (const event of events.slice(0, room)) this.waiting.push({ event, committedAt });
     if (!this.laneStarting && this.activeLanes < MAX_CONCURRENT_DISPATCHES) {
       this.laneStarting = true;
       this.activeLanes++;

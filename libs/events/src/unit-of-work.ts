@@ -1,17 +1,31 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { AggregateRoot } from '@nestjs/cqrs';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
 import type { DomainEvent } from './domain-event.js';
 import { OutboxStore } from './outbox-store.js';
 import { PostCommitDispatch } from './post-commit-dispatch.js';
 
-interface TransactionScope {
-  readonly manager: EntityManager;
+/** One Postgres transaction and what it has done so far. */
+interface Transaction {
+  readonly queryRunner: QueryRunner;
   /** Events written to the outbox in this transaction and not rolled back (yet). */
   readonly events: DomainEvent[];
+  /** In-memory changes to put back if the work they belong to rolls back, oldest first. */
+  readonly undo: (() => void)[];
   savepoints: number;
+  ended: boolean;
+}
+
+/** The transaction itself, or one savepoint inside it: what a `run` call sees as "current". */
+interface Level {
+  readonly tx: Transaction;
+  /** Nested runs of this level, chained: siblings run one after another, never in one savepoint. */
+  children: Promise<void>;
+  /** Nested runs of this level queued or running. While there are any, this level must not touch the database. */
+  pendingChildren: number;
 }
 
 export class NoActiveTransactionError extends Error {
@@ -22,23 +36,56 @@ export class NoActiveTransactionError extends Error {
 }
 
 /**
+ * Postgres turns the COMMIT of a transaction that had a failing statement into
+ * a ROLLBACK and reports no error; TypeORM does not notice. We refuse to call
+ * such a transaction committed.
+ */
+export class TransactionAbortedError extends Error {
+  constructor() {
+    super(
+      'The transaction was aborted by a failed statement whose error was caught, so Postgres would roll it back at COMMIT: ' +
+        'nothing was committed and no event is dispatched. Let database errors propagate, or run the statement that may fail ' +
+        'in a nested UnitOfWork.run (a savepoint) and handle its error there.',
+    );
+    this.name = 'TransactionAbortedError';
+  }
+}
+
+/** A misuse that would let one piece of work undo another's: reported instead of silently corrupting the transaction. */
+export class UnitOfWorkMisuseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnitOfWorkMisuseError';
+  }
+}
+
+type Connection = { getTransactionStatus?: () => string | null };
+
+/**
  * One business transaction, propagated through async calls (AsyncLocalStorage),
  * so repositories never take an EntityManager argument.
  *
  * - The outermost `run` opens a transaction; a nested `run` is a SAVEPOINT.
- * - Events recorded inside a savepoint that rolls back are forgotten with it.
- * - Only after the OUTERMOST commit are the events handed to the post-commit
- *   dispatch; a rollback hands over nothing. Post-commit work never throws
- *   into the caller: the data is committed and the relay is the safety net.
+ *   Nested runs of the same level run one after another, even when started
+ *   together (`Promise.all`): in one connection, two open savepoints are
+ *   nested, so a sibling's rollback would undo work that reported success.
+ * - Work that rolls back (savepoint or transaction) forgets its events, and
+ *   the in-memory changes registered with `onRollback` are put back, so an
+ *   aggregate can be saved again by a retry.
+ * - Only after the OUTERMOST commit — and only when Postgres really committed —
+ *   are the events handed to the post-commit dispatch; a rollback hands over
+ *   nothing. Post-commit work never throws into the caller: the data is
+ *   committed and the relay is the safety net.
  *
- * We keep this small class instead of a transaction library because the
- * after-commit and savepoint rules above are the core promise of herald and
- * must be exact and visible (TypeORM's afterTransactionCommit also fires on
- * RELEASE SAVEPOINT).
+ * We keep this small class instead of a transaction library because these
+ * rules are the core promise of herald and must be exact and visible
+ * (TypeORM's afterTransactionCommit also fires on RELEASE SAVEPOINT, and
+ * TypeORM reports a COMMIT that Postgres turned into ROLLBACK as a success).
  */
 @Injectable()
 export class UnitOfWork {
-  private readonly storage = new AsyncLocalStorage<TransactionScope>();
+  private readonly logger = new Logger(UnitOfWork.name);
+  private readonly storage = new AsyncLocalStorage<Level>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -49,7 +96,10 @@ export class UnitOfWork {
 
   /** The manager of the current transaction, or the plain one outside a transaction. */
   get manager(): EntityManager {
-    return this.storage.getStore()?.manager ?? this.dataSource.manager;
+    const level = this.storage.getStore();
+    if (!level) return this.dataSource.manager;
+    this.assertUsable(level, 'used the database');
+    return level.tx.queryRunner.manager;
   }
 
   get isActive(): boolean {
@@ -57,53 +107,150 @@ export class UnitOfWork {
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
-    const scope = this.storage.getStore();
-    return scope ? this.runInSavepoint(scope, work) : this.runOutermost(work);
+    const level = this.storage.getStore();
+    if (!level) return this.runOutermost(work);
+    this.assertNotEnded(level.tx);
+    level.pendingChildren++;
+    const turn = level.children.then(() => this.runInSavepoint(level.tx, work));
+    level.children = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await turn;
+    } finally {
+      level.pendingChildren--;
+    }
   }
 
-  /** Writes events to the outbox in the current transaction (same EntityManager as the data). */
+  /** Writes events to the outbox in the current transaction (same connection as the data). */
   async record(events: readonly DomainEvent[]): Promise<void> {
-    const scope = this.storage.getStore();
-    if (!scope) throw new NoActiveTransactionError();
+    const level = this.current();
     if (events.length === 0) return;
-    await this.outbox.append(scope.manager, events, this.config.outbox.graceMs);
-    scope.events.push(...events);
+    this.assertUsable(level, 'recorded events');
+    await this.outbox.append(level.tx.queryRunner.manager, events, this.config.outbox.graceMs);
+    level.tx.events.push(...events);
+  }
+
+  /**
+   * Records the aggregate's new events and clears them from it; if the work
+   * rolls back, they are put back in front of any raised since, so saving
+   * the aggregate again records them again.
+   */
+  async recordEventsOf(aggregate: AggregateRoot<DomainEvent>): Promise<void> {
+    const events = [...aggregate.getUncommittedEvents()];
+    if (events.length === 0) return;
+    await this.record(events);
+    aggregate.uncommit();
+    this.onRollback(() => {
+      const raisedSince = [...aggregate.getUncommittedEvents()];
+      aggregate.uncommit();
+      for (const event of [...events, ...raisedSince]) aggregate.apply(event, { skipHandler: true });
+    });
+  }
+
+  /**
+   * Registers how to undo an in-memory change (a cache, an aggregate's
+   * "persisted" marker) made by the current work: called, newest first, if
+   * the savepoint or transaction it belongs to rolls back.
+   */
+  onRollback(undo: () => void): void {
+    this.current().tx.undo.push(undo);
+  }
+
+  private current(): Level {
+    const level = this.storage.getStore();
+    if (!level) throw new NoActiveTransactionError();
+    this.assertNotEnded(level.tx);
+    return level;
   }
 
   private async runOutermost<T>(work: () => Promise<T>): Promise<T> {
     const queryRunner = this.dataSource.createQueryRunner();
     await queryRunner.connect();
+    const tx: Transaction = { queryRunner, events: [], undo: [], savepoints: 0, ended: false };
+    const level: Level = { tx, children: Promise.resolve(), pendingChildren: 0 };
     let result: T;
-    const scope: TransactionScope = { manager: queryRunner.manager, events: [], savepoints: 0 };
     try {
       await queryRunner.startTransaction();
       try {
-        result = await this.storage.run(scope, work);
+        result = await this.storage.run(level, work);
+        await level.children; // nested runs the work started and did not await belong to it too
+        this.assertNotAborted(tx);
         await queryRunner.commitTransaction();
       } catch (error) {
+        await level.children;
         if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
+        this.undoSince(tx, { events: 0, undo: 0 });
         throw error;
       }
     } finally {
+      tx.ended = true;
       await queryRunner.release();
     }
     // Committed. From here on nothing may fail the caller.
-    this.postCommit.afterCommit(scope.events);
+    this.postCommit.afterCommit(tx.events);
     return result;
   }
 
-  private async runInSavepoint<T>(scope: TransactionScope, work: () => Promise<T>): Promise<T> {
-    const name = `herald_sp_${++scope.savepoints}`;
-    const recordedBefore = scope.events.length;
-    await scope.manager.query(`SAVEPOINT ${name}`);
+  private async runInSavepoint<T>(tx: Transaction, work: () => Promise<T>): Promise<T> {
+    this.assertNotEnded(tx);
+    const name = `herald_sp_${++tx.savepoints}`;
+    const mark = { events: tx.events.length, undo: tx.undo.length };
+    const level: Level = { tx, children: Promise.resolve(), pendingChildren: 0 };
+    await tx.queryRunner.query(`SAVEPOINT ${name}`);
     try {
-      const result = await work();
-      await scope.manager.query(`RELEASE SAVEPOINT ${name}`);
+      const result = await this.storage.run(level, work);
+      await level.children;
+      this.assertNotAborted(tx);
+      await tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (error) {
-      await scope.manager.query(`ROLLBACK TO SAVEPOINT ${name}`);
-      scope.events.length = recordedBefore;
+      await level.children;
+      // If this fails too, the connection is gone and the outer transaction fails with it.
+      await tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+      this.undoSince(tx, mark);
       throw error;
+    }
+  }
+
+  /** Forgets the events and undoes the in-memory changes recorded after `mark`, newest first. */
+  private undoSince(tx: Transaction, mark: { events: number; undo: number }): void {
+    tx.events.length = mark.events;
+    for (const undo of tx.undo.splice(mark.undo).reverse()) {
+      try {
+        undo();
+      } catch (error) {
+        this.logger.error({ msg: 'an onRollback callback failed', err: error });
+      }
+    }
+  }
+
+  /**
+   * Postgres answers COMMIT (or RELEASE SAVEPOINT) of an aborted transaction
+   * with ROLLBACK and no error: the connection's transaction status ('E')
+   * tells it before we ask.
+   */
+  private assertNotAborted(tx: Transaction): void {
+    const connection = (tx.queryRunner as unknown as { databaseConnection?: Connection }).databaseConnection;
+    if (connection?.getTransactionStatus?.() === 'E') throw new TransactionAbortedError();
+  }
+
+  private assertNotEnded(tx: Transaction): void {
+    if (tx.ended) {
+      throw new UnitOfWorkMisuseError(
+        'UnitOfWork used after its transaction ended: some work inside UnitOfWork.run() was started without being awaited',
+      );
+    }
+  }
+
+  private assertUsable(level: Level, what: string): void {
+    this.assertNotEnded(level.tx);
+    if (level.pendingChildren > 0) {
+      throw new UnitOfWorkMisuseError(
+        `UnitOfWork: ${what} while a nested UnitOfWork.run() of the same transaction was still running; ` +
+          'its savepoint would have taken this work with it. Await nested runs before doing more work at the outer level.',
+      );
     }
   }
 }

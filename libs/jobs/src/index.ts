@@ -17,3 +17,4 @@ export { JobsModule } from './jobs.module.js';
 export { bullConnection, createClusterClient, createRedisClient, redisOptionsFromUrl } from './redis-connection.js';
 export { RedisHealthIndicator } from './redis-health.indicator.js';
 export { assertEveryJobHasOneHandler, MissingJobHandlerError, type JobHandler, type QueueProcessor } from './job-handlers.js';
+export { EFFECT_PERFORMED_AT, jobContext, type JobContext } from './job-context.js';

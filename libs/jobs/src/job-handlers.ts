@@ -1,7 +1,7 @@
-import type { Job } from 'bullmq';
 import { JobName, jobQueue, type JobPayload, type QueueName } from './job-contract.js';
+import type { JobContext } from './job-context.js';
 
-export type JobHandler<N extends JobName> = (data: JobPayload<N>, job: Job) => Promise<unknown>;
+export type JobHandler<N extends JobName> = (data: JobPayload<N>, context: JobContext) => Promise<unknown>;
 
 /** One queue's handlers, keyed by job name; the compiler checks each payload type. */
 export interface QueueProcessor<Q extends QueueName = QueueName> {

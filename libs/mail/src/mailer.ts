@@ -37,8 +37,15 @@ export class Mailer implements OnApplicationShutdown {
 
   constructor(private readonly config: HeraldConfig) {
     this.mode = config.mail.smtpUrl ? 'smtp' : 'file';
-    this.transport = config.mail.smtpUrl
-      ? nodemailer.createTransport(config.mail.smtpUrl)
+    const { smtpUrl, connectionTimeoutMs, greetingTimeoutMs, socketTimeoutMs } = config.mail;
+    this.transport = smtpUrl
+      ? nodemailer.createTransport({
+          url: smtpUrl,
+          // nodemailer waits minutes by default; a hanging server must fail the attempt long before the job's lock ends.
+          connectionTimeout: connectionTimeoutMs,
+          greetingTimeout: greetingTimeoutMs,
+          socketTimeout: socketTimeoutMs,
+        })
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 

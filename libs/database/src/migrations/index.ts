@@ -1,4 +1,5 @@
 import { InitialSchema1764180000000 } from './1764180000000-initial-schema.js';
+import { InboxClaims1795934500000 } from './1795934500000-inbox-claims.js';
 
 /** Every migration, in order. Listed explicitly (no globs): the build output is ESM. */
-export const migrations = [InitialSchema1764180000000];
+export const migrations = [InitialSchema1764180000000, InboxClaims1795934500000];

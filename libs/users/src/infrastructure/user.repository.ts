@@ -47,7 +47,7 @@ export class UserRepository {
       [s.id, s.email, s.passwordHash, s.displayName, s.emailVerifiedAt, s.createdAt, s.updatedAt],
     )) as unknown[];
     if (inserted.length === 0) return false;
-    await this.commitEvents(user);
+    await this.uow.recordEventsOf(user);
     return true;
   }
 
@@ -55,23 +55,22 @@ export class UserRepository {
    * Writes the aggregate's changes and records its new events. The aggregate
    * replaces its state object on every change, so an identical snapshot means
    * nothing to write (a resend request only raises an event): one round trip less.
+   * If the transaction or savepoint rolls back, the aggregate gets its events
+   * back and counts as unsaved again, so a retry saves it in full.
    */
   async save(user: User): Promise<void> {
     const s = user.snapshot;
-    if (this.persisted.get(user) !== s) {
+    const before = this.persisted.get(user);
+    if (before !== s) {
       await this.uow.manager.update(
         UserRecord,
         { id: s.id },
         { displayName: s.displayName, emailVerifiedAt: s.emailVerifiedAt, passwordHash: s.passwordHash },
       );
       this.persisted.set(user, s);
+      this.uow.onRollback(() => (before ? this.persisted.set(user, before) : this.persisted.delete(user)));
     }
-    await this.commitEvents(user);
-  }
-
-  private async commitEvents(user: User): Promise<void> {
-    await this.uow.record(user.getUncommittedEvents());
-    user.uncommit();
+    await this.uow.recordEventsOf(user);
   }
 
   private toAggregate(record: UserRecord): User {

@@ -12,6 +12,8 @@ export class VerificationTokenRepository {
    * Creates a new token for the user and revokes every older unused one, in
    * one statement (one round trip on the email worker's hot path). Both parts
    * see the same snapshot, so the new row is never revoked by its own UPDATE.
+   * The caller holds the user's row lock, so two mints never see the same
+   * snapshot of the user's tokens.
    */
   async mintFor(userId: string, ttlHours: number, now: Date): Promise<MintedToken> {
     const minted = mintVerificationToken();
@@ -25,6 +27,10 @@ export class VerificationTokenRepository {
       [minted.selector, userId, minted.verifierHash, now, new Date(now.getTime() + ttlHours * 3600_000)],
     );
     return minted;
+  }
+
+  async findBySelector(selector: string): Promise<EmailVerificationTokenRecord | null> {
+    return this.uow.manager.findOneBy(EmailVerificationTokenRecord, { selector });
   }
 
   /** The token row, locked until the transaction ends (single use under concurrency). */

@@ -24,12 +24,14 @@ export class VerifyEmailHandler implements ICommandHandler<VerifyEmailCommand, U
     if (!parts) throw new InvalidVerificationTokenError();
     return this.uow.run(async () => {
       const now = new Date();
-      const token = await this.tokens.findBySelectorForUpdate(parts.selector);
-      if (!token || !verifierMatches(parts.verifier, token.verifierHash) || !isTokenUsable(token, now)) {
-        throw new InvalidVerificationTokenError();
-      }
-      const user = await this.users.findByIdForUpdate(token.userId);
+      const found = await this.tokens.findBySelector(parts.selector);
+      if (!found || !verifierMatches(parts.verifier, found.verifierHash)) throw new InvalidVerificationTokenError();
+      // Locks in the order the email worker takes them when it mints a token — the user's row, then the
+      // tokens — so the two never deadlock; under the user's lock the token's state is final.
+      const user = await this.users.findByIdForUpdate(found.userId);
       if (!user) throw new InvalidVerificationTokenError();
+      const token = await this.tokens.findBySelectorForUpdate(parts.selector);
+      if (!token || !isTokenUsable(token, now)) throw new InvalidVerificationTokenError();
       await this.tokens.markUsed(token, now);
       user.verifyEmail(now);
       await this.users.save(user);
