@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventDispatcher, OutboxStatus, UnitOfWork } from '@herald/events';
+import { EventDispatcher, OutboxStatus, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from '@herald/events';
 import { Metrics } from '@herald/observability';
 import { deriveJobId } from '@herald/jobs';
 import { createPipelineHarness, RecordingThingHandler, ThingHappened, type PipelineHarness } from '../support/pipeline-harness.js';
@@ -134,6 +134,89 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       expect(await outboxRow(discarded.eventId)).toBeUndefined();
       expect(published).toEqual([kept.eventId]);
       expect(await h.emailQueue.getJob(jobIdFor(discarded))).toBeUndefined();
+    });
+
+    it('refuses to report a transaction Postgres rolled back as committed, and dispatches none of its events', async () => {
+      const event = thing();
+      await expect(
+        h.uow.run(async () => {
+          await h.uow.record([event]);
+          // A swallowed database error aborts the transaction: Postgres answers the COMMIT with ROLLBACK.
+          await h.uow.manager.query('SELECT 1/0').catch(() => undefined);
+        }),
+      ).rejects.toThrow(TransactionAbortedError);
+      await h.postCommit.drain();
+
+      expect(await outboxRow(event.eventId)).toBeUndefined();
+      expect(await h.emailQueue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).toEqual([]);
+      expect(published).not.toContain(event.eventId);
+    });
+
+    it('rolls back only the savepoint of a nested run that swallowed a database error, and commits the rest', async () => {
+      const kept = thing('kept');
+      const lost = thing('lost');
+      await h.uow.run(async () => {
+        await h.uow.record([kept]);
+        await expect(
+          h.uow.run(async () => {
+            await h.uow.record([lost]);
+            await h.uow.manager.query('SELECT 1/0').catch(() => undefined);
+          }),
+        ).rejects.toThrow(TransactionAbortedError);
+      });
+      await h.postCommit.drain();
+
+      expect(await outboxRow(kept.eventId)).toMatchObject({ status: OutboxStatus.Dispatched });
+      expect(await outboxRow(lost.eventId)).toBeUndefined();
+      expect(published).toEqual([kept.eventId]);
+    });
+
+    it('runs nested runs started together one after another, so a failing sibling never undoes one that succeeded', async () => {
+      const first = thing('first');
+      const second = thing('second');
+      let outcomes: PromiseSettledResult<unknown>[] = [];
+      await h.uow.run(async () => {
+        outcomes = await Promise.allSettled([
+          h.uow.run(() => h.uow.record([first])),
+          h.uow.run(async () => {
+            await h.uow.manager.query('SELECT pg_sleep(0.05)'); // still working when its sibling is done
+            await h.uow.record([second]);
+            throw new Error('second step failed');
+          }),
+        ]);
+      });
+      await h.postCommit.drain();
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected']);
+      expect(await outboxRow(first.eventId)).toMatchObject({ status: OutboxStatus.Dispatched });
+      expect(await outboxRow(second.eventId)).toBeUndefined();
+      expect(published).toEqual([first.eventId]);
+    });
+
+    it('refuses work at the outer level while a nested run of the same transaction is still running', async () => {
+      const outer = thing('outer');
+      await expect(
+        h.uow.run(async () => {
+          const nested = h.uow.run(() => h.uow.manager.query('SELECT pg_sleep(0.05)'));
+          try {
+            await h.uow.record([outer]);
+          } finally {
+            await nested;
+          }
+        }),
+      ).rejects.toThrow(UnitOfWorkMisuseError);
+      expect(await outboxRow(outer.eventId)).toBeUndefined();
+    });
+
+    it('refuses work that outlives its transaction instead of running it outside', async () => {
+      let late: Promise<void> | undefined;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await h.uow.run(async () => {
+        late = released.then(() => h.uow.record([thing('late')])); // started, not awaited
+      });
+      release();
+      await expect(late).rejects.toThrow(/after its transaction ended/);
     });
 
     it('lets a throwing event handler affect neither the caller nor the other handlers', async () => {

@@ -1,4 +1,4 @@
-import { ConfigValidationError, loadConfig } from './herald-config.js';
+import { ConfigValidationError, loadConfig, workerPoolSize } from './herald-config.js';
 
 const STRONG_SECRET = 's'.repeat(32);
 
@@ -35,7 +35,16 @@ describe(loadConfig.name, () => {
         batchSize: 200,
         relayConcurrency: 2,
         maxAttempts: 10,
+        dispatchBacklogLimit: 10000,
       });
+      expect(config.database).toMatchObject({
+        poolSize: 10,
+        poolSizeSet: false,
+        lockTimeoutMs: 2000,
+        statementTimeoutMs: 10000,
+        idleInTransactionTimeoutMs: 60000,
+      });
+      expect(config.mail).toMatchObject({ connectionTimeoutMs: 5000, greetingTimeoutMs: 5000, socketTimeoutMs: 15000 });
       expect(config.faults.crashAfterCommit).toBe(false);
     });
 
@@ -129,5 +138,46 @@ describe(loadConfig.name, () => {
     it('treats an empty ADMIN_PASSWORD as missing', () => {
       expect(namedVariables(configError({ ADMIN_USER: 'ops', ADMIN_PASSWORD: '' }))).toEqual(['ADMIN_PASSWORD']);
     });
+  });
+
+  describe('SMTP timeouts', () => {
+    it('refuses SMTP timeouts that add up to more than the job lock, naming the variables', () => {
+      const error = configError({ WORKER_LOCK_DURATION_MS: '10000', SMTP_SOCKET_TIMEOUT_MS: '5000' });
+
+      expect(namedVariables(error)).toEqual(['SMTP_SOCKET_TIMEOUT_MS']);
+      expect(error.message).toContain('WORKER_LOCK_DURATION_MS (10000 ms)');
+      expect(error.message).toContain('SMTP_CONNECTION_TIMEOUT_MS + SMTP_GREETING_TIMEOUT_MS + SMTP_SOCKET_TIMEOUT_MS (15000 ms)');
+    });
+
+    it('accepts a shorter lock together with shorter SMTP timeouts', () => {
+      const config = loadConfig({
+        WORKER_LOCK_DURATION_MS: '3000',
+        SMTP_CONNECTION_TIMEOUT_MS: '500',
+        SMTP_GREETING_TIMEOUT_MS: '500',
+        SMTP_SOCKET_TIMEOUT_MS: '2000',
+      });
+
+      expect(config.mail.socketTimeoutMs).toBe(2000);
+    });
+  });
+});
+
+describe(workerPoolSize.name, () => {
+  it('sizes the worker pool for every job and relay loop at once when DATABASE_POOL_SIZE is unset', () => {
+    expect(workerPoolSize(loadConfig({}))).toBe(10);
+    expect(workerPoolSize(loadConfig({ WORKER_CONCURRENCY: '50' }))).toBe(53);
+  });
+
+  it('keeps a DATABASE_POOL_SIZE that is large enough', () => {
+    expect(workerPoolSize(loadConfig({ WORKER_CONCURRENCY: '20', DATABASE_POOL_SIZE: '40' }))).toBe(40);
+  });
+
+  it('refuses a DATABASE_POOL_SIZE too small for the jobs and relay loops, naming the variables', () => {
+    const config = loadConfig({ WORKER_CONCURRENCY: '20', OUTBOX_RELAY_CONCURRENCY: '2', DATABASE_POOL_SIZE: '10' });
+
+    expect(() => workerPoolSize(config)).toThrow(ConfigValidationError);
+    expect(() => workerPoolSize(config)).toThrow(
+      /DATABASE_POOL_SIZE: 10 connections cannot serve WORKER_CONCURRENCY \(20\) \+ OUTBOX_RELAY_CONCURRENCY \(2\) \+ 1 .* = 23/,
+    );
   });
 });

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AggregateRoot } from '@nestjs/cqrs';
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { AfterQueryEvent, DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
 import type { DomainEvent } from './domain-event.js';
 import { OutboxStore } from './outbox-store.js';
@@ -38,7 +38,7 @@ export class NoActiveTransactionError extends Error {
 /**
  * Postgres turns the COMMIT of a transaction that had a failing statement into
  * a ROLLBACK and reports no error; TypeORM does not notice. We refuse to call
- * such a transaction committed.
+ * such a transaction committed (and a savepoint in that state released).
  */
 export class TransactionAbortedError extends Error {
   constructor() {
@@ -59,7 +59,22 @@ export class UnitOfWorkMisuseError extends Error {
   }
 }
 
-type Connection = { getTransactionStatus?: () => string | null };
+/** Postgres's SQLSTATE for a statement sent to an aborted transaction. */
+const IN_FAILED_TRANSACTION = '25P02';
+
+/**
+ * Keeps the command tag Postgres answered each COMMIT with, on the query
+ * runner: `ROLLBACK` means the transaction had been aborted and was rolled
+ * back. TypeORM reports both as success and keeps the tag to itself, except
+ * in this documented subscriber event.
+ */
+class CommitTagSubscriber implements EntitySubscriberInterface {
+  afterQuery(event: AfterQueryEvent): void {
+    if (event.success && event.query === 'COMMIT') {
+      event.queryRunner.data = { ...event.queryRunner.data, commitTag: (event.rawResults as { command?: string } | undefined)?.command };
+    }
+  }
+}
 
 /**
  * One business transaction, propagated through async calls (AsyncLocalStorage),
@@ -92,7 +107,11 @@ export class UnitOfWork {
     private readonly outbox: OutboxStore,
     private readonly postCommit: PostCommitDispatch,
     private readonly config: HeraldConfig,
-  ) {}
+  ) {
+    if (!dataSource.subscribers.some((subscriber) => subscriber instanceof CommitTagSubscriber)) {
+      dataSource.subscribers.push(new CommitTagSubscriber());
+    }
+  }
 
   /** The manager of the current transaction, or the plain one outside a transaction. */
   get manager(): EntityManager {
@@ -176,8 +195,8 @@ export class UnitOfWork {
       try {
         result = await this.storage.run(level, work);
         await level.children; // nested runs the work started and did not await belong to it too
-        this.assertNotAborted(tx);
         await queryRunner.commitTransaction();
+        if ((queryRunner.data as { commitTag?: string }).commitTag !== 'COMMIT') throw new TransactionAbortedError();
       } catch (error) {
         await level.children;
         if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
@@ -202,8 +221,11 @@ export class UnitOfWork {
     try {
       const result = await this.storage.run(level, work);
       await level.children;
-      this.assertNotAborted(tx);
-      await tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`);
+      await tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`).catch((error: unknown) => {
+        throw (error as { driverError?: { code?: string } }).driverError?.code === IN_FAILED_TRANSACTION
+          ? new TransactionAbortedError()
+          : error;
+      });
       return result;
     } catch (error) {
       await level.children;
@@ -224,16 +246,6 @@ export class UnitOfWork {
         this.logger.error({ msg: 'an onRollback callback failed', err: error });
       }
     }
-  }
-
-  /**
-   * Postgres answers COMMIT (or RELEASE SAVEPOINT) of an aborted transaction
-   * with ROLLBACK and no error: the connection's transaction status ('E')
-   * tells it before we ask.
-   */
-  private assertNotAborted(tx: Transaction): void {
-    const connection = (tx.queryRunner as unknown as { databaseConnection?: Connection }).databaseConnection;
-    if (connection?.getTransactionStatus?.() === 'E') throw new TransactionAbortedError();
   }
 
   private assertNotEnded(tx: Transaction): void {

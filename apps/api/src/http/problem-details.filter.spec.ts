@@ -132,6 +132,17 @@ describe(ProblemDetailsFilter.name, () => {
       expect(handle(refused).statusCode).toBe(503);
     });
 
+    it('answers a database lock or statement timeout with 503 SERVICE_UNAVAILABLE', () => {
+      const lockTimeout = Object.assign(new Error('canceling statement due to lock timeout'), { name: 'QueryFailedError', code: '55P03' });
+      const statementTimeout = Object.assign(new Error('canceling statement due to statement timeout'), {
+        name: 'QueryFailedError',
+        code: '57014',
+      });
+
+      expect(handle(lockTimeout).body).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+      expect(handle(statementTimeout).body).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    });
+
     it('answers an unknown Error with 500 INTERNAL_ERROR without leaking its message', () => {
       const response = handle(new TypeError("Cannot read properties of undefined (reading 'secret')"));
 

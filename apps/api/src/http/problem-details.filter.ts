@@ -42,10 +42,14 @@ const TITLE_BY_STATUS: Record<number, string> = {
 
 const BODY_PARSER_TYPES = /^(entity\.|charset\.unsupported$|encoding\.unsupported$|request\.aborted$|request\.size\.invalid$|stream\.)/;
 
-/** Errors that mean "a dependency is away", not "the code is broken". */
+/**
+ * Errors that mean "a dependency is away or busy", not "the code is broken":
+ * connection failures, Postgres shutting down or out of connections, and the
+ * session limits (55P03 lock_timeout, 57014 statement_timeout).
+ */
 function isUnavailable(error: unknown): boolean {
   const text = error instanceof Error ? `${error.name} ${error.message} ${String((error as { code?: unknown }).code ?? '')}` : '';
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|57P01|57P03|53300|Stream isn't writeable/i.test(
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|57P01|57P03|53300|55P03|57014|Stream isn't writeable/i.test(
     text,
   );
 }

@@ -1,0 +1,79 @@
+import { v7 as uuidv7 } from 'uuid';
+import { OutboxStatus } from '@herald/events';
+import { EmailVerified, User } from '@herald/users';
+import { UserRepository } from '../../libs/users/src/infrastructure/user.repository.js';
+import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
+
+describe('UserRepository (real Postgres)', () => {
+  let h: PipelineHarness;
+  let users: UserRepository;
+
+  beforeEach(async () => {
+    h = await createPipelineHarness();
+    users = new UserRepository(h.uow);
+  });
+
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const createUser = async () => {
+    const id = uuidv7();
+    await h.db.query(`INSERT INTO users (id, email, password_hash) VALUES ($1, $2, 'x')`, [id, `${id}@example.com`]);
+    return id;
+  };
+  const stored = async (id: string) => {
+    const [row] = await h.db.query<{ verified: boolean }>('SELECT email_verified_at IS NOT NULL AS verified FROM users WHERE id = $1', [
+      id,
+    ]);
+    const events = await h.db.query<{ status: string }>('SELECT status FROM outbox WHERE aggregate_id = $1 AND event_type = $2', [
+      id,
+      EmailVerified.eventType,
+    ]);
+    return { verified: row!.verified, events: events.map((event) => event.status) };
+  };
+
+  describe('save', () => {
+    it('saves the change and its event in full when a retry follows a rolled-back savepoint', async () => {
+      const id = await createUser();
+      let attempts = 0;
+      await h.uow.run(async () => {
+        const user = (await users.findById(id))!;
+        user.verifyEmail(new Date());
+        for (;;) {
+          try {
+            await h.uow.run(async () => {
+              await users.save(user);
+              if (++attempts === 1) throw new Error('a step after the save failed');
+            });
+            return;
+          } catch {
+            // retry the step with the same aggregate
+          }
+        }
+      });
+      await h.postCommit.drain();
+
+      expect(attempts).toBe(2);
+      expect(await stored(id)).toEqual({ verified: true, events: [OutboxStatus.Dispatched] });
+    });
+
+    it('saves an aggregate again in full after its whole transaction rolled back', async () => {
+      const id = await createUser();
+      const user: User = (await h.uow.run(() => users.findById(id)))!;
+      user.verifyEmail(new Date());
+      await expect(
+        h.uow.run(async () => {
+          await users.save(user);
+          throw new Error('the transaction fails after the save');
+        }),
+      ).rejects.toThrow('the transaction fails after the save');
+      expect(user.getUncommittedEvents().map((event) => event.eventType)).toEqual([EmailVerified.eventType]);
+
+      await h.uow.run(() => users.save(user));
+      await h.postCommit.drain();
+      expect(await stored(id)).toEqual({ verified: true, events: [OutboxStatus.Dispatched] });
+      expect(user.getUncommittedEvents()).toEqual([]);
+    });
+  });
+});
