@@ -118,3 +118,30 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^ARG APP=api$/m);
   });
 });
+
+describe('.env.example and the README configuration table', () => {
+  const variables = Object.keys(envSchema.shape).sort();
+  const example = readFileSync('.env.example', 'utf8');
+  const readme = readFileSync('README.md', 'utf8');
+  const start = readme.indexOf('\n## Configuration');
+  const configurationSection = readme.slice(start, readme.indexOf('\n## ', start + 1));
+
+  it('.env.example names every variable of the config schema, and no other', () => {
+    // Set (`NAME=value`) or shown commented out (`# NAME=example`) when it has no default.
+    const named = [...example.matchAll(/^(?:# ?)?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
+    expect([...new Set(named)].sort()).toEqual(variables);
+  });
+
+  it('sets each variable in .env.example to a value the schema accepts', () => {
+    const env = Object.fromEntries(
+      [...example.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map(([, name, value]) => [name, value!.replace(/^"(.*)"$/, '$1')]),
+    );
+    expect(() => loadConfig(env)).not.toThrow();
+  });
+
+  it('gives every variable of the config schema a row in the README configuration table, and no other', () => {
+    const firstCells = [...configurationSection.matchAll(/^\| ([^|]*\S) +\|/gm)].map((match) => match[1]!);
+    const named = firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((match) => match[1]));
+    expect(named.sort()).toEqual(variables);
+  });
+});

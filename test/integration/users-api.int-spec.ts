@@ -134,7 +134,7 @@ describe('Users API (in process, real Postgres + Redis)', () => {
   });
 
   describe('rate limits (counters in Redis)', () => {
-    it('answers 429 with Retry-After after 10 login attempts for one email in 15 minutes', async () => {
+    it('answers 429 with Retry-After after 10 failed log-ins for one email from one address in 15 minutes', async () => {
       const attempt = () => api.post('/auth/login', { email: 'limited@example.com', password: 'wrong password!!' });
       for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
       const limited = await attempt();

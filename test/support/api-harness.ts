@@ -27,12 +27,22 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
+/** A provider of the API replaced by a value for one test (e.g. small rate limits). */
+export interface ProviderOverride {
+  readonly provide: string | symbol | (abstract new (...args: never[]) => unknown);
+  readonly useValue: unknown;
+}
+
 /** The real API module, in process, listening on a free port, with its own database and queue prefix. */
-export async function createApiHarness(options: { env?: Record<string, string>; providers?: Provider[] } = {}): Promise<ApiHarness> {
+export async function createApiHarness(
+  options: { env?: Record<string, string>; providers?: Provider[]; overrides?: ProviderOverride[] } = {},
+): Promise<ApiHarness> {
   const db = await createTestDatabase();
   const prefix = uniqueQueuePrefix();
   const config = testConfig(db.url, prefix, options.env);
-  const module = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], providers: options.providers ?? [] }).compile();
+  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)], providers: options.providers ?? [] });
+  for (const { provide, useValue } of options.overrides ?? []) builder.overrideProvider(provide).useValue(useValue);
+  const module = await builder.compile();
   const logger = apiLogger(config);
   const app = module.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: new PinoNestLogger(logger) });
   configureApiApp(app, config, logger);

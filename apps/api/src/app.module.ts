@@ -7,10 +7,12 @@ import { EventsModule } from '@herald/events';
 import { MetricsModule } from '@herald/observability';
 import { UsersModule, usersEventCatalog } from '@herald/users';
 import { AuthController } from './auth/auth.controller.js';
+import { LOGIN_LIMITS, LoginThrottle } from './auth/login-throttle.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
-import { RateLimitGuard } from './http/rate-limit.js';
+import { RATE_LIMITS, RateLimitGuard } from './http/rate-limit.js';
+import { RateLimiterStore } from './http/rate-limiter-store.js';
 import { VerifyEmailPageController } from './pages/verify-email-page.controller.js';
 import { UsersController } from './users/users.controller.js';
 
@@ -31,7 +33,10 @@ export class AppModule {
       controllers: [UsersController, AuthController, HealthController, VerifyEmailPageController, MetricsController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        RateLimiterStore,
         { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: LOGIN_LIMITS, useValue: RATE_LIMITS.login },
+        LoginThrottle,
       ],
     };
   }

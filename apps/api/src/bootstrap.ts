@@ -15,7 +15,8 @@ import { createValidationPipe } from './http/validation.js';
 /** HTTP wiring shared by main.ts and the tests: correlation ids, body limit, validation, errors, OpenAPI. */
 export function configureApiApp(app: NestExpressApplication, config: HeraldConfig, logger: Logger): NestExpressApplication {
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For to believe for req.ip, the client address the rate limits count: TRUST_PROXY (default loopback).
+  app.set('trust proxy', config.http.trustProxy);
   app.use(correlationMiddleware(logger));
   // Security headers. Inline scripts/styles are allowed for our own pages (OpenAPI UI, Bull Board, /verify-email).
   app.use(

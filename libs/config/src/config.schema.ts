@@ -33,6 +33,39 @@ const commaSeparated = (item: z.ZodType<string, string>) =>
     )
     .pipe(z.array(item));
 
+/** Express's names for address ranges: 127.0.0.1/8 and ::1; 169.254.0.0/16 and fe80::/10; 10/8, 172.16/12, 192.168/16 and fc00::/7. */
+export const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'] as const;
+const proxyAddress = z.union([z.enum(PROXY_RANGE_NAMES), z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+const MAX_PROXY_HOPS = 100;
+
+/**
+ * Express's `trust proxy`: which hops in front of the API are believed about
+ * the client's address (X-Forwarded-For). A hop count (`0` = none: the peer of
+ * the socket is the client), or the proxies' addresses. `true` ("everyone")
+ * is refused: any client could then pick its own address and escape the
+ * per-address rate limits.
+ */
+const trustProxy = z
+  .string()
+  .default('loopback')
+  .transform((value, context): number | string[] => {
+    const text = value.trim();
+    if (/^\d+$/.test(text) && Number(text) <= MAX_PROXY_HOPS) return Number(text);
+    const items = text
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean);
+    const bad = items.filter((item) => !proxyAddress.safeParse(item).success);
+    if (items.length > 0 && bad.length === 0) return items;
+    context.addIssue({
+      code: 'custom',
+      message:
+        `must be a hop count (0 to ${MAX_PROXY_HOPS}) or a comma-separated list of IP addresses, CIDRs and ${PROXY_RANGE_NAMES.join(', ')}` +
+        (bad.length > 0 ? `; not understood: ${bad.map((item) => JSON.stringify(item)).join(', ')}` : ''),
+    });
+    return z.NEVER;
+  });
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -45,6 +78,8 @@ export const envSchema = z.object({
   // Comma-separated origins allowed by CORS (e.g. https://app.example.com); empty: no cross-origin access.
   CORS_ORIGINS: commaSeparated(z.url({ protocol: /^https?$/ })),
   APP_BASE_URL: urlWithProtocols(['http', 'https']).default('http://localhost:3000'),
+  // Proxies trusted to report the client's address: a hop count, or comma-separated IPs/CIDRs/loopback/linklocal/uniquelocal.
+  TRUST_PROXY: trustProxy,
 
   DATABASE_URL: urlWithProtocols(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/herald'),
   // Connections per process. Default: 10 for the API and the CLI; for the worker, enough for every job and relay loop at once.

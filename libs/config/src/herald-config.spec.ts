@@ -22,7 +22,13 @@ describe(loadConfig.name, () => {
       const config = loadConfig({});
 
       expect(config.env).toBe('development');
-      expect(config.http).toEqual({ port: 3000, bodyLimit: '100kb', appBaseUrl: 'http://localhost:3000', corsOrigins: [] });
+      expect(config.http).toEqual({
+        port: 3000,
+        bodyLimit: '100kb',
+        appBaseUrl: 'http://localhost:3000',
+        corsOrigins: [],
+        trustProxy: ['loopback'],
+      });
       expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/herald');
       expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', clusterNodes: [], queuePrefix: '{herald}' });
       expect(config.mail.smtpUrl).toBeUndefined();
@@ -90,6 +96,55 @@ describe(loadConfig.name, () => {
 
     it('names every malformed variable at once', () => {
       expect(namedVariables(configError({ PORT: 'abc', REDIS_URL: 'http://x' })).sort()).toEqual(['PORT', 'REDIS_URL']);
+    });
+  });
+
+  describe('TRUST_PROXY', () => {
+    it.each([
+      ['0', 0],
+      ['1', 1],
+      [' 2 ', 2],
+      ['100', 100],
+    ])('reads %j as a hop count', (value, hops) => {
+      expect(loadConfig({ TRUST_PROXY: value }).http.trustProxy).toBe(hops);
+    });
+
+    it.each([
+      ['loopback', ['loopback']],
+      ['linklocal, uniquelocal', ['linklocal', 'uniquelocal']],
+      ['10.0.0.7', ['10.0.0.7']],
+      ['10.0.0.0/8, 172.16.0.0/12,', ['10.0.0.0/8', '172.16.0.0/12']],
+      ['2001:db8::1, fd00::/8, ::ffff:10.0.0.1', ['2001:db8::1', 'fd00::/8', '::ffff:10.0.0.1']],
+      ['loopback,192.0.2.0/24,2001:db8::/32', ['loopback', '192.0.2.0/24', '2001:db8::/32']],
+    ])('reads %j as a list of trusted proxies', (value, list) => {
+      expect(loadConfig({ TRUST_PROXY: value }).http.trustProxy).toEqual(list);
+    });
+
+    it('trusts only loopback proxies when unset or empty', () => {
+      expect(loadConfig({}).http.trustProxy).toEqual(['loopback']);
+      expect(loadConfig({ TRUST_PROXY: '' }).http.trustProxy).toEqual(['loopback']);
+    });
+
+    it.each([
+      ['true', 'would trust any client to name its own address'],
+      ['false', 'is no hop count nor address'],
+      ['-1', 'is a negative hop count'],
+      ['101', 'is more hops than any real chain'],
+      ['1.5', 'is no whole hop count'],
+      ['10.0.0.0/33', 'has a prefix longer than IPv4 allows'],
+      ['300.1.1.1', 'is no IPv4 address'],
+      ['10.0.0.0/8, proxy.internal', 'names a host, not an address'],
+      ['localhost', "is not one of express's range names"],
+      [' , ', 'lists nothing'],
+    ])('refuses %j (it %s) and names TRUST_PROXY', (value) => {
+      const error = configError({ TRUST_PROXY: value });
+
+      expect(namedVariables(error)).toEqual(['TRUST_PROXY']);
+      expect(error.message).toMatch(/TRUST_PROXY: must be a hop count .* or a comma-separated list of IP addresses, CIDRs and loopback/);
+    });
+
+    it('quotes the items it did not understand', () => {
+      expect(configError({ TRUST_PROXY: 'loopback,proxy.internal' }).message).toContain('not understood: "proxy.internal"');
     });
   });
 

@@ -11,7 +11,14 @@ const DEV_JWT_SECRET = 'herald-development-secret-do-not-use-in-production';
 export abstract class HeraldConfig {
   declare readonly env: Env['NODE_ENV'];
   declare readonly logLevel: Env['LOG_LEVEL'];
-  declare readonly http: { port: number; bodyLimit: string; appBaseUrl: string; corsOrigins: string[] };
+  declare readonly http: {
+    port: number;
+    bodyLimit: string;
+    appBaseUrl: string;
+    corsOrigins: string[];
+    /** Express's `trust proxy`: a hop count, or trusted proxy addresses, CIDRs and range names. */
+    trustProxy: number | string[];
+  };
   declare readonly database: {
     url: string;
     /** DATABASE_POOL_SIZE, or 10; the worker sizes its own default (see workerPoolSize). */
@@ -92,6 +99,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       bodyLimit: env.HTTP_BODY_LIMIT,
       appBaseUrl: env.APP_BASE_URL.replace(/\/+$/, ''),
       corsOrigins: env.CORS_ORIGINS,
+      trustProxy: env.TRUST_PROXY,
     },
     database: {
       url: env.DATABASE_URL,

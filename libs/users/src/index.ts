@@ -11,7 +11,7 @@ export { VerifyEmailDto } from './commands/verify-email/verify-email.dto.js';
 export { GetCurrentUserQuery } from './queries/get-current-user/get-current-user.query.js';
 export { UserView } from './queries/user-view.js';
 // Domain
-export { DomainError } from './domain/domain-errors.js';
+export { DomainError, EmailNotVerifiedError, InvalidCredentialsError } from './domain/domain-errors.js';
 export * from './domain/events/user-events.js';
 export { User } from './domain/user.aggregate.js';
 // Event pipeline and worker side

@@ -2,6 +2,7 @@ import { BadRequestException, HttpException, Logger, NotFoundException, type Arg
 import { Correlation } from '@herald/observability';
 import { DomainError } from '@herald/users';
 import { ProblemDetailsFilter, type ProblemDetails } from './problem-details.filter.js';
+import { TooManyRequestsException } from './too-many-requests.exception.js';
 
 /** Records what the filter writes, like a tiny Express response. */
 class FakeResponse {
@@ -9,7 +10,12 @@ class FakeResponse {
   statusCode?: number;
   contentType?: string;
   body?: ProblemDetails;
+  headers: Record<string, string> = {};
 
+  setHeader(name: string, value: string): this {
+    this.headers[name.toLowerCase()] = value;
+    return this;
+  }
   status(code: number): this {
     this.statusCode = code;
     return this;
@@ -92,6 +98,18 @@ describe(ProblemDetailsFilter.name, () => {
 
     it('maps a 5xx HttpException without a known code to INTERNAL_ERROR', () => {
       expect(handle(new HttpException('upstream', 502)).body).toMatchObject({ status: 502, code: 'INTERNAL_ERROR' });
+    });
+
+    it('answers a rate-limit refusal with 429 TOO_MANY_REQUESTS and Retry-After in whole seconds', () => {
+      const response = handle(new TooManyRequestsException(1_200));
+
+      expect(response.statusCode).toBe(429);
+      expect(response.body).toMatchObject({ status: 429, code: 'TOO_MANY_REQUESTS', detail: 'Too many attempts; retry in 2 s.' });
+      expect(response.headers['retry-after']).toBe('2');
+    });
+
+    it('never asks a client to retry in less than a second', () => {
+      expect(handle(new TooManyRequestsException(0)).headers['retry-after']).toBe('1');
     });
 
     it('answers malformed JSON from the body parser with 400 MALFORMED_JSON', () => {

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Request, Response } from 'express';
 import { Correlation } from '@herald/observability';
 import { DomainError } from '@herald/users';
+import { TooManyRequestsException } from './too-many-requests.exception.js';
 
 /** RFC 9457 problem details with a stable, machine-readable `code`. */
 export interface ProblemDetails {
@@ -81,6 +82,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.error({ msg: 'request failed', status: body.status, code: body.code, err: exception });
     }
     if (response.headersSent) return;
+    if (exception instanceof TooManyRequestsException) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     response.status(body.status).type('application/problem+json').json(body);
   }
 

@@ -1,134 +1,117 @@
-import {
-  type CanActivate,
-  type ExecutionContext,
-  HttpException,
-  Injectable,
-  Logger,
-  type OnModuleDestroy,
-  type OnModuleInit,
-  SetMetadata,
-} from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
-import type { Cluster, Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { HeraldConfig } from '@herald/config';
-import { createRedisClient } from '@herald/jobs';
+import type { Request } from 'express';
+import type { Counter } from 'prom-client';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { Metrics } from '@herald/observability';
+import { accountKey, clientAddress } from './rate-limit-subjects.js';
+import { RateLimiterStore, type CounterLimit } from './rate-limiter-store.js';
+import { TooManyRequestsException } from './too-many-requests.exception.js';
 
-interface Limit {
-  /** What the key is built from. */
+/** A limit on requests: every request to the route counts, whatever its answer. */
+interface RequestLimit extends CounterLimit {
+  /** What is counted: the client address (an IPv6 client by its /64), or the account named in the body. */
   readonly by: 'ip' | 'email';
-  readonly points: number;
-  readonly durationSeconds: number;
 }
 
+/** A limit on failed log-ins (401 INVALID_CREDENTIALS); a right password never counts. */
+export type FailureLimit = CounterLimit;
+
+export interface LoginLimits {
+  /** Consecutive failures for one account from one address; a log-in with the right password from there starts it over. Above: 429. */
+  readonly perEmailAndAddress: FailureLimit;
+  /** Failures from one address, whatever the account. Above: 429. */
+  readonly perAddress: FailureLimit;
+  /** Failures for one account from any address. Above: each further attempt waits `slowdownMs` first — never refused. */
+  readonly perEmail: FailureLimit & { readonly slowdownMs: number };
+}
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+
 /**
- * Limits per endpoint. Per IP against floods; per email against mail-bombing
- * someone (register/resend send mail) and password guessing (login).
+ * Every rate limit of the API, and why each number. Counters live in Redis
+ * (fixed windows that start at the first counted event).
  */
 export const RATE_LIMITS = {
   register: [
-    { by: 'ip', points: 20, durationSeconds: 600 },
-    { by: 'email', points: 3, durationSeconds: 3600 },
+    // A household or an office behind one address registers a few accounts; a script gets 2 a minute.
+    { by: 'ip', points: 20, durationSeconds: 10 * MINUTE },
+    // Registering a taken address mails its owner ("account exists"): at most 3 such mails an hour.
+    { by: 'email', points: 3, durationSeconds: HOUR },
   ],
   resend: [
-    { by: 'ip', points: 20, durationSeconds: 600 },
-    { by: 'email', points: 3, durationSeconds: 3600 },
+    { by: 'ip', points: 20, durationSeconds: 10 * MINUTE },
+    // Each resend mails the address: mail-bombing someone stops at 3 an hour.
+    { by: 'email', points: 3, durationSeconds: HOUR },
   ],
-  verify: [{ by: 'ip', points: 30, durationSeconds: 600 }],
-  login: [
-    { by: 'ip', points: 100, durationSeconds: 900 },
-    { by: 'email', points: 10, durationSeconds: 900 },
-  ],
-} as const satisfies Record<string, readonly Limit[]>;
+  // Tokens carry 256 random bits, so guessing is hopeless; this only bounds floods (each costs a database lookup).
+  verify: [{ by: 'ip', points: 30, durationSeconds: 10 * MINUTE }],
+  login: {
+    // Someone who forgot which password they used tries a handful; 10 wrong in a row from one place is guessing.
+    perEmailAndAddress: { points: 10, durationSeconds: 15 * MINUTE },
+    // Password spraying from one machine over many accounts: 100 an hour, which still leaves room for an office
+    // or a carrier NAT where many people mistype from one address.
+    perAddress: { points: 100, durationSeconds: HOUR },
+    // A guesser spread over many addresses. Refusing here would let any stranger lock the owner out, so above
+    // 100 failures an hour every attempt for the account waits 2 s (the owner too, but the owner gets in).
+    perEmail: { points: 100, durationSeconds: HOUR, slowdownMs: 2000 },
+  },
+} as const satisfies {
+  register: readonly RequestLimit[];
+  resend: readonly RequestLimit[];
+  verify: readonly RequestLimit[];
+  login: LoginLimits;
+};
 
-export type RateLimitPolicy = keyof typeof RATE_LIMITS;
+/** Routes limited by request count; the log-in is limited by its failures (see LoginThrottle). */
+export type RateLimitPolicy = Exclude<keyof typeof RATE_LIMITS, 'login'>;
+
+/** Requests refused or slowed, by policy, limit and action, for dashboards and alerts. */
+export function rateLimitedRequests(metrics: Metrics): Counter<'policy' | 'limit' | 'action'> {
+  return metrics.counter({
+    name: 'herald_rate_limited_total',
+    help: 'Requests refused (429) or slowed by a rate limit',
+    labelNames: ['policy', 'limit', 'action'],
+  });
+}
 
 const POLICY = Symbol('rate-limit-policy');
 
-/** Applies the named limits to a route. */
+/** Applies the named request limits to a route. */
 export const RateLimit = (policy: RateLimitPolicy) => SetMetadata(POLICY, policy);
 
-/**
- * Enforces @RateLimit with counters in Redis, so limits hold across API
- * instances. If Redis is unreachable an in-memory limiter stands in (per
- * instance) rather than failing the request. RATE_LIMIT_ENABLED=false turns
- * it off (behind a limiting gateway, for load tests).
- */
+/** Enforces @RateLimit: every request consumes a point of each limit of its policy; the first limit exhausted answers 429. */
 @Injectable()
-export class RateLimitGuard implements CanActivate, OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(RateLimitGuard.name);
-  private readonly redis?: Redis | Cluster;
-  private readonly limiters = new Map<string, RateLimiterRedis>();
+export class RateLimitGuard implements CanActivate {
+  private readonly limited: Counter<'policy' | 'limit' | 'action'>;
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly config: HeraldConfig,
+    private readonly store: RateLimiterStore,
+    metrics: Metrics,
   ) {
-    if (config.auth.rateLimitEnabled) {
-      this.redis = createRedisClient(config.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-      this.redis.on('error', () => undefined); // reported through the insurance limiter's use
-    }
-  }
-
-  /**
-   * Gives the limiter's Redis connection a moment to come up before the API
-   * serves: requests that arrive before it is ready fall back to the
-   * per-process insurance limiter, which does not hold across API instances.
-   * Bounded, so an API started while Redis is away still starts.
-   */
-  async onModuleInit(): Promise<void> {
-    const redis = this.redis;
-    if (!redis || redis.status === 'ready') return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => redis.once('ready', () => resolve())),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(2000, this.config.lifecycle.startupTimeoutMs)).unref())),
-    ]);
-    clearTimeout(timer);
+    this.limited = rateLimitedRequests(metrics);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const policy = this.reflector.get<RateLimitPolicy | undefined>(POLICY, context.getHandler());
-    if (!policy || !this.redis) return true;
-    const http = context.switchToHttp();
-    const request = http.getRequest<Request>();
-    const response = http.getResponse<Response>();
-    const email = typeof request.body?.email === 'string' ? request.body.email.trim().toLowerCase().slice(0, 254) : undefined;
+    if (!policy || !this.store.enabled) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    // Runs before validation: the body may hold anything.
+    const email: unknown = request.body?.email;
 
-    for (const [index, limit] of RATE_LIMITS[policy].entries()) {
-      const subject = limit.by === 'ip' ? (request.ip ?? 'unknown') : email;
-      if (!subject) continue;
+    for (const limit of RATE_LIMITS[policy]) {
+      const subject = limit.by === 'ip' ? clientAddress(request.ip) : typeof email === 'string' ? accountKey(email) : undefined;
+      if (subject === undefined) continue;
       try {
-        await this.limiter(policy, index, limit).consume(subject);
+        await this.store.limiter(`${policy}:${limit.by}`, limit).consume(subject);
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        response.setHeader('Retry-After', String(retryAfter));
-        throw new HttpException({ code: 'TOO_MANY_REQUESTS', detail: `Too many attempts; retry in ${retryAfter} s.` }, 429);
+        this.limited.inc({ policy, limit: limit.by, action: 'refused' });
+        throw new TooManyRequestsException(rejection.msBeforeNext);
       }
     }
     return true;
-  }
-
-  onModuleDestroy(): void {
-    this.redis?.disconnect();
-  }
-
-  private limiter(policy: string, index: number, limit: Limit): RateLimiterRedis {
-    const key = `${policy}:${index}`;
-    let limiter = this.limiters.get(key);
-    if (!limiter) {
-      limiter = new RateLimiterRedis({
-        storeClient: this.redis,
-        // Same hash tag as the queues: Redis Cluster keeps them in one slot.
-        keyPrefix: `${this.config.redis.queuePrefix}:rl:${policy}:${limit.by}`,
-        points: limit.points,
-        duration: limit.durationSeconds,
-        insuranceLimiter: new RateLimiterMemory({ points: limit.points, duration: limit.durationSeconds }),
-      });
-      this.limiters.set(key, limiter);
-    }
-    return limiter;
   }
 }
