@@ -81,4 +81,48 @@ describe('Fault: Postgres restarts under load', () => {
     }
     process.stdout.write(`postgres restart: ${accepted.length} accepted, ${unavailable.length} answered 503, none lost\n`);
   }, 120_000);
+
+  it('sends every email once when Postgres restarts while mails are being delivered', async () => {
+    const mailUrl = await postgres.createDatabase('herald_mail');
+    expect((await runCli(['migration:run'], { DATABASE_URL: mailUrl })).code).toBe(0);
+    const query = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => {
+      const client = new pg.Client({ connectionString: mailUrl });
+      await client.connect();
+      try {
+        return (await client.query<R>(sql, params)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    // A queue and SMTP server of its own: the registrations above left jobs in the first stack's queue.
+    const mail = await new Stack().start();
+    try {
+      const JOBS = 60;
+      const users = await mail.seedWelcomeJobs(JOBS, 'pg-mail', query);
+      mail.smtp.delayMs = 300; // mails are on their way when Postgres goes
+      const worker = await mail.worker({ DATABASE_URL: mailUrl, WORKER_CONCURRENCY: '10' }).startAndWaitReady();
+      await waitFor('deliveries under way', () => mail.smtp.messages.length >= 10 && mail.smtp.receiving >= 3, 30_000, 5);
+
+      postgres.crash();
+      // The mails that were with the SMTP server went through; recording them in Postgres fails, and the jobs
+      // go back to the queue without using up an attempt (the seeded jobs have a single one).
+      const deferrals = () => worker.logs().filter((line) => line.msg === 'job deferred: Postgres unavailable');
+      await waitFor('jobs deferred while Postgres is down', () => deferrals().length >= 3, 20_000);
+      postgres.start();
+
+      const queue = mail.emailQueue();
+      await waitFor('every job completed', async () => (await queue.getJobCounts('completed')).completed === JOBS, 90_000, 100);
+      const counts = mail.smtp.countsByRecipient();
+      expect(users.filter((user) => counts.get(user.email) !== 1)).toEqual([]);
+      expect(mail.smtp.messages).toHaveLength(JOBS);
+      expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: JOBS, failed: 0 });
+      expect(await query(`SELECT count(*)::int AS n FROM inbox WHERE status = 'done'`)).toEqual([{ n: JOBS }]);
+      process.stdout.write(
+        `postgres restart during delivery: ${JOBS} mails; ${deferrals().length} runs of ` +
+          `${new Set(deferrals().map((line) => line.jobId)).size} jobs deferred while it was down; every mail once, no job failed\n`,
+      );
+    } finally {
+      await mail.stop();
+    }
+  }, 150_000);
 });

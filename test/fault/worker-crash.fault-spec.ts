@@ -1,5 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
-import { EFFECT_PERFORMED_AT, JobName } from '@herald/jobs';
+import { EFFECT_PERFORMED_AT } from '@herald/jobs';
 import { stalledCheckInterval } from '../../apps/worker/src/queue-workers.js';
 import { freePort } from '../support/ports.js';
 import { Stack } from '../support/stack.js';
@@ -20,24 +19,9 @@ describe('Fault: a worker is killed (SIGKILL) with 20 emails in flight', () => {
   });
 
   it('another worker sends every email; only mails the SMTP server had received in full and nobody recorded are sent twice', async () => {
-    const users = Array.from({ length: JOBS }, (_, i) => ({ id: uuidv7(), eventId: uuidv7(), email: `crash-${i}@example.com` }));
+    const users = await stack.seedWelcomeJobs(JOBS, 'crash');
     const eventOf = new Map(users.map((user) => [user.email, user.eventId]));
-    for (let i = 0; i < users.length; i += 100) {
-      const batch = users.slice(i, i + 100);
-      await stack.db.query(`INSERT INTO users (id, email, password_hash) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`, [
-        batch.map((u) => u.id),
-        batch.map((u) => u.email),
-        batch.map(() => 'x'),
-      ]);
-    }
     const queue = stack.emailQueue();
-    await queue.addBulk(
-      users.map((user) => ({
-        name: JobName.SendWelcomeEmail,
-        data: { eventId: user.eventId, userId: user.id, correlationId: 'worker-crash' },
-        opts: { jobId: `test.${user.eventId}` },
-      })),
-    );
 
     const env = {
       WORKER_CONCURRENCY: String(CONCURRENCY),

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
-import { QueueName } from '@herald/jobs';
+import { v7 as uuidv7 } from 'uuid';
+import { JobName, QueueName } from '@herald/jobs';
 import { AppProcess } from './app-process.js';
 import { TEST_REDIS_URL } from './env.js';
 import { freePort } from './ports.js';
@@ -78,6 +79,34 @@ export class Stack {
     const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: this.prefix });
     this.queues.push(queue);
     return queue;
+  }
+
+  /**
+   * `count` users, each with a welcome-email job in this stack's queue (job id `test.<eventId>`), written
+   * straight to the database (this stack's, or another through `query`) and to Redis: work for a worker.
+   */
+  async seedWelcomeJobs(
+    count: number,
+    emailPrefix: string,
+    query: (sql: string, params: unknown[]) => Promise<unknown> = (sql, params) => this.db.query(sql, params),
+  ): Promise<{ id: string; eventId: string; email: string }[]> {
+    const users = Array.from({ length: count }, (_, i) => ({ id: uuidv7(), eventId: uuidv7(), email: `${emailPrefix}-${i}@example.com` }));
+    for (let i = 0; i < users.length; i += 100) {
+      const batch = users.slice(i, i + 100);
+      await query(`INSERT INTO users (id, email, password_hash) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`, [
+        batch.map((u) => u.id),
+        batch.map((u) => u.email),
+        batch.map(() => 'x'),
+      ]);
+    }
+    await this.emailQueue().addBulk(
+      users.map((user) => ({
+        name: JobName.SendWelcomeEmail,
+        data: { eventId: user.eventId, userId: user.id, correlationId: `seed-${emailPrefix}` },
+        opts: { jobId: `test.${user.eventId}` },
+      })),
+    );
+    return users;
   }
 
   /** Stops every process still running, then removes the database and the Redis keys. */

@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { RateLimitError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
+import { isDatabaseUnavailable } from '@herald/database';
 import {
   assertEveryJobHasOneHandler,
   bullConnection,
   jobContext,
+  JobProducer,
   parseJob,
   QueueName,
   type JobHandler,
@@ -13,6 +15,9 @@ import {
 import { Correlation, LATENCY_BUCKETS, Metrics } from '@herald/observability';
 
 export const QUEUE_PROCESSORS = Symbol('QUEUE_PROCESSORS');
+
+/** How long a queue pauses when a job found Postgres unavailable (then it tries again). */
+export const DATABASE_UNAVAILABLE_PAUSE_MS = 1000;
 
 /**
  * How often a worker looks for jobs whose worker died. BullMQ moves such a job
@@ -43,12 +48,13 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     @Inject(QUEUE_PROCESSORS) private readonly processors: QueueProcessor[],
     private readonly config: HeraldConfig,
+    private readonly producer: JobProducer,
     metrics: Metrics,
   ) {
     assertEveryJobHasOneHandler(processors);
     this.processed = metrics.counter({
       name: 'herald_jobs_processed_total',
-      help: 'Jobs processed by this worker, by outcome (completed, failed, invalid)',
+      help: 'Jobs processed by this worker, by outcome (completed, failed, invalid, deferred: put back while Postgres was unavailable)',
       labelNames: ['queue', 'name', 'outcome'],
     });
     this.duration = metrics.histogram({
@@ -143,6 +149,14 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
         this.logger.log({ msg: 'job done', ...base, outcome: result ?? 'ok', durationMs: Math.round(performance.now() - started) });
         return result;
       } catch (error) {
+        if (isDatabaseUnavailable(error)) {
+          // Postgres is away (a restart, a failover): waiting costs nothing, failing would use up the job's
+          // attempts in seconds and leave it failed. Pause the queue briefly and put the job back, uncounted.
+          await this.producer.queue(processor.queue).rateLimit(DATABASE_UNAVAILABLE_PAUSE_MS);
+          this.record(processor.queue, job.name, 'deferred', started);
+          this.logger.warn({ msg: 'job deferred: Postgres unavailable', ...base, pauseMs: DATABASE_UNAVAILABLE_PAUSE_MS, err: error });
+          throw new RateLimitError();
+        }
         this.record(processor.queue, job.name, 'failed', started);
         this.logger.warn({ msg: 'job failed', ...base, outcome: 'error', durationMs: Math.round(performance.now() - started), err: error });
         throw error;
@@ -150,7 +164,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     });
   }
 
-  private record(queue: string, name: string, outcome: 'completed' | 'failed', started: number): void {
+  private record(queue: string, name: string, outcome: 'completed' | 'failed' | 'deferred', started: number): void {
     this.processed.inc({ queue, name, outcome });
     this.duration.observe({ queue, name }, (performance.now() - started) / 1000);
   }
