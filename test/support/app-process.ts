@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NODE_OPTIONS_BY_APP } from '../../scripts/runtime-defaults.mjs';
 import { waitFor } from './wait-for.js';
@@ -11,27 +12,26 @@ const ENTRIES = {
 } as const;
 
 export type AppName = keyof typeof ENTRIES;
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
-/**
- * A built app (dist/) running as a real child process. Its JSON log lines are
- * kept for assertions and shown when a test fails to start it.
- */
-export class AppProcess {
+/** A child process whose output lines (stdout and stderr) are kept for assertions. */
+abstract class ObservedProcess {
   readonly lines: string[] = [];
-  private exit?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private child?: ChildProcess;
+  protected child?: ChildProcess;
+  private exit?: Promise<Exit>;
 
   constructor(
-    readonly name: AppName,
-    readonly env: Record<string, string>,
-    readonly healthUrl?: string,
+    readonly label: string,
+    readonly healthUrls: string[],
   ) {}
 
+  protected abstract spawn(): ChildProcess;
+
   start(): this {
-    const child = spawn(process.execPath, ['--enable-source-maps', resolve(ENTRIES[this.name])], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', NODE_OPTIONS: NODE_OPTIONS_BY_APP[this.name], ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = this.spawn();
     for (const stream of [child.stdout!, child.stderr!]) {
       let rest = '';
       stream.setEncoding('utf8');
@@ -54,7 +54,7 @@ export class AppProcess {
     return this.child?.exitCode !== null || this.child?.signalCode !== null;
   }
 
-  /** Starts and waits until /health/ready answers 200. */
+  /** Starts and waits until every health URL answers 200. */
   async startAndWaitReady(timeoutMs = 30_000): Promise<this> {
     this.start();
     await this.waitReady(timeoutMs);
@@ -62,36 +62,43 @@ export class AppProcess {
   }
 
   async waitReady(timeoutMs = 30_000): Promise<void> {
-    if (!this.healthUrl) throw new Error(`${this.name} has no health URL`);
+    if (this.healthUrls.length === 0) throw new Error(`${this.label} has no health URL`);
     try {
-      await waitFor(
-        `${this.name} ready`,
-        async () => {
-          if (this.exited) throw new Error(`${this.name} exited early`);
-          const response = await fetch(this.healthUrl!).catch(() => null);
-          return response?.status === 200;
-        },
-        timeoutMs,
-        100,
-      );
+      for (const url of this.healthUrls) {
+        await waitFor(
+          `${this.label} ready (${url})`,
+          async () => {
+            if (this.exited) throw new Error(`${this.label} exited early`);
+            const response = await fetch(url).catch(() => null);
+            return response?.status === 200;
+          },
+          timeoutMs,
+          100,
+        );
+      }
       // A "ready" from a process that has died would be another server's answer on this port.
-      if (this.exited) throw new Error(`${this.name} exited although ${this.healthUrl} answered`);
+      if (this.exited) throw new Error(`${this.label} exited although it answered ready`);
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- ${this.name} output ---\n${this.lines.slice(-40).join('\n')}`);
+      throw new Error(`${(error as Error).message}\n--- ${this.label} output ---\n${this.lines.slice(-40).join('\n')}`);
     }
   }
 
   /** Resolves with the exit code/signal. */
-  waitExit(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  waitExit(): Promise<Exit> {
     if (!this.exit) throw new Error('not started');
     return this.exit;
   }
 
+  /** Sends a signal to the process (only to it, not to its process group). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
-  async stop(graceMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async stop(graceMs = 15_000): Promise<Exit> {
     if (!this.child || !this.exit) throw new Error('not started');
-    if (!this.exited) this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+    if (!this.exited) this.signal('SIGTERM');
+    const timer = setTimeout(() => this.kill(), graceMs);
     try {
       return await this.exit;
     } finally {
@@ -105,13 +112,125 @@ export class AppProcess {
 
   /** Parsed JSON log lines (non-JSON lines are skipped). */
   logs(): Record<string, unknown>[] {
-    return this.lines.flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
+    return parseJsonLines(this.lines);
+  }
+}
+
+function parseJsonLines(lines: string[]): Record<string, unknown>[] {
+  return lines.flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
+const baseEnv = (app: AppName | undefined, env: Record<string, string>) => ({
+  PATH: process.env.PATH ?? '',
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'info',
+  ...(app ? { NODE_OPTIONS: NODE_OPTIONS_BY_APP[app] } : {}),
+  ...env,
+});
+
+/**
+ * A built app (dist/) running as a real child process. Its JSON log lines are
+ * kept for assertions and shown when a test fails to start it.
+ */
+export class AppProcess extends ObservedProcess {
+  constructor(
+    readonly name: AppName,
+    readonly env: Record<string, string>,
+    healthUrl?: string,
+  ) {
+    super(name, healthUrl ? [healthUrl] : []);
+  }
+
+  protected spawn(): ChildProcess {
+    return spawn(process.execPath, ['--enable-source-maps', resolve(ENTRIES[this.name])], {
+      env: baseEnv(this.name, this.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+  }
+}
+
+/**
+ * scripts/run-all.mjs (what `npm start` and `npm run start:api` run) started
+ * as systemd or a supervisor starts it: as the leader of its own process
+ * group, so `signalGroup` reaches every process in the group at once.
+ */
+export class LauncherProcess extends ObservedProcess {
+  constructor(
+    readonly apps: AppName[],
+    readonly env: Record<string, string>,
+    healthUrls: string[],
+  ) {
+    super(`run-all ${apps.join(' ')}`, healthUrls);
+  }
+
+  protected spawn(): ChildProcess {
+    // No NODE_OPTIONS: the launcher gives each app its own defaults.
+    return spawn(process.execPath, [resolve('scripts/run-all.mjs'), ...this.apps], {
+      env: baseEnv(undefined, this.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+  }
+
+  /** What a supervisor does on stop: the signal goes to every process of the launcher's group. */
+  signalGroup(signal: NodeJS.Signals): void {
+    if (this.pid) process.kill(-this.pid, signal);
+  }
+
+  /** The pid of an app, from the launcher's "<app> started (pid N)" line. */
+  appPid(app: AppName): number | undefined {
+    const line = this.lines.find((l) => l.startsWith(`[run-all] ${app} started (pid `));
+    return line ? Number(/\(pid (\d+)\)/.exec(line)![1]) : undefined;
+  }
+
+  /** The launcher's own lines ("[run-all] ..."). */
+  own(): string[] {
+    return this.lines.filter((line) => line.startsWith('[run-all] '));
+  }
+
+  /** One app's JSON log lines (prefixed "[app] " when the launcher runs several). */
+  appLogs(app: AppName): Record<string, unknown>[] {
+    const prefix = `[${app}] `;
+    return parseJsonLines(
+      this.apps.length > 1 ? this.lines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length)) : this.lines,
+    );
+  }
+
+  /** SIGTERM to the group; after `graceMs` SIGKILL to the group and to the apps (which run in groups of their own). */
+  override async stop(graceMs = 15_000): Promise<Exit> {
+    if (!this.exited) this.signalGroup('SIGTERM');
+    const timer = setTimeout(() => this.kill(), graceMs);
+    try {
+      return await this.waitExit();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  override kill(): void {
+    for (const pid of [this.pid, ...this.apps.map((app) => this.appPid(app))]) {
+      if (pid === undefined) continue;
+      try {
+        process.kill(pid === this.pid ? -pid : pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+/** Whether a process (not necessarily our child) has ended: gone, or a zombie nobody has reaped yet. */
+export function processEnded(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 

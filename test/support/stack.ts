@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { v7 as uuidv7 } from 'uuid';
 import { JobName, QueueName } from '@herald/jobs';
-import { AppProcess } from './app-process.js';
+import { AppProcess, LauncherProcess, type AppName } from './app-process.js';
 import { TEST_REDIS_URL } from './env.js';
 import { freePort } from './ports.js';
 import { SmtpSink } from './smtp-sink.js';
@@ -18,7 +18,7 @@ export class Stack {
   db!: TestDatabase;
   apiPort = 0;
   workerPort = 0;
-  private readonly processes: AppProcess[] = [];
+  private readonly processes: (AppProcess | LauncherProcess)[] = [];
   private readonly queues: Queue[] = [];
 
   async start(): Promise<this> {
@@ -60,6 +60,21 @@ export class Stack {
   worker(overrides: Record<string, string> = {}): AppProcess {
     const port = overrides.WORKER_PORT ?? String(this.workerPort);
     return this.track(new AppProcess('worker', this.env(overrides), `http://127.0.0.1:${port}/health/ready`));
+  }
+
+  /** scripts/run-all.mjs running `apps` in its own process group (stopped by stop()); ready when each app's health is. */
+  launcher(apps: AppName[], overrides: Record<string, string> = {}): LauncherProcess {
+    const health: Partial<Record<AppName, string>> = {
+      api: `${this.apiUrl}/health/ready`,
+      worker: `http://127.0.0.1:${this.workerPort}/health/ready`,
+    };
+    return this.track(
+      new LauncherProcess(
+        apps,
+        this.env(overrides),
+        apps.flatMap((app) => health[app] ?? []),
+      ),
+    );
   }
 
   async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -123,7 +138,7 @@ export class Stack {
     await this.smtp.stop();
   }
 
-  private track(process: AppProcess): AppProcess {
+  private track<P extends AppProcess | LauncherProcess>(process: P): P {
     this.processes.push(process);
     return process;
   }

@@ -8,12 +8,21 @@ import type { Logger } from 'pino';
 import { mountBullBoard } from './admin/bull-board.js';
 import { AppModule } from './app.module.js';
 import { correlationMiddleware } from './http/correlation.middleware.js';
+import { HttpDrain } from './http/http-drain.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { createValidationPipe } from './http/validation.js';
 
-/** HTTP wiring shared by main.ts and the tests: correlation ids, body limit, validation, errors, OpenAPI. */
-export function configureApiApp(app: NestExpressApplication, config: HeraldConfig, logger: Logger): NestExpressApplication {
+/**
+ * HTTP wiring shared by main.ts and the tests: correlation ids, body limit, validation, errors, OpenAPI,
+ * and the gate that refuses new requests once a graceful stop has begun (`drain`).
+ */
+export function configureApiApp(
+  app: NestExpressApplication,
+  config: HeraldConfig,
+  logger: Logger,
+  drain = new HttpDrain(),
+): NestExpressApplication {
   app.disable('x-powered-by');
   // Whose X-Forwarded-For to believe for req.ip, the client address the rate limits count: TRUST_PROXY (default loopback).
   app.set('trust proxy', config.http.trustProxy);
@@ -32,6 +41,8 @@ export function configureApiApp(app: NestExpressApplication, config: HeraldConfi
   );
   app.enableCors({ origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false, credentials: false });
   app.use(httpMetricsMiddleware(app.get(Metrics)));
+  // After correlation and metrics (a refusal is logged and counted), before any work.
+  app.use(drain.middleware());
   mountBullBoard(app, config, logger);
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useGlobalPipes(createValidationPipe());
@@ -53,12 +64,12 @@ export function apiLogger(config: HeraldConfig): Logger {
 }
 
 /** Builds the API application (not yet listening). */
-export async function createApiApp(config: HeraldConfig): Promise<NestExpressApplication> {
+export async function createApiApp(config: HeraldConfig, drain?: HttpDrain): Promise<NestExpressApplication> {
   const logger = apiLogger(config);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
     abortOnError: false,
   });
-  return configureApiApp(app, config, logger);
+  return configureApiApp(app, config, logger, drain);
 }

@@ -1,33 +1,77 @@
 import type { Logger } from 'pino';
 
+/** The part of `process` a graceful stop listens to and ends (a fake in unit tests). */
+export interface ShutdownHost {
+  on(event: 'SIGTERM' | 'SIGINT' | 'disconnect', listener: () => void): unknown;
+  /** A function when a parent started this process with an IPC channel (scripts/run-all.mjs does). */
+  readonly send?: unknown;
+  /** Whether that channel is still open. */
+  readonly connected?: boolean;
+  exit(code: number): void;
+}
+
+export interface GracefulShutdownOptions {
+  logger: Logger;
+  timeoutMs: number;
+  /** Stop taking work, finish what is in flight, release connections. */
+  close: () => Promise<void>;
+  host?: ShutdownHost;
+}
+
 /**
- * On SIGTERM/SIGINT: run `close` (stop taking work, finish what is in flight,
- * release connections) and exit 0; exit 1 if that takes longer than `timeoutMs`.
+ * On SIGTERM/SIGINT, or when the launcher that holds this process's IPC channel
+ * goes away (scripts/run-all.mjs, even killed with SIGKILL: the app must not
+ * outlive it): run `close` and exit 0; exit 1 if that fails or takes longer
+ * than `timeoutMs`.
+ *
+ * Every stop request after the first is absorbed (and logged once): a process
+ * group stopped by a supervisor, a terminal, or npm forwarding what it got
+ * delivers the signal more than once, and Node's default action for a second
+ * one would kill the process in the middle of its drain.
+ *
  * Used instead of Nest's enableShutdownHooks, which re-raises the signal and
  * so never exits with 0.
  */
-export function installGracefulShutdown(options: { logger: Logger; timeoutMs: number; close: () => Promise<void> }): void {
+export function installGracefulShutdown(options: GracefulShutdownOptions): void {
+  const host = options.host ?? process;
+  const { logger } = options;
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+  let repeatLogged = false;
+
+  const stop = (trigger: { signal: NodeJS.Signals } | { reason: string }) => {
+    if (stopping) {
+      if (!repeatLogged) logger.warn(trigger, 'already shutting down');
+      repeatLogged = true;
+      return;
+    }
     stopping = true;
-    options.logger.info({ signal }, 'shutting down: finishing work in flight');
+    logger.info(trigger, 'shutting down: finishing work in flight');
     const timer = setTimeout(() => {
-      options.logger.error({ timeoutMs: options.timeoutMs }, 'shutdown timed out; exiting');
-      process.exit(1);
+      logger.error({ timeoutMs: options.timeoutMs }, 'shutdown timed out; exiting');
+      host.exit(1);
     }, options.timeoutMs);
     timer.unref();
     options
       .close()
       .then(() => {
-        options.logger.info('stopped');
-        process.exit(0);
+        clearTimeout(timer);
+        logger.info('stopped');
+        host.exit(0);
       })
       .catch((error: unknown) => {
-        options.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        clearTimeout(timer);
+        logger.error({ err: error }, 'shutdown failed');
+        host.exit(1);
       });
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+
+  // `on`, not `once`: with no listener left, the next signal would get Node's default action.
+  host.on('SIGTERM', () => stop({ signal: 'SIGTERM' }));
+  host.on('SIGINT', () => stop({ signal: 'SIGINT' }));
+  if (typeof host.send === 'function') {
+    const launcherGone = { reason: 'launcher gone (IPC channel closed)' };
+    // The launcher may have died while this process was starting, before anyone listened.
+    if (host.connected) host.on('disconnect', () => stop(launcherGone));
+    else stop(launcherGone);
+  }
 }

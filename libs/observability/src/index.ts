@@ -1,4 +1,4 @@
 export { Correlation, type CorrelationScope } from './correlation.js';
 export { createLogger, PinoNestLogger, REDACTED_PATHS } from './logger.js';
-export { installGracefulShutdown } from './graceful-shutdown.js';
+export { installGracefulShutdown, type GracefulShutdownOptions, type ShutdownHost } from './graceful-shutdown.js';
 export { LATENCY_BUCKETS, Metrics, MetricsModule } from './metrics.js';
