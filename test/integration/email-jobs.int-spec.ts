@@ -229,7 +229,15 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
       smtp.beforeAccept = undefined;
       await withClient((client) => client.query(`SET lock_timeout = '2s'; ALTER TABLE inbox RENAME TO inbox_away`));
     };
-    await queue.add(JobName.SendWelcomeEmail, { eventId, userId, correlationId: 'c-accepted' }, { jobId: `test.${eventId}`, attempts: 5 });
+    await queue.add(
+      JobName.SendWelcomeEmail,
+      { eventId, userId, correlationId: 'c-accepted' },
+      {
+        jobId: `test.${eventId}`,
+        attempts: 5,
+        backoff: { type: 'fixed', delay: 1000 }, // time to put the table back
+      },
+    );
     const failedOnce = await waitFor('the first attempt to fail', async () => {
       const job = await queue.getJob(`test.${eventId}`);
       return job && job.attemptsMade >= 1 ? job : null;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { EventDispatcher, OutboxStatus, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from '@herald/events';
 import { Metrics } from '@herald/observability';
 import { deriveJobId } from '@herald/jobs';
@@ -254,5 +255,40 @@ describe('Post-commit dispatch while Redis is unreachable', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describe('Session limits of the app connections (DATABASE_LOCK_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS)', () => {
+  let h: PipelineHarness;
+
+  beforeAll(async () => {
+    h = await createPipelineHarness({ env: { DATABASE_LOCK_TIMEOUT_MS: '300', DATABASE_STATEMENT_TIMEOUT_MS: '1000' } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('gives up waiting for a row lock held elsewhere after the lock timeout', async () => {
+    const id = randomUUID();
+    await h.db.query(`INSERT INTO users (id, email, password_hash) VALUES ($1, $2, 'x')`, [id, `${id}@example.com`]);
+    const holder = new pg.Client({ connectionString: h.db.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
+      const started = performance.now();
+      const error = await h.uow
+        .run(() => h.uow.manager.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]))
+        .catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: '55P03' });
+      expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+  });
+
+  it('cancels a statement that runs longer than the statement timeout', async () => {
+    await expect(h.uow.run(() => h.uow.manager.query('SELECT pg_sleep(3)'))).rejects.toMatchObject({ code: '57014' });
   });
 });

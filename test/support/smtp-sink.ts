@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { waitFor } from './wait-for.js';
@@ -54,12 +54,7 @@ export class SmtpSink {
       // stop() answers open connections with 421 at once, as a server going down does, instead of
       // waiting 30 s for clients to hang up.
       closeTimeout: 1,
-      onConnect: (_session, callback) => {
-        this.openConnections++;
-        callback();
-      },
       onClose: (session) => {
-        this.openConnections--;
         this.closedSessions.add(session.id);
       },
       onRcptTo: (address, _session, callback) => {
@@ -76,17 +71,40 @@ export class SmtpSink {
       },
       onData: (stream, session, callback) => {
         this.reading++;
-        simpleParser(stream)
-          .then(
-            (parsed) => this.accept(parsed, session.id, callback),
-            (error: Error) => callback(error), // the client died mid-message: nothing was received in full
-          )
-          .finally(() => this.reading--);
+        let read = false;
+        const readDone = () => {
+          if (!read) this.reading--;
+          read = true;
+        };
+        // A client that dies mid-message: smtp-server destroys the stream (with an error, given a listener),
+        // and it never ends, so the parser never finishes. Nothing was received in full.
+        let ended = false;
+        stream.on('error', () => undefined);
+        stream.once('end', () => (ended = true));
+        stream.once('close', () => {
+          if (!ended) readDone(); // a message that ended is done once parsed and handed to accept()
+        });
+        simpleParser(stream).then(
+          (parsed) => {
+            readDone();
+            return this.accept(parsed, session.id, callback);
+          },
+          (error: Error) => {
+            readDone();
+            callback(error);
+          },
+        );
       },
     });
     // smtp-server re-emits a client's ECONNRESET during a transaction on the server; without a listener
     // that 'error' event would be thrown in the test process. Fault tests kill clients on purpose.
     this.server.on('error', (error) => this.connectionErrors.push(error));
+    // Counted on the sockets: smtp-server calls onConnect only after its reverse DNS lookup, so a client
+    // that dies early is closed without ever having been "connected".
+    this.server.server.on('connection', (socket: Socket) => {
+      this.openConnections++;
+      socket.once('close', () => this.openConnections--);
+    });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
