@@ -28,4 +28,11 @@ describe('Worker start-up check', () => {
     expect(exit.code).toBe(1);
     expect(output).toMatch(/REDIS_URL: must be a URL with protocol redis:\/\/ or rediss:\/\//);
   });
+
+  it('refuses a database pool too small for its jobs and relay loops, naming the variables', async () => {
+    const { exit, output } = await run({ WORKER_CONCURRENCY: '20', OUTBOX_RELAY_CONCURRENCY: '2', DATABASE_POOL_SIZE: '10' });
+    expect(exit.code).toBe(1);
+    expect(output).toMatch(/DATABASE_POOL_SIZE: 10 connections cannot serve WORKER_CONCURRENCY \(20\) \+ OUTBOX_RELAY_CONCURRENCY \(2\)/);
+    expect(output).not.toMatch(/Gave up waiting/); // refused before it tried to connect
+  });
 });
