@@ -477,7 +477,7 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
      * What one CLI run costs on this machine right now (Node start-up, loading the code), measured beside
      * each check: the checks bound how long the CLI waits for a service, not how fast a busy machine is.
      */
-    async function overOwnStartUp(run: () => Promise<{ ms: number }>) {
+    async function overOwnStartUp<R extends { ms: number }>(run: () => Promise<R>) {
       const [baseline, result] = [await timed(['--help']), await run()];
       return { ...result, waitedMs: result.ms - baseline.ms };
     }
