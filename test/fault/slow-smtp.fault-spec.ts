@@ -46,7 +46,8 @@ describe('Fault: the SMTP server takes 8 s to accept a mail', () => {
       for (let i = 0; i < 5; i++)
         registrations.push(await timed(stack, '/users', { email: `during-${i}@example.com`, password: PASSWORD }));
       expect(registrations.map((answer) => answer.status)).toEqual([202, 202, 202, 202, 202]);
-      for (const answer of registrations) expect(answer.ms).toBeLessThan(1000);
+      // Not held up by the hanging mail (8 s); an Argon2 hash on a busy 2-core machine can take a few hundred ms.
+      for (const answer of registrations) expect(answer.ms).toBeLessThan(SLOW_SMTP_MS / 4);
 
       stack.smtp.delayMs = 0;
       const mails = await stack.smtp.waitForMail('hang@example.com', JobName.SendVerificationEmail, 2, SLOW_SMTP_MS + 10_000);

@@ -467,45 +467,58 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
 
     const silentPort = () => (silent.address() as AddressInfo).port;
 
-    async function timed(args: string[], overrides: Record<string, string>) {
+    async function timed(args: string[], overrides: Record<string, string> = {}) {
       const started = Date.now();
       const result = await ops(args, overrides);
       return { ...result, ms: Date.now() - started };
     }
 
+    /**
+     * What one CLI run costs on this machine right now (Node start-up, loading the code), measured beside
+     * each check: the checks bound how long the CLI waits for a service, not how fast a busy machine is.
+     */
+    async function overOwnStartUp(run: () => Promise<{ ms: number }>) {
+      const [baseline, result] = [await timed(['--help']), await run()];
+      return { ...result, waitedMs: result.ms - baseline.ms };
+    }
+
     it('names Redis, with host and port but no password, and exits non-zero within seconds', async () => {
-      const result = await timed(['queues:stats'], { REDIS_URL: 'redis://:hunter2-secret@127.0.0.1:1' });
+      const result = await overOwnStartUp(() => timed(['queues:stats'], { REDIS_URL: 'redis://:hunter2-secret@127.0.0.1:1' }));
 
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^herald-cli: cannot connect to Redis at 127\.0\.0\.1:1 \(REDIS_URL\): .*ECONNREFUSED/);
       expect(result.stderr).not.toContain('hunter2');
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
-      expect(result.ms).toBeLessThan(5000);
+      expect(result.waitedMs).toBeLessThan(5000);
     });
 
     it('gives up on a Redis that accepts connections but never answers', async () => {
-      const result = await timed(['jobs:failed'], { REDIS_URL: `redis://127.0.0.1:${silentPort()}` });
+      const result = await overOwnStartUp(() => timed(['jobs:failed'], { REDIS_URL: `redis://127.0.0.1:${silentPort()}` }));
 
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`cannot connect to Redis at 127.0.0.1:${silentPort()}`);
-      expect(result.ms).toBeLessThan(10_000);
+      expect(result.waitedMs).toBeLessThan(10_000);
     });
 
     it('names Postgres, with host and port but no password', async () => {
-      const result = await timed(['outbox:stats'], { DATABASE_URL: 'postgres://postgres:hunter2-secret@127.0.0.1:1/herald' });
+      const result = await overOwnStartUp(() =>
+        timed(['outbox:stats'], { DATABASE_URL: 'postgres://postgres:hunter2-secret@127.0.0.1:1/herald' }),
+      );
 
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^herald-cli: cannot connect to Postgres at 127\.0\.0\.1:1 \(DATABASE_URL\): .*ECONNREFUSED/);
       expect(result.stderr).not.toContain('hunter2');
-      expect(result.ms).toBeLessThan(5000);
+      expect(result.waitedMs).toBeLessThan(5000);
     });
 
     it('gives up on a Postgres that accepts connections but never answers', async () => {
-      const result = await timed(['outbox:dead'], { DATABASE_URL: `postgres://postgres@127.0.0.1:${silentPort()}/herald` });
+      const result = await overOwnStartUp(() =>
+        timed(['outbox:dead'], { DATABASE_URL: `postgres://postgres@127.0.0.1:${silentPort()}/herald` }),
+      );
 
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`cannot connect to Postgres at 127.0.0.1:${silentPort()}`);
-      expect(result.ms).toBeLessThan(10_000);
+      expect(result.waitedMs).toBeLessThan(10_000);
     });
 
     it('names the variable of an invalid configuration', async () => {
