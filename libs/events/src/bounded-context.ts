@@ -19,6 +19,6 @@ export function BoundedContext(options: BoundedContextOptions): ClassDecorator {
 }
 
 /** The context a module class declares, or undefined. */
-export function boundedContextOf(moduleClass: Function): BoundedContextOptions | undefined {
+export function boundedContextOf(moduleClass: object): BoundedContextOptions | undefined {
   return Reflect.getOwnMetadata(CONTEXT, moduleClass) as BoundedContextOptions | undefined;
 }

@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService, ModulesContainer } from '@nestjs/core';
 import { boundedContextOf, type BoundedContextOptions } from './bounded-context.js';
 import { EventCatalog } from './event-catalog.js';
-import { boundReactionsOf, reactionsOf, type BoundReaction, type ReactionDescriptor } from './reaction.js';
+import { boundReactionsOf, reactionsOf, type AnyClass, type BoundReaction, type ReactionDescriptor } from './reaction.js';
 
 /**
  * The catalog of this process, found at boot the way @nestjs/cqrs finds its
@@ -44,19 +44,19 @@ export class EventCatalogExplorer implements OnModuleInit {
  */
 export function catalogOfModules(contextModules: readonly Type[]): EventCatalog<ReactionDescriptor> {
   const contexts: BoundedContextOptions[] = [];
-  const providers = new Set<Function>();
+  const providers = new Set<AnyClass>();
   const seen = new Set<unknown>();
   const visit = (entry: unknown): void => {
     if (!entry || seen.has(entry)) return;
     seen.add(entry);
-    const dynamic = typeof entry === 'object' ? (entry as { module?: Function; providers?: unknown[]; imports?: unknown[] }) : undefined;
-    const moduleClass = typeof entry === 'function' ? entry : dynamic?.module;
+    const dynamic = typeof entry === 'object' ? (entry as { module?: AnyClass; providers?: unknown[]; imports?: unknown[] }) : undefined;
+    const moduleClass = typeof entry === 'function' ? (entry as AnyClass) : dynamic?.module;
     if (!moduleClass) return;
     const context = boundedContextOf(moduleClass);
     if (context) contexts.push(context);
     const declaredProviders = [...metadataList(moduleClass, 'providers'), ...(dynamic?.providers ?? [])];
     for (const provider of declaredProviders) {
-      const providerClass = typeof provider === 'function' ? provider : (provider as { useClass?: Function })?.useClass;
+      const providerClass = typeof provider === 'function' ? (provider as AnyClass) : (provider as { useClass?: AnyClass })?.useClass;
       if (providerClass) providers.add(providerClass);
     }
     for (const imported of [...metadataList(moduleClass, 'imports'), ...(dynamic?.imports ?? [])]) visit(imported);
@@ -65,7 +65,7 @@ export function catalogOfModules(contextModules: readonly Type[]): EventCatalog<
   return new EventCatalog(uniqueContexts(contexts), [...providers].flatMap(reactionsOf));
 }
 
-function metadataList(moduleClass: Function, key: 'providers' | 'imports'): unknown[] {
+function metadataList(moduleClass: AnyClass, key: 'providers' | 'imports'): unknown[] {
   return (Reflect.getMetadata(key, moduleClass) as unknown[] | undefined) ?? [];
 }
 

@@ -26,6 +26,9 @@ export interface BoundReaction extends ReactionDescriptor {
 
 const REACTIONS = Symbol('herald:reactions');
 
+/** A class, as decorators see it. */
+export type AnyClass = abstract new (...args: never[]) => unknown;
+
 interface StoredReaction extends Omit<ReactionDescriptor, 'declaredAt'> {
   readonly method: string | symbol;
 }
@@ -48,7 +51,7 @@ export function Reaction<E extends DomainEvent, Input extends object>(event: Dom
 }
 
 /** The reactions a provider class declares (empty for most classes). */
-export function reactionsOf(providerClass: Function): ReactionDescriptor[] {
+export function reactionsOf(providerClass: AnyClass): ReactionDescriptor[] {
   return storedReactions(providerClass).map(({ method, ...reaction }) => ({
     ...reaction,
     declaredAt: `${providerClass.name}.${String(method)}`,
@@ -57,13 +60,13 @@ export function reactionsOf(providerClass: Function): ReactionDescriptor[] {
 
 /** The reactions of a provider instance, bound to it. */
 export function boundReactionsOf(instance: object): BoundReaction[] {
-  const providerClass = instance.constructor;
+  const providerClass = instance.constructor as AnyClass;
   return storedReactions(providerClass).map(({ method, ...reaction }) => {
     const fn = (instance as Record<string | symbol, (event: DomainEvent) => object>)[method]!;
     return { ...reaction, declaredAt: `${providerClass.name}.${String(method)}`, toJobInput: (event) => fn.call(instance, event) };
   });
 }
 
-function storedReactions(providerClass: Function): StoredReaction[] {
+function storedReactions(providerClass: AnyClass): StoredReaction[] {
   return (Reflect.getOwnMetadata(REACTIONS, providerClass) as StoredReaction[] | undefined) ?? [];
 }

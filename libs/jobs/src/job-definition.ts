@@ -36,8 +36,9 @@ type Envelope = typeof envelope;
  * board). The name is stored with every job: NEVER rename one, and never take
  * it from a class name.
  */
-export interface JobDefinition<Name extends string = string, Shape extends z.ZodRawShape = z.ZodRawShape>
-  extends JobTarget<z.infer<z.ZodObject<Shape>>> {
+export interface JobDefinition<Name extends string = string, Shape extends z.ZodRawShape = z.ZodRawShape> extends JobTarget<
+  z.infer<z.ZodObject<Shape>>
+> {
   readonly name: Name;
   readonly queue: QueueDefinition;
   /** The whole job data, checked when a worker reads it back from Redis. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { defineJob, defineQueue, type AnyJobDefinition } from './job-definition.js';
-import type { BoundJobHandler } from './job-handler.js';
+import type { JobContext } from './job-context.js';
+import { defineJob, defineQueue, type AnyJobDefinition, type JobData } from './job-definition.js';
+import { boundJobHandlersOf, JobHandler, type BoundJobHandler } from './job-handler.js';
 import { assertHandlersMatchJobs, JobHandlerRegistryError, stalledCheckInterval } from './job-runtime.js';
 
 const queue = defineQueue({ name: 'things' });
@@ -37,9 +38,7 @@ describe(assertHandlersMatchJobs.name, () => {
 
   it('refuses a handler of another definition that bears the same name', () => {
     const impostor = defineJob({ name: 'ship-thing', queue, data: { other: z.string() } });
-    expect(() => assertHandlersMatchJobs([shipThing], [handlerOf(impostor, 'X.ship')])).toThrow(
-      JobHandlerRegistryError,
-    );
+    expect(() => assertHandlersMatchJobs([shipThing], [handlerOf(impostor, 'X.ship')])).toThrow(JobHandlerRegistryError);
   });
 });
 
@@ -51,5 +50,32 @@ describe(stalledCheckInterval.name, () => {
 
   it('never checks more often than every 250 ms', () => {
     expect(stalledCheckInterval(400)).toBe(250);
+  });
+});
+
+describe(JobHandler.name, () => {
+  class ThingHandlers {
+    readonly shipped: string[] = [];
+
+    @JobHandler(shipThing)
+    async ship(data: JobData<typeof shipThing>, context: JobContext) {
+      this.shipped.push(`${data.thingId}@${context.attempt}`);
+    }
+
+    // Compile-time check: a handler whose data type is not its job's is refused.
+    // @ts-expect-error -- the data type is not the job's
+    @JobHandler(wrapThing)
+    async wrongData(data: { parcel: number }) {
+      return data.parcel;
+    }
+  }
+
+  it('binds the decorated methods to their instance, with their jobs', async () => {
+    const instance = new ThingHandlers();
+    const [ship] = boundJobHandlersOf(instance);
+
+    expect(ship).toMatchObject({ job: shipThing, declaredAt: 'ThingHandlers.ship' });
+    await ship!.handle({ thingId: 'thing-1' }, { attempt: 2 } as JobContext);
+    expect(instance.shipped).toEqual(['thing-1@2']);
   });
 });

@@ -53,7 +53,8 @@ export function assertHandlersMatchJobs(queued: readonly AnyJobDefinition[], han
   }
   const queuedNames = new Set(queued.map((job) => job.name));
   for (const handler of handlers) {
-    if (!queuedNames.has(handler.job.name)) problems.push(`${handler.declaredAt} handles job "${handler.job.name}", which no reaction queues`);
+    if (!queuedNames.has(handler.job.name))
+      problems.push(`${handler.declaredAt} handles job "${handler.job.name}", which no reaction queues`);
   }
   if (problems.length > 0) throw new JobHandlerRegistryError(problems);
 }

@@ -11,7 +11,8 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
 /** Error names of clients that could not reach their server in time. */
 const NAMES = new Set(['MaxRetriesPerRequestError', 'EnqueueTimeoutError', 'QueryRunnerAlreadyReleasedError']);
 /** Messages of pg and ioredis for a connection that is lost or cannot be had (they carry no code). */
-const MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|Stream isn't writeable/;
+const MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|Stream isn't writeable/;
 
 /**
  * Whether an error means that Postgres or Redis is unavailable (down, restarting,

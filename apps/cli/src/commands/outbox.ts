@@ -136,7 +136,9 @@ export function registerOutboxCommands(program: Command): void {
         }
         const outbox = await context.outbox();
         const queues = await context.queues();
-        const jobs = { exists: async (target: JobTarget, jobId: string) => (await queues.get(target.queue.name)!.getJob(jobId)) !== undefined };
+        const jobs = {
+          exists: async (target: JobTarget, jobId: string) => (await queues.get(target.queue.name)!.getJob(jobId)) !== undefined,
+        };
         let checked = 0;
         const missing: string[] = [];
         for (let afterId: string | null = null; ;) {
