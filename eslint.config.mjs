@@ -1,11 +1,22 @@
 // Lint rules, including the layering rules of the monorepo (see README "Architecture"):
-// apps never import each other, libs never import apps, the domain never imports infrastructure.
+// apps never import each other, libs never import apps, the domain never imports infrastructure, the platform
+// libs import no bounded context, and a lib is used by others only through its public surface.
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const restrict = (patterns) => ['error', { patterns }];
+
+/** Libraries that serve every context and know none (README "Architecture"). */
+const PLATFORM_LIBS = ['config', 'database', 'events', 'jobs', 'mail', 'observability'];
+/** The bounded contexts; each is used by others only through its public surface (index.ts). */
+const CONTEXTS = ['users', 'notifications'];
+const NO_APPS = { group: ['**/apps/**', 'apps/*'], message: 'libs never import apps' };
+const NO_DEEP_IMPORTS = {
+  group: ['@herald/*/src/**', '**/libs/*/src/**', ...CONTEXTS.map((context) => `../../${context}/**`), '../../../libs/**'],
+  message: 'import another lib through its public surface (@herald/<lib>), never its internals',
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'var/', 'bench/results/', 'test/artifacts/'] },
@@ -22,7 +33,36 @@ export default tseslint.config(
   },
   {
     files: ['libs/**/*.ts'],
-    rules: { 'no-restricted-imports': restrict([{ group: ['**/apps/**', 'apps/*'], message: 'libs never import apps' }]) },
+    rules: { 'no-restricted-imports': restrict([NO_APPS, NO_DEEP_IMPORTS]) },
+  },
+  {
+    // The platform knows no bounded context: contexts declare, the platform discovers.
+    files: PLATFORM_LIBS.map((lib) => `libs/${lib}/**/*.ts`),
+    rules: {
+      'no-restricted-imports': restrict([
+        NO_APPS,
+        NO_DEEP_IMPORTS,
+        {
+          group: [
+            ...CONTEXTS.map((context) => `@herald/${context}`),
+            '@herald/contexts',
+            ...CONTEXTS.map((context) => `**/${context}/src/**`),
+          ],
+          message: 'a platform lib never imports a bounded context',
+        },
+      ]),
+    },
+  },
+  {
+    // The users context knows nothing of email: notifications react to its events.
+    files: ['libs/users/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict([
+        NO_APPS,
+        NO_DEEP_IMPORTS,
+        { group: ['@herald/notifications', '@herald/mail', '@herald/contexts'], message: 'users knows nothing of email or other contexts' },
+      ]),
+    },
   },
   {
     files: ['apps/api/**/*.ts'],

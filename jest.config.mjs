@@ -4,7 +4,7 @@
 //   e2e          test/e2e: the built API and worker as real processes
 //   fault        test/fault: processes killed and restarted on purpose
 const aliases = Object.fromEntries(
-  ['config', 'database', 'events', 'jobs', 'mail', 'observability', 'users'].map((lib) => [
+  ['config', 'contexts', 'database', 'events', 'jobs', 'mail', 'notifications', 'observability', 'users'].map((lib) => [
     `^@herald/${lib}$`,
     `<rootDir>/libs/${lib}/src/index.ts`,
   ]),

@@ -1,7 +1,7 @@
+import { SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
 import type { Queue } from 'bullmq';
 import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser } from 'playwright-core';
-import { JobName } from '@herald/jobs';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -24,8 +24,8 @@ describe('Bull Board in a browser', () => {
 
     // A real registration gives a completed job; a job with invalid data gives a failed one.
     expect((await stack.post('/users', { email: 'board@example.com', password: 'a long and lovely passphrase' })).status).toBe(202);
-    await stack.smtp.waitForMail('board@example.com', JobName.SendVerificationEmail);
-    const bad = await queue.add(JobName.SendWelcomeEmail, { eventId: 'not-a-uuid', userId: 'nobody', correlationId: 'browser-test' });
+    await stack.smtp.waitForMail('board@example.com', SendVerificationEmail.name);
+    const bad = await queue.add(SendWelcomeEmail.name, { eventId: 'not-a-uuid', userId: 'nobody', correlationId: 'browser-test' });
     failedJobId = bad.id!;
     await waitFor('the invalid job to fail', async () => (await queue.getJob(failedJobId))?.isFailed());
 
@@ -71,11 +71,11 @@ describe('Bull Board in a browser', () => {
     try {
       const page = await context.newPage();
       await page.goto(`${stack.apiUrl}/admin/queues/queue/email?status=completed`, { waitUntil: 'domcontentloaded' });
-      await page.getByText(JobName.SendVerificationEmail).first().waitFor({ timeout: 20_000 });
+      await page.getByText(SendVerificationEmail.name).first().waitFor({ timeout: 20_000 });
       await page.screenshot({ path: `${ARTIFACTS}/bull-board-completed.png`, fullPage: true });
 
       await page.goto(`${stack.apiUrl}/admin/queues/queue/email?status=failed`, { waitUntil: 'domcontentloaded' });
-      await page.getByText(JobName.SendWelcomeEmail).first().waitFor({ timeout: 20_000 });
+      await page.getByText(SendWelcomeEmail.name).first().waitFor({ timeout: 20_000 });
       await page.goto(`${stack.apiUrl}/admin/queues/queue/email/${failedJobId}`, { waitUntil: 'domcontentloaded' });
       await page
         .getByText(/Invalid payload for job/)

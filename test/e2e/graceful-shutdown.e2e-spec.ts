@@ -1,4 +1,4 @@
-import { JobName } from '@herald/jobs';
+import { SendVerificationEmail } from '@herald/notifications';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -49,7 +49,7 @@ describe('Graceful shutdown (SIGTERM)', () => {
     const queue = stack.emailQueue();
     try {
       // First the jobs of the previous test; then SMTP turns slow.
-      for (const email of accepted) await stack.smtp.waitForMail(email, JobName.SendVerificationEmail);
+      for (const email of accepted) await stack.smtp.waitForMail(email, SendVerificationEmail.name);
       await waitFor(
         'the queue to be idle',
         async () => (await queue.getJobCounts('active', 'waiting')).active + (await queue.getJobCounts('waiting')).waiting === 0,
@@ -73,7 +73,7 @@ describe('Graceful shutdown (SIGTERM)', () => {
 
       stack.smtp.delayMs = 0;
       const next = await stack.worker().startAndWaitReady();
-      for (let i = 0; i < 8; i++) await stack.smtp.waitForMail(`graceful-worker-${i}@example.com`, JobName.SendVerificationEmail);
+      for (let i = 0; i < 8; i++) await stack.smtp.waitForMail(`graceful-worker-${i}@example.com`, SendVerificationEmail.name);
       for (let i = 0; i < 8; i++) expect(stack.smtp.to(`graceful-worker-${i}@example.com`)).toHaveLength(1);
       expect(await next.stop()).toEqual({ code: 0, signal: null });
     } finally {
@@ -106,7 +106,7 @@ describe('Graceful shutdown (SIGTERM)', () => {
       ]);
       expect(logged('stopped')).toHaveLength(1);
       expect(stack.smtp.receiving).toBe(0);
-      for (const email of emails) expect(stack.smtp.to(email, JobName.SendVerificationEmail)).toHaveLength(1);
+      for (const email of emails) expect(stack.smtp.to(email, SendVerificationEmail.name)).toHaveLength(1);
     } finally {
       stack.smtp.delayMs = 0;
     }

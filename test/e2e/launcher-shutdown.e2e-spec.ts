@@ -1,5 +1,5 @@
+import { SendVerificationEmail } from '@herald/notifications';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
-import { JobName } from '@herald/jobs';
 import { processEnded, type LauncherProcess } from '../support/app-process.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
@@ -167,7 +167,7 @@ describe('The launcher (scripts/run-all.mjs, behind npm start / start:api / star
 
     // The launcher's worker may have stopped before the queue was empty: a fresh worker finishes it.
     const worker = await stack.worker().startAndWaitReady();
-    for (const email of accepted) await stack.smtp.waitForMail(email, JobName.SendVerificationEmail);
+    for (const email of accepted) await stack.smtp.waitForMail(email, SendVerificationEmail.name);
     const queue = stack.emailQueue();
     await waitFor('the email queue to be idle', async () => {
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');

@@ -1,4 +1,4 @@
-import { JobName } from '@herald/jobs';
+import { SendVerificationEmail } from '@herald/notifications';
 import { AppProcess } from '../support/app-process.js';
 import { freePort } from '../support/ports.js';
 import { Stack } from '../support/stack.js';
@@ -70,7 +70,7 @@ describe('Two APIs and three workers at once', () => {
 
     await waitFor(
       `${REGISTRATIONS} verification emails`,
-      () => new Set(stack.smtp.messages.filter((m) => m.kind === JobName.SendVerificationEmail).map((m) => m.to)).size === REGISTRATIONS,
+      () => new Set(stack.smtp.messages.filter((m) => m.kind === SendVerificationEmail.name).map((m) => m.to)).size === REGISTRATIONS,
       180_000,
       250,
     );

@@ -1,4 +1,4 @@
-import { JobName } from '@herald/jobs';
+import { SendAccountExistsNotice, SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
 import { tokenFromMail } from '../support/smtp-sink.js';
 import { Stack } from '../support/stack.js';
 import { keysWithPrefix, redisClient } from '../support/test-redis.js';
@@ -27,14 +27,14 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
     const register = await stack.post('/users', { email: 'ada@example.com', password: PASSWORD, displayName: 'Ada' });
     expect(register.status).toBe(202);
 
-    const [verification] = await stack.smtp.waitForMail('ada@example.com', JobName.SendVerificationEmail);
+    const [verification] = await stack.smtp.waitForMail('ada@example.com', SendVerificationEmail.name);
     expect(verification!.text).toContain('http://herald.test/verify-email?token=');
     expect(verification!.html).toContain('href="http://herald.test/verify-email?token=');
 
     const verify = await stack.post('/users/verify-email', { token: tokenFromMail(verification!) });
     expect(verify.status).toBe(200);
     expect(await verify.json()).toMatchObject({ email: 'ada@example.com', displayName: 'Ada', emailVerified: true });
-    await stack.smtp.waitForMail('ada@example.com', JobName.SendWelcomeEmail);
+    await stack.smtp.waitForMail('ada@example.com', SendWelcomeEmail.name);
 
     const login = await stack.post('/auth/login', { email: 'ada@example.com', password: PASSWORD });
     expect(login.status).toBe(200);
@@ -52,14 +52,14 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
     expect(second.status).toBe(first.status);
     expect(await second.json()).toEqual(await first.json());
 
-    const [notice] = await stack.smtp.waitForMail('grace@example.com', JobName.SendAccountExistsNotice);
+    const [notice] = await stack.smtp.waitForMail('grace@example.com', SendAccountExistsNotice.name);
     expect(notice!.subject).toMatch(/tried to register/i);
     expect(notice!.text).not.toMatch(/token=/);
   });
 
   it('rejects a verification token that was already used', async () => {
     await stack.post('/users', { email: 'alan@example.com', password: PASSWORD });
-    const [mail] = await stack.smtp.waitForMail('alan@example.com', JobName.SendVerificationEmail);
+    const [mail] = await stack.smtp.waitForMail('alan@example.com', SendVerificationEmail.name);
     const token = tokenFromMail(mail!);
     expect((await stack.post('/users/verify-email', { token })).status).toBe(200);
 
@@ -70,9 +70,9 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
 
   it('invalidates the older link when a new verification email is requested', async () => {
     await stack.post('/users', { email: 'barbara@example.com', password: PASSWORD });
-    const [first] = await stack.smtp.waitForMail('barbara@example.com', JobName.SendVerificationEmail);
+    const [first] = await stack.smtp.waitForMail('barbara@example.com', SendVerificationEmail.name);
     expect((await stack.post('/users/verification-email', { email: 'barbara@example.com' })).status).toBe(202);
-    const mails = await stack.smtp.waitForMail('barbara@example.com', JobName.SendVerificationEmail, 2);
+    const mails = await stack.smtp.waitForMail('barbara@example.com', SendVerificationEmail.name, 2);
 
     const stale = await stack.post('/users/verify-email', { token: tokenFromMail(first!) });
     expect(stale.status).toBe(400);
@@ -82,7 +82,7 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
   it('leaves no password, raw token or JWT in logs, Redis or job data after a full flow', async () => {
     const password = 'secret-passphrase-for-leak-check';
     await stack.post('/users', { email: 'leak@example.com', password });
-    const [mail] = await stack.smtp.waitForMail('leak@example.com', JobName.SendVerificationEmail);
+    const [mail] = await stack.smtp.waitForMail('leak@example.com', SendVerificationEmail.name);
     const token = tokenFromMail(mail!);
     await stack.post('/users/verify-email', { token });
     const login = await stack.post(
@@ -92,7 +92,7 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
     );
     const { accessToken } = (await login.json()) as { accessToken: string };
     await stack.get('/users/me', { authorization: `Bearer ${accessToken}`, cookie: 'session=cookie-secret-value' });
-    await stack.smtp.waitForMail('leak@example.com', JobName.SendWelcomeEmail);
+    await stack.smtp.waitForMail('leak@example.com', SendWelcomeEmail.name);
 
     const secrets = [password, token, token.split('.')[1]!, accessToken, 'not-a-real-token-but-secret', 'cookie-secret-value'];
     const logs = [...api.lines, ...worker.lines].join('\n');
@@ -129,13 +129,13 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
       { 'x-request-id': 'e2e-correlation-1' },
     );
     expect(register.headers.get('x-request-id')).toBe('e2e-correlation-1');
-    await stack.smtp.waitForMail('edsger@example.com', JobName.SendVerificationEmail);
+    await stack.smtp.waitForMail('edsger@example.com', SendVerificationEmail.name);
 
     // The SMTP server accepts the mail before the worker records it and logs the job as done.
     const jobLog = await waitFor('the "job done" log line', () =>
       worker.logs().find((line) => line.msg === 'job done' && line.correlationId === 'e2e-correlation-1'),
     );
-    expect(jobLog).toMatchObject({ queue: 'email', jobName: JobName.SendVerificationEmail, attempt: 1 });
+    expect(jobLog).toMatchObject({ queue: 'email', jobName: SendVerificationEmail.name, attempt: 1 });
     expect(typeof jobLog.durationMs).toBe('number');
 
     const metrics = await (await fetch(`http://127.0.0.1:${stack.workerPort}/metrics`)).text();

@@ -1,4 +1,4 @@
-import { JobName } from '@herald/jobs';
+import { SendVerificationEmail } from '@herald/notifications';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -27,7 +27,7 @@ describe('Fault: the API dies between commit and dispatch', () => {
     expect(await stack.db.query(`SELECT status FROM outbox`)).toEqual([{ status: 'pending' }]);
 
     const worker = await stack.worker().startAndWaitReady();
-    await stack.smtp.waitForMail('crash@example.com', JobName.SendVerificationEmail);
+    await stack.smtp.waitForMail('crash@example.com', SendVerificationEmail.name);
     await waitFor(
       'the outbox row to be dispatched',
       async () => (await stack.db.query(`SELECT 1 FROM outbox WHERE status = 'dispatched'`)).length === 1,
@@ -46,6 +46,6 @@ describe('Fault: the API dies between commit and dispatch', () => {
     } finally {
       await queue.close();
     }
-    expect(stack.smtp.to('crash@example.com', JobName.SendVerificationEmail)).toHaveLength(1);
+    expect(stack.smtp.to('crash@example.com', SendVerificationEmail.name)).toHaveLength(1);
   });
 });

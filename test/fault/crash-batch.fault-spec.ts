@@ -1,4 +1,4 @@
-import { JobName } from '@herald/jobs';
+import { SendVerificationEmail } from '@herald/notifications';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -38,7 +38,7 @@ describe('Fault: the API dies after committing a batch of 100 registrations, bef
 
     const recoveryStarted = Date.now();
     const worker = await stack.worker().startAndWaitReady();
-    for (const email of emails) await stack.smtp.waitForMail(email, JobName.SendVerificationEmail, 1, 60_000);
+    for (const email of emails) await stack.smtp.waitForMail(email, SendVerificationEmail.name, 1, 60_000);
     const recoverySeconds = (Date.now() - recoveryStarted) / 1000;
     await waitFor(
       'every row dispatched',

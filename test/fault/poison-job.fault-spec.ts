@@ -1,4 +1,4 @@
-import { JobName } from '@herald/jobs';
+import { SendVerificationEmail } from '@herald/notifications';
 import { runCli } from '../support/app-process.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { Stack } from '../support/stack.js';
@@ -25,7 +25,7 @@ describe('Fault: a poison job (its email is refused on every attempt)', () => {
     expect((await stack.post('/users', { email: 'poison@example.com', password: 'a long and lovely passphrase' })).status).toBe(202);
     const others = Array.from({ length: 10 }, (_, i) => `healthy-${i}@example.com`);
     for (const email of others) expect((await stack.post('/users', { email, password: 'a long and lovely passphrase' })).status).toBe(202);
-    for (const email of others) await stack.smtp.waitForMail(email, JobName.SendVerificationEmail);
+    for (const email of others) await stack.smtp.waitForMail(email, SendVerificationEmail.name);
 
     const env2 = { DATABASE_URL: stack.db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: stack.prefix };
     const failed = await waitFor(
@@ -38,7 +38,7 @@ describe('Fault: a poison job (its email is refused on every attempt)', () => {
       30_000,
       500,
     );
-    expect(failed).toMatchObject({ name: JobName.SendVerificationEmail, attemptsMade: 3 });
+    expect(failed).toMatchObject({ name: SendVerificationEmail.name, attemptsMade: 3 });
     expect(failed.failedReason).toMatch(/550|mailbox unavailable/);
     expect(stack.smtp.to('poison@example.com')).toHaveLength(0);
 

@@ -106,7 +106,7 @@ describe('Fault: Postgres restarts under load', () => {
       postgres.crash();
       // The mails that were with the SMTP server went through; recording them in Postgres fails, and the jobs
       // go back to the queue without using up an attempt (the seeded jobs have a single one).
-      const deferrals = () => worker.logs().filter((line) => line.msg === 'job deferred: Postgres unavailable');
+      const deferrals = () => worker.logs().filter((line) => line.msg === 'job deferred: a service is unavailable');
       await waitFor('jobs deferred while Postgres is down', () => deferrals().length >= 3, 20_000);
       postgres.start();
 

@@ -1,4 +1,4 @@
-import { JobName } from '@herald/jobs';
+import { SendVerificationEmail } from '@herald/notifications';
 import { runCli } from '../support/app-process.js';
 import { PrivateRedis } from '../support/redis-server.js';
 import { Stack } from '../support/stack.js';
@@ -43,7 +43,7 @@ describe('Fault: Redis restarts empty (kill -9 without persistence) before the j
 
     const sweep = await cli(['outbox:reconcile', '--since', '1h', '--json']);
     expect(JSON.parse(sweep.stdout)).toMatchObject({ checked: USERS, missing: USERS, redelivered: USERS });
-    for (const email of emails) await stack.smtp.waitForMail(email, JobName.SendVerificationEmail);
+    for (const email of emails) await stack.smtp.waitForMail(email, SendVerificationEmail.name);
     await waitFor(
       'every row dispatched again',
       async () => (await stack.db.query(`SELECT 1 FROM outbox WHERE status = 'dispatched'`)).length === USERS,

@@ -1,4 +1,4 @@
-import { JobName } from '@herald/jobs';
+import { SendVerificationEmail } from '@herald/notifications';
 import { PrivateRedis } from '../support/redis-server.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
@@ -43,14 +43,14 @@ describe('Fault: Redis goes away for 15 s while registrations continue', () => {
     await redis.start();
     const recoveryStarted = Date.now();
     await waitFor('the worker to be ready again', async () => (await readiness()) === 200, 30_000);
-    for (const email of emails) await stack.smtp.waitForMail(email, JobName.SendVerificationEmail, 1, 60_000);
+    for (const email of emails) await stack.smtp.waitForMail(email, SendVerificationEmail.name, 1, 60_000);
     const recoverySeconds = (Date.now() - recoveryStarted) / 1000;
 
     await waitFor(
       'every outbox row to be dispatched',
       async () => (await stack.db.query(`SELECT 1 FROM outbox WHERE status <> 'dispatched'`)).length === 0,
     );
-    for (const email of emails) expect(stack.smtp.to(email, JobName.SendVerificationEmail)).toHaveLength(1);
+    for (const email of emails) expect(stack.smtp.to(email, SendVerificationEmail.name)).toHaveLength(1);
     expect(recoverySeconds).toBeLessThan(60);
     process.stdout.write(
       `redis outage: ${emails.length} registrations during ${OUTAGE_MS / 1000}s, all mailed once ${recoverySeconds.toFixed(1)}s after Redis returned\n`,

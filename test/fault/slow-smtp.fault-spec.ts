@@ -1,4 +1,4 @@
-import { JobName } from '@herald/jobs';
+import { SendVerificationEmail } from '@herald/notifications';
 import { tokenFromMail } from '../support/smtp-sink.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
@@ -31,7 +31,7 @@ describe('Fault: the SMTP server takes 8 s to accept a mail', () => {
 
     it('answers verify-email in under a second and keeps registering at its pace while a mail for that user hangs', async () => {
       expect((await stack.post('/users', { email: 'hang@example.com', password: PASSWORD })).status).toBe(202);
-      const [first] = await stack.smtp.waitForMail('hang@example.com', JobName.SendVerificationEmail);
+      const [first] = await stack.smtp.waitForMail('hang@example.com', SendVerificationEmail.name);
 
       stack.smtp.delayMs = SLOW_SMTP_MS;
       expect((await stack.post('/users/verification-email', { email: 'hang@example.com' })).status).toBe(202);
@@ -50,10 +50,10 @@ describe('Fault: the SMTP server takes 8 s to accept a mail', () => {
       for (const answer of registrations) expect(answer.ms).toBeLessThan(SLOW_SMTP_MS / 4);
 
       stack.smtp.delayMs = 0;
-      const mails = await stack.smtp.waitForMail('hang@example.com', JobName.SendVerificationEmail, 2, SLOW_SMTP_MS + 10_000);
+      const mails = await stack.smtp.waitForMail('hang@example.com', SendVerificationEmail.name, 2, SLOW_SMTP_MS + 10_000);
       expect((await stack.post('/users/verify-email', { token: tokenFromMail(mails[1]!) })).status).toBe(200);
-      for (let i = 0; i < 5; i++) await stack.smtp.waitForMail(`during-${i}@example.com`, JobName.SendVerificationEmail);
-      const verificationMails = (address: string) => stack.smtp.to(address, JobName.SendVerificationEmail).length;
+      for (let i = 0; i < 5; i++) await stack.smtp.waitForMail(`during-${i}@example.com`, SendVerificationEmail.name);
+      const verificationMails = (address: string) => stack.smtp.to(address, SendVerificationEmail.name).length;
       expect(verificationMails('hang@example.com')).toBe(2); // the first link and the resend
       for (let i = 0; i < 5; i++) expect(verificationMails(`during-${i}@example.com`)).toBe(1);
       process.stdout.write(

@@ -1,5 +1,4 @@
-import { EFFECT_PERFORMED_AT } from '@herald/jobs';
-import { stalledCheckInterval } from '../../apps/worker/src/queue-workers.js';
+import { EFFECT_PERFORMED_AT, stalledCheckInterval } from '@herald/jobs';
 import { freePort } from '../support/ports.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';

@@ -4,9 +4,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import type { DeliveryContext, EffectJournal } from '@herald/events';
-import { EFFECT_PERFORMED_AT, JobName, JobProducer, QueueName } from '@herald/jobs';
-import { UserEmailJobs } from '@herald/users';
+import { EFFECT_PERFORMED_AT, JobProducer, type JobContext } from '@herald/jobs';
+import { AccountEmails, EmailQueue, SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
 import { WorkerModule } from '../../apps/worker/src/worker.module.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { deleteKeysWithPrefix, uniqueQueuePrefix } from '../support/test-redis.js';
@@ -16,8 +15,11 @@ import { withRedis } from '../support/pipeline-harness.js';
 import { waitFor } from '../support/wait-for.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 
-/** A job's delivery context as the worker runtime builds it, with the journal kept in memory. */
-function deliveryContext(claimant = `test.${randomUUID()}`): DeliveryContext & { journal: EffectJournal & { notes: number } } {
+/**
+ * A job run's context as the worker runtime builds it for a job added by hand (delivered under its job name),
+ * with the journal kept in memory.
+ */
+function jobRun(eventId: string, claimant = `test.${randomUUID()}`): JobContext & { journal: { notes: number } } {
   const journal = {
     notes: 0,
     performed: async () => journal.notes > 0,
@@ -25,7 +27,7 @@ function deliveryContext(claimant = `test.${randomUUID()}`): DeliveryContext & {
       journal.notes++;
     },
   };
-  return { claimant, journal };
+  return { jobId: claimant, attempt: 1, journal, delivery: { key: { consumer: SendVerificationEmail.name, eventId }, claimant, journal } };
 }
 
 describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => {
@@ -33,7 +35,7 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
   let db: TestDatabase;
   let prefix: string;
   let worker: INestApplicationContext;
-  let emailJobs: UserEmailJobs;
+  let emailJobs: AccountEmails;
   let queue: Queue;
 
   const createUser = async (email: string, verified = false) => {
@@ -45,6 +47,9 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     ]);
     return id;
   };
+  /** Runs the verification email job's handler as a fresh job (its own claimant and journal) would. */
+  const sendVerification = (job: { eventId: string; userId: string; correlationId: string }, claimant?: string) =>
+    emailJobs.sendVerificationEmail(job, jobRun(job.eventId, claimant));
   const openTokens = async (userId: string) =>
     (
       await db.query<{ n: number }>(
@@ -73,8 +78,8 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     const config = testConfig(db.url, prefix, { SMTP_URL: smtp.url, WORKER_CONCURRENCY: '2', JOB_BACKOFF_MS: '200' });
     const module = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] }).compile();
     worker = await module.createNestApplication({ logger: false }).init();
-    emailJobs = worker.get(UserEmailJobs);
-    queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix });
+    emailJobs = worker.get(AccountEmails);
+    queue = new Queue(EmailQueue.name, { connection: { url: TEST_REDIS_URL }, prefix });
   });
 
   afterEach(() => {
@@ -93,17 +98,14 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
   it('sends a verification email once however often the job is delivered, storing only the token hash', async () => {
     const userId = await createUser('once@example.com');
     const job = { eventId: uuidv7(), userId, correlationId: 'c-1' };
-    const context = deliveryContext();
+    const context = jobRun(job.eventId);
     expect(await emailJobs.sendVerificationEmail(job, context)).toBe('processed');
     expect(await emailJobs.sendVerificationEmail(job, context)).toBe('processed'); // the journal says it was sent
-    expect(await emailJobs.sendVerificationEmail(job, deliveryContext())).toBe('duplicate'); // the inbox says so
-    const results = await Promise.all([
-      emailJobs.sendVerificationEmail(job, deliveryContext()),
-      emailJobs.sendVerificationEmail(job, deliveryContext()),
-    ]);
+    expect(await sendVerification(job)).toBe('duplicate'); // the inbox says so
+    const results = await Promise.all([sendVerification(job), sendVerification(job)]);
     expect(results).toEqual(['duplicate', 'duplicate']);
 
-    expect(smtp.to('once@example.com', JobName.SendVerificationEmail)).toHaveLength(1);
+    expect(smtp.to('once@example.com', SendVerificationEmail.name)).toHaveLength(1);
     expect(await inboxRow(job.eventId)).toEqual({ status: 'done', attempts: 1 });
     const tokens = await db.query<{ selector: string; verifier_hash: string }>(
       'SELECT selector, verifier_hash FROM email_verification_tokens WHERE user_id = $1',
@@ -119,7 +121,7 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
   it('a second verification email revokes the first token and leaves exactly one open', async () => {
     const userId = await createUser('twice@example.com');
     for (const eventId of [uuidv7(), uuidv7()]) {
-      expect(await emailJobs.sendVerificationEmail({ eventId, userId, correlationId: 'c-twice' }, deliveryContext())).toBe('processed');
+      expect(await sendVerification({ eventId, userId, correlationId: 'c-twice' })).toBe('processed');
     }
     const tokens = await db.query<{ revoked: boolean }>(
       'SELECT revoked_at IS NOT NULL AS revoked FROM email_verification_tokens WHERE user_id = $1 ORDER BY revoked DESC',
@@ -132,9 +134,7 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     const userId = await createUser('together@example.com');
     smtp.delayMs = 300; // both mails are on their way at once
     const outcomes = await Promise.all(
-      [uuidv7(), uuidv7()].map((eventId) =>
-        emailJobs.sendVerificationEmail({ eventId, userId, correlationId: 'c-together' }, deliveryContext()),
-      ),
+      [uuidv7(), uuidv7()].map((eventId) => sendVerification({ eventId, userId, correlationId: 'c-together' })),
     );
     expect(outcomes).toEqual(['processed', 'processed']);
     expect(smtp.to('together@example.com')).toHaveLength(2);
@@ -149,7 +149,7 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
       await client.query('BEGIN');
       await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
       await client.query('UPDATE users SET email_verified_at = now() WHERE id = $1', [userId]);
-      const job = emailJobs.sendVerificationEmail({ eventId, userId, correlationId: 'c-raced' }, deliveryContext());
+      const job = sendVerification({ eventId, userId, correlationId: 'c-raced' });
       await waitFor('the job to wait for the user row lock', async () => {
         const waiting = await client.query(
           `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
@@ -167,14 +167,14 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
 
   it('sends no verification email to an already verified user', async () => {
     const userId = await createUser('done@example.com', true);
-    expect(await emailJobs.sendVerificationEmail({ eventId: uuidv7(), userId, correlationId: 'c-2' }, deliveryContext())).toBe('skipped');
+    expect(await sendVerification({ eventId: uuidv7(), userId, correlationId: 'c-2' })).toBe('skipped');
     expect(smtp.to('done@example.com')).toHaveLength(0);
   });
 
   it('holds no transaction and no row lock while the SMTP server takes its time', async () => {
     const userId = await createUser('slow@example.com');
     smtp.delayMs = 1500;
-    const job = emailJobs.sendVerificationEmail({ eventId: uuidv7(), userId, correlationId: 'c-slow' }, deliveryContext());
+    const job = sendVerification({ eventId: uuidv7(), userId, correlationId: 'c-slow' });
     await waitFor('the mail to be with the SMTP server', () => smtp.receiving === 1);
     await withClient(async (client) => {
       const inTransaction = await client.query(
@@ -193,7 +193,7 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
   it('leaves the delivery claimed but not done when SMTP fails, and the retry sends the email', async () => {
     const userId = await createUser('retry@example.com');
     const job = { eventId: uuidv7(), userId, correlationId: 'c-3' };
-    const context = deliveryContext();
+    const context = jobRun(job.eventId);
     await smtp.stop();
     try {
       await expect(emailJobs.sendVerificationEmail(job, context)).rejects.toThrow();
@@ -213,11 +213,11 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     const userId = await createUser('claimed@example.com');
     const job = { eventId: uuidv7(), userId, correlationId: 'c-claimed' };
     smtp.delayMs = 500;
-    const first = emailJobs.sendVerificationEmail(job, deliveryContext('job-a'));
+    const first = sendVerification(job, 'job-a');
     await waitFor('the first delivery to be with the SMTP server', () => smtp.receiving === 1);
-    await expect(emailJobs.sendVerificationEmail(job, deliveryContext('job-b'))).rejects.toThrow(/being delivered .* by another worker/);
+    await expect(sendVerification(job, 'job-b')).rejects.toThrow(/being delivered .* by another worker/);
     expect(await first).toBe('processed');
-    expect(await emailJobs.sendVerificationEmail(job, deliveryContext('job-b'))).toBe('duplicate');
+    expect(await sendVerification(job, 'job-b')).toBe('duplicate');
     expect(smtp.to('claimed@example.com')).toHaveLength(1);
   });
 
@@ -230,7 +230,7 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
       await withClient((client) => client.query(`SET lock_timeout = '2s'; ALTER TABLE inbox RENAME TO inbox_away`));
     };
     await queue.add(
-      JobName.SendWelcomeEmail,
+      SendWelcomeEmail.name,
       { eventId, userId, correlationId: 'c-accepted' },
       {
         jobId: `test.${eventId}`,
@@ -251,30 +251,39 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     expect(await inboxRow(eventId)).toEqual({ status: 'done', attempts: 1 });
   });
 
-  it('processes real jobs from the queue, each once, even when the same event is enqueued under two job ids', async () => {
+  it('delivers once per (reaction, event): two reactions to one event send two mails, and a repeat of either sends none', async () => {
     const userId = await createUser('queued@example.com');
     const data = { eventId: uuidv7(), userId, correlationId: 'c-4' };
-    await worker.get(JobProducer).enqueue([
-      { name: JobName.SendWelcomeEmail, data, jobId: 'test-a.' + data.eventId },
-      { name: JobName.SendWelcomeEmail, data, jobId: 'test-b.' + data.eventId },
-    ]);
-    await waitFor('both jobs to complete', async () => {
-      const jobs = await Promise.all(['test-a.', 'test-b.'].map((id) => queue.getJob(id + data.eventId)));
-      return (await Promise.all(jobs.map((job) => job?.isCompleted()))).every(Boolean);
-    });
-    expect(smtp.to('queued@example.com', JobName.SendWelcomeEmail)).toHaveLength(1);
+    const jobIds = ['test-a.', 'test-b.'].map((reaction) => reaction + data.eventId);
+    const enqueue = () =>
+      worker.get(JobProducer).enqueue(jobIds.map((jobId) => ({ target: SendWelcomeEmail, data, jobId, timestamp: Date.now() })));
+    const completed = () =>
+      waitFor('both jobs to complete', async () => {
+        const jobs = await Promise.all(jobIds.map((id) => queue.getJob(id)));
+        return (await Promise.all(jobs.map((job) => job?.isCompleted()))).every(Boolean);
+      });
+
+    await enqueue();
+    await completed();
+    expect(smtp.to('queued@example.com', SendWelcomeEmail.name)).toHaveLength(2);
+
+    // The same jobs again, as after a redelivery once the completed jobs were gone.
+    for (const id of jobIds) await (await queue.getJob(id))!.remove();
+    await enqueue();
+    await completed();
+    expect(smtp.to('queued@example.com', SendWelcomeEmail.name)).toHaveLength(2);
   });
 
   it('fails a job with invalid data at once, with the reason, and goes on with the next job', async () => {
     const bad = await queue.add(
-      JobName.SendWelcomeEmail,
+      SendWelcomeEmail.name,
       { eventId: 'not-a-uuid', userId: randomUUID(), correlationId: 'c-5', email: 'x@example.com' },
       { attempts: 5 },
     );
     const userId = await createUser('after-bad@example.com');
-    await queue.add(JobName.SendWelcomeEmail, { eventId: uuidv7(), userId, correlationId: 'c-6' });
+    await queue.add(SendWelcomeEmail.name, { eventId: uuidv7(), userId, correlationId: 'c-6' });
 
-    await smtp.waitForMail('after-bad@example.com', JobName.SendWelcomeEmail);
+    await smtp.waitForMail('after-bad@example.com', SendWelcomeEmail.name);
     const failed = await waitFor('the bad job to fail', async () => {
       const job = await queue.getJob(bad.id!);
       return (await job?.isFailed()) ? job : null;

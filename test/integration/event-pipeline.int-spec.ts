@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { EventDispatcher, OutboxStatus, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from '@herald/events';
+import { deliveryJobId, EventDispatcher, OutboxStatus, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from '@herald/events';
 import { Metrics } from '@herald/observability';
-import { deriveJobId } from '@herald/jobs';
 import { createPipelineHarness, RecordingThingHandler, ThingHappened, type PipelineHarness } from '../support/pipeline-harness.js';
 
 const thing = (label = 'ok') => ThingHappened.create(randomUUID(), { label });
@@ -27,7 +26,7 @@ describe('Event pipeline (real Postgres + Redis)', () => {
 
   const outboxRow = async (id: string) =>
     (await h.db.query<{ status: string; dispatched_at: Date | null }>('SELECT status, dispatched_at FROM outbox WHERE id = $1', [id]))[0];
-  const jobIdFor = (event: ThingHappened) => deriveJobId('test-welcome-on-thing', event.eventId);
+  const jobIdFor = (event: ThingHappened) => deliveryJobId('test-ship-on-thing', event.eventId);
 
   describe('UnitOfWork', () => {
     it('stores, publishes and enqueues nothing for a rolled-back transaction', async () => {
@@ -41,7 +40,7 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       await h.postCommit.drain();
 
       expect(await outboxRow(event.eventId)).toBeUndefined();
-      expect(await h.emailQueue.getJob(jobIdFor(event))).toBeUndefined();
+      expect(await h.thingQueue.getJob(jobIdFor(event))).toBeUndefined();
       expect(published).not.toContain(event.eventId);
     });
 
@@ -51,8 +50,8 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       await h.postCommit.drain();
 
       expect(await outboxRow(event.eventId)).toMatchObject({ status: OutboxStatus.Dispatched });
-      const jobs = await h.emailQueue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
-      expect(jobs.map((job) => job.id).sort()).toEqual([jobIdFor(event), deriveJobId('test-fragile-on-thing', event.eventId)].sort());
+      const jobs = await h.thingQueue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+      expect(jobs.map((job) => job.id).sort()).toEqual([jobIdFor(event), deliveryJobId('test-audit-on-thing', event.eventId)].sort());
       expect(published).toEqual([event.eventId]);
     });
 
@@ -74,9 +73,9 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       expect(dispatchSizes.length).toBeLessThan(60);
       const rows = await h.db.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE status = $1`, [OutboxStatus.Dispatched]);
       expect(Number(rows[0]!.n)).toBe(60);
-      const jobs = await h.emailQueue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+      const jobs = await h.thingQueue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
       expect(new Set(jobs.map((job) => job.id))).toEqual(
-        new Set(events.flatMap((event) => [jobIdFor(event), deriveJobId('test-fragile-on-thing', event.eventId)])),
+        new Set(events.flatMap((event) => [jobIdFor(event), deliveryJobId('test-audit-on-thing', event.eventId)])),
       );
       expect(published.sort()).toEqual(events.map((event) => event.eventId).sort());
       // Each job's timestamp is its transaction's commit time: commit-to-start latency counts from there.
@@ -96,7 +95,7 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       await dispatcher.dispatch([event], { source: 'relay' });
       await dispatcher.dispatch([event], { source: 'relay' });
 
-      const counts = await h.emailQueue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
+      const counts = await h.thingQueue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
       expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(2);
     });
 
@@ -108,13 +107,13 @@ describe('Event pipeline (real Postgres + Redis)', () => {
         // The savepoint is released here; the transaction is still open.
         await h.postCommit.drain();
         publishedAtRelease = [...published];
-        expect(await h.emailQueue.getJob(jobIdFor(inner))).toBeUndefined();
+        expect(await h.thingQueue.getJob(jobIdFor(inner))).toBeUndefined();
       });
       await h.postCommit.drain();
 
       expect(publishedAtRelease).toEqual([]);
       expect(published).toEqual([inner.eventId]);
-      expect(await h.emailQueue.getJob(jobIdFor(inner))).toBeDefined();
+      expect(await h.thingQueue.getJob(jobIdFor(inner))).toBeDefined();
     });
 
     it('forgets events of a savepoint that rolled back and keeps the rest of the transaction', async () => {
@@ -134,7 +133,7 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       expect(await outboxRow(kept.eventId)).toMatchObject({ status: OutboxStatus.Dispatched });
       expect(await outboxRow(discarded.eventId)).toBeUndefined();
       expect(published).toEqual([kept.eventId]);
-      expect(await h.emailQueue.getJob(jobIdFor(discarded))).toBeUndefined();
+      expect(await h.thingQueue.getJob(jobIdFor(discarded))).toBeUndefined();
     });
 
     it('refuses to report a transaction Postgres rolled back as committed, and dispatches none of its events', async () => {
@@ -149,7 +148,7 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       await h.postCommit.drain();
 
       expect(await outboxRow(event.eventId)).toBeUndefined();
-      expect(await h.emailQueue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).toEqual([]);
+      expect(await h.thingQueue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).toEqual([]);
       expect(published).not.toContain(event.eventId);
     });
 
@@ -237,7 +236,7 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       await h.postCommit.drain();
 
       expect(await outboxRow(event.eventId)).toMatchObject({ status: OutboxStatus.Pending });
-      expect(await h.emailQueue.getJob(jobIdFor(event))).toBeUndefined();
+      expect(await h.thingQueue.getJob(jobIdFor(event))).toBeUndefined();
       expect(published).toEqual([]);
     });
   });

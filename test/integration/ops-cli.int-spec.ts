@@ -1,8 +1,8 @@
+import { EmailQueue, SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Queue, Worker, type Job } from 'bullmq';
 import { OutboxStatus } from '@herald/events';
-import { JobName, QueueName } from '@herald/jobs';
 import { runCli } from '../support/app-process.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { withRedis } from '../support/pipeline-harness.js';
@@ -47,7 +47,7 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
   }
 
   /** Adds a job and moves it to a final state the way a worker would (manual processing: no timing involved). */
-  async function finishedJob(name: JobName, outcome: { failWith: string } | 'completed', options: { finishedAgoMs?: number } = {}) {
+  async function finishedJob(name: string, outcome: { failWith: string } | 'completed', options: { finishedAgoMs?: number } = {}) {
     const added = await queue.add(name, jobData(), { attempts: 1 });
     const token = randomUUID();
     const job = (await worker.getNextJob(token, { block: false })) as Job | undefined;
@@ -73,8 +73,8 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
   beforeEach(() => {
     prefix = uniqueQueuePrefix();
     env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix };
-    queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix });
-    worker = new Worker(QueueName.Email, null, { connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null }, prefix, autorun: false });
+    queue = new Queue(EmailQueue.name, { connection: { url: TEST_REDIS_URL }, prefix });
+    worker = new Worker(EmailQueue.name, null, { connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null }, prefix, autorun: false });
   });
 
   afterEach(async () => {
@@ -102,16 +102,16 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
 
   describe('queues:stats', () => {
     it('reports counts per state, the oldest waiting job and the paused flag', async () => {
-      await finishedJob(JobName.SendWelcomeEmail, { failWith: 'smtp down' });
-      await finishedJob(JobName.SendWelcomeEmail, 'completed');
-      await queue.add(JobName.SendVerificationEmail, jobData(), { timestamp: Date.now() - HOUR });
-      await queue.add(JobName.SendVerificationEmail, jobData());
-      await queue.add(JobName.SendVerificationEmail, jobData(), { delay: HOUR });
+      await finishedJob(SendWelcomeEmail.name, { failWith: 'smtp down' });
+      await finishedJob(SendWelcomeEmail.name, 'completed');
+      await queue.add(SendVerificationEmail.name, jobData(), { timestamp: Date.now() - HOUR });
+      await queue.add(SendVerificationEmail.name, jobData());
+      await queue.add(SendVerificationEmail.name, jobData(), { delay: HOUR });
 
       const [stats] = await opsJson<any[]>(['queues:stats']);
 
       expect(stats).toMatchObject({
-        queue: QueueName.Email,
+        queue: EmailQueue.name,
         paused: false,
         counts: { waiting: 2, active: 0, delayed: 1, prioritized: 0, completed: 1, failed: 1 },
       });
@@ -121,7 +121,7 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
     });
 
     it('prints an aligned table by default', async () => {
-      await queue.add(JobName.SendVerificationEmail, jobData(), { timestamp: Date.now() - 2 * HOUR - 60_000 });
+      await queue.add(SendVerificationEmail.name, jobData(), { timestamp: Date.now() - 2 * HOUR - 60_000 });
 
       const result = await ops(['queues:stats']);
 
@@ -137,7 +137,7 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
       const result = await ops(['queues:stats', '--json'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/herald' });
 
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)[0].queue).toBe(QueueName.Email);
+      expect(JSON.parse(result.stdout)[0].queue).toBe(EmailQueue.name);
     });
   });
 
@@ -163,9 +163,9 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
 
   describe('queues:clean', () => {
     it('removes completed jobs that finished longer ago than the age, and only those', async () => {
-      const old = await finishedJob(JobName.SendWelcomeEmail, 'completed', { finishedAgoMs: 2 * 24 * HOUR });
-      const recent = await finishedJob(JobName.SendWelcomeEmail, 'completed');
-      const failedOld = await finishedJob(JobName.SendWelcomeEmail, { failWith: 'x' }, { finishedAgoMs: 2 * 24 * HOUR });
+      const old = await finishedJob(SendWelcomeEmail.name, 'completed', { finishedAgoMs: 2 * 24 * HOUR });
+      const recent = await finishedJob(SendWelcomeEmail.name, 'completed');
+      const failedOld = await finishedJob(SendWelcomeEmail.name, { failWith: 'x' }, { finishedAgoMs: 2 * 24 * HOUR });
 
       const result = await opsJson(['queues:clean', '--queue', 'email', '--state', 'completed', '--older-than', '1d']);
 
@@ -176,8 +176,8 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
     });
 
     it('removes old failed jobs with --state failed', async () => {
-      const old = await finishedJob(JobName.SendWelcomeEmail, { failWith: 'x' }, { finishedAgoMs: 13 * HOUR });
-      const recent = await finishedJob(JobName.SendWelcomeEmail, { failWith: 'y' });
+      const old = await finishedJob(SendWelcomeEmail.name, { failWith: 'x' }, { finishedAgoMs: 13 * HOUR });
+      const recent = await finishedJob(SendWelcomeEmail.name, { failWith: 'y' });
 
       const result = await ops(['queues:clean', '--queue', 'email', '--state', 'failed', '--older-than', '12h']);
 
@@ -201,15 +201,15 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
 
   describe('jobs:failed', () => {
     it('lists failed jobs with reason, attempts and timestamps, filtered by name and limited', async () => {
-      const welcome = await finishedJob(JobName.SendWelcomeEmail, { failWith: 'SMTP 421 try later' });
-      const verification = await finishedJob(JobName.SendVerificationEmail, { failWith: 'user vanished' });
-      await finishedJob(JobName.SendWelcomeEmail, 'completed');
+      const welcome = await finishedJob(SendWelcomeEmail.name, { failWith: 'SMTP 421 try later' });
+      const verification = await finishedJob(SendVerificationEmail.name, { failWith: 'user vanished' });
+      await finishedJob(SendWelcomeEmail.name, 'completed');
 
       const all = await opsJson<any[]>(['jobs:failed']);
       expect(all.map((job) => job.id).sort()).toEqual([welcome, verification].sort());
       expect(all.find((job) => job.id === welcome)).toMatchObject({
         queue: 'email',
-        name: JobName.SendWelcomeEmail,
+        name: SendWelcomeEmail.name,
         failedReason: 'SMTP 421 try later',
         attemptsMade: 1,
       });
@@ -218,7 +218,7 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
           expect(new Date(job[field]).getTime()).toBeGreaterThan(Date.now() - 60_000);
       }
 
-      const named = await opsJson<any[]>(['jobs:failed', '--name', JobName.SendVerificationEmail, '--queue', 'email']);
+      const named = await opsJson<any[]>(['jobs:failed', '--name', SendVerificationEmail.name, '--queue', 'email']);
       expect(named.map((job) => job.id)).toEqual([verification]);
       expect(await opsJson<any[]>(['jobs:failed', '--limit', '1'])).toHaveLength(1);
 
@@ -243,8 +243,8 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
 
   describe('jobs:retry', () => {
     it('retries one failed job by id with its attempts reset; --dry-run changes nothing', async () => {
-      const id = await finishedJob(JobName.SendWelcomeEmail, { failWith: 'smtp down' });
-      const other = await finishedJob(JobName.SendWelcomeEmail, { failWith: 'smtp down' });
+      const id = await finishedJob(SendWelcomeEmail.name, { failWith: 'smtp down' });
+      const other = await finishedJob(SendWelcomeEmail.name, { failWith: 'smtp down' });
 
       const dry = await opsJson<any>(['jobs:retry', '--id', id, '--dry-run']);
       expect(dry).toMatchObject({ dryRun: true, retried: [{ id, failedReason: 'smtp down' }] });
@@ -259,8 +259,8 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
 
     it('retries every failed job of a queue with --all', async () => {
       const ids = [
-        await finishedJob(JobName.SendWelcomeEmail, { failWith: 'a' }),
-        await finishedJob(JobName.SendVerificationEmail, { failWith: 'b' }),
+        await finishedJob(SendWelcomeEmail.name, { failWith: 'a' }),
+        await finishedJob(SendVerificationEmail.name, { failWith: 'b' }),
       ];
 
       const dry = await ops(['jobs:retry', '--all', '--queue', 'email', '--dry-run']);
@@ -281,7 +281,7 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
     });
 
     it('refuses to retry a job that has not failed', async () => {
-      const waiting = await queue.add(JobName.SendWelcomeEmail, jobData());
+      const waiting = await queue.add(SendWelcomeEmail.name, jobData());
 
       const result = await ops(['jobs:retry', '--id', waiting.id!]);
 
@@ -304,12 +304,12 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
 
   describe('jobs:remove', () => {
     it('removes one job by id', async () => {
-      const job = await queue.add(JobName.SendWelcomeEmail, jobData());
+      const job = await queue.add(SendWelcomeEmail.name, jobData());
 
       const result = await ops(['jobs:remove', '--id', job.id!]);
 
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain(`Removed job ${job.id} (${JobName.SendWelcomeEmail}, waiting) from queue email.`);
+      expect(result.stdout).toContain(`Removed job ${job.id} (${SendWelcomeEmail.name}, waiting) from queue email.`);
       expect(await queue.getJob(job.id!)).toBeUndefined();
     });
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
-import { OutboxStatus } from '@herald/events';
-import { deriveJobId, type JobToEnqueue } from '@herald/jobs';
+import { deliveryJobId, OutboxStatus, type SinkJob } from '@herald/events';
 import { Metrics } from '@herald/observability';
 import { createPipelineHarness, ThingHappened, type PipelineHarness } from '../support/pipeline-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -45,7 +44,7 @@ describe('OutboxRelay (real Postgres + Redis)', () => {
     const result = await h.relay.runOnce();
 
     expect(result).toMatchObject({ claimed: 1, dispatched: 1, failed: 0 });
-    const job = await h.emailQueue.getJob(deriveJobId('test-welcome-on-thing', id!));
+    const job = await h.thingQueue.getJob(deliveryJobId('test-ship-on-thing', id!));
     const [row] = await h.db.query<{ occurred_at: Date }>('SELECT occurred_at FROM outbox WHERE id = $1', [id]);
     expect(job?.timestamp).toBe(row!.occurred_at.getTime()); // the relay knows no commit time: the event's own
     expect(await statusCounts(h.db)).toEqual({ [OutboxStatus.Dispatched]: 1 });
@@ -80,7 +79,7 @@ describe('OutboxRelay (real Postgres + Redis)', () => {
 
     const [healthy] = await insertUndispatched(h.db, 1);
     expect(await h.relay.runOnce()).toMatchObject({ claimed: 1, dispatched: 1 });
-    expect(await h.emailQueue.getJob(deriveJobId('test-welcome-on-thing', healthy!))).toBeDefined();
+    expect(await h.thingQueue.getJob(deliveryJobId('test-ship-on-thing', healthy!))).toBeDefined();
   });
 
   it('never dead-letters a row because Redis is unreachable', async () => {
@@ -117,7 +116,7 @@ describe('Two relays at once', () => {
     const enqueued: string[] = [];
     for (const relay of relays) {
       const original = relay.producer.enqueue.bind(relay.producer);
-      jest.spyOn(relay.producer, 'enqueue').mockImplementation(async (jobs: readonly JobToEnqueue[]) => {
+      jest.spyOn(relay.producer, 'enqueue').mockImplementation(async (jobs: readonly SinkJob[]) => {
         enqueued.push(...jobs.map((job) => job.jobId));
         return original(jobs);
       });
@@ -137,9 +136,9 @@ describe('Two relays at once', () => {
     expect(first).toBeGreaterThan(0);
     expect(second).toBeGreaterThan(0);
     expect(new Set(enqueued).size).toBe(enqueued.length);
-    expect(enqueued).toHaveLength(ROWS * 2); // two sagas per event
+    expect(enqueued).toHaveLength(ROWS * 2); // two reactions per event
     expect(await statusCounts(db)).toEqual({ [OutboxStatus.Dispatched]: ROWS });
-    const counts = await relays[0]!.emailQueue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
+    const counts = await relays[0]!.thingQueue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(ROWS * 2);
   });
 });

@@ -1,9 +1,10 @@
+import { EmailQueue, SendWelcomeEmail } from '@herald/notifications';
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
 import { loadConfig } from '@herald/config';
-import { bullConnection, JobName, QueueName } from '@herald/jobs';
+import { bullConnection } from '@herald/jobs';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { withRedis } from '../support/pipeline-harness.js';
 import { keysWithPrefix } from '../support/test-redis.js';
@@ -18,8 +19,8 @@ describe('Redis Cluster key naming (real Redis)', () => {
   it('puts every queue and rate-limit key in the slot of the prefix hash tag', async () => {
     const api = await createApiHarness({ env: { RATE_LIMIT_ENABLED: 'true' } });
     const prefix = api.config.redis.queuePrefix;
-    const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix });
-    const worker = new Worker(QueueName.Email, null, {
+    const queue = new Queue(EmailQueue.name, { connection: { url: TEST_REDIS_URL }, prefix });
+    const worker = new Worker(EmailQueue.name, null, {
       connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null },
       prefix,
       autorun: false,
@@ -28,9 +29,9 @@ describe('Redis Cluster key naming (real Redis)', () => {
       // Keys of every kind: waiting, delayed, completed, failed jobs, events, meta, rate limits.
       expect((await api.post('/users', { email: 'slots@example.com', password: 'a long and lovely passphrase' })).status).toBe(202);
       await api.settled();
-      await queue.add(JobName.SendWelcomeEmail, { eventId: randomUUID(), userId: randomUUID(), correlationId: 'slots' }, { delay: 60_000 });
+      await queue.add(SendWelcomeEmail.name, { eventId: randomUUID(), userId: randomUUID(), correlationId: 'slots' }, { delay: 60_000 });
       for (const outcome of ['completed', 'failed'] as const) {
-        await queue.add(JobName.SendWelcomeEmail, { eventId: randomUUID(), userId: randomUUID(), correlationId: 'slots' });
+        await queue.add(SendWelcomeEmail.name, { eventId: randomUUID(), userId: randomUUID(), correlationId: 'slots' });
         const token = randomUUID();
         const job = (await worker.getNextJob(token, { block: false })) as Job;
         if (outcome === 'completed') await job.moveToCompleted('ok', token, false);

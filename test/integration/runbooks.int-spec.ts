@@ -1,8 +1,8 @@
+import { EmailQueue, SendVerificationEmail } from '@herald/notifications';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
-import { JobName, QueueName } from '@herald/jobs';
 import { runCli } from '../support/app-process.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { withRedis } from '../support/pipeline-harness.js';
@@ -34,7 +34,7 @@ describe('Runbook commands (built CLI, real Redis and Postgres)', () => {
   /** A fresh failed job, as an operator would find one. */
   async function failedJob(): Promise<string> {
     const added = await queue.add(
-      JobName.SendVerificationEmail,
+      SendVerificationEmail.name,
       { eventId: randomUUID(), userId: randomUUID(), correlationId: 'runbook' },
       { attempts: 1 },
     );
@@ -58,8 +58,8 @@ describe('Runbook commands (built CLI, real Redis and Postgres)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     prefix = uniqueQueuePrefix();
-    queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix });
-    worker = new Worker(QueueName.Email, null, { connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null }, prefix, autorun: false });
+    queue = new Queue(EmailQueue.name, { connection: { url: TEST_REDIS_URL }, prefix });
+    worker = new Worker(EmailQueue.name, null, { connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null }, prefix, autorun: false });
   });
 
   afterAll(async () => {

@@ -40,4 +40,28 @@ describe('Database schema', () => {
     await dataSource.runMigrations();
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });
+
+  it('keys the email inbox records of earlier versions by reaction instead of job name', async () => {
+    await dataSource.undoLastMigration();
+    const registered = '01938a8e-7c00-7000-8000-0000000000a1';
+    const requested = '01938a8e-7c00-7000-8000-0000000000a2';
+    for (const [id, type] of [
+      [registered, 'users.UserRegistered'],
+      [requested, 'users.VerificationEmailRequested'],
+    ]) {
+      await db.query(
+        `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, occurred_at, available_at, status)
+         VALUES ($1, $2, 1, $1, '{}', 'c', now(), now(), 'dispatched')`,
+        [id, type],
+      );
+      await db.query(`INSERT INTO inbox (consumer, event_id, status) VALUES ('send-verification-email', $1, 'done')`, [id]);
+    }
+    await dataSource.runMigrations();
+    expect(await db.query('SELECT consumer, event_id FROM inbox ORDER BY event_id')).toEqual([
+      { consumer: 'verification-email-on-registration', event_id: registered },
+      { consumer: 'verification-email-on-request', event_id: requested },
+    ]);
+    await db.query('DELETE FROM inbox');
+    await db.query('DELETE FROM outbox');
+  });
 });

@@ -1,5 +1,5 @@
+import { SendAccountExistsNotice, SendVerificationEmail } from '@herald/notifications';
 import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
-import { JobName } from '@herald/jobs';
 import { UserRegistered } from '@herald/users';
 import { createApiHarness, type ApiHarness } from '../support/api-harness.js';
 
@@ -55,7 +55,7 @@ describe('Users API (in process, real Postgres + Redis)', () => {
       expect(user?.email).toBe('ada@example.com');
       expect(user?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       const jobs = await api.emailQueue.getJobs(['waiting', 'active', 'completed', 'delayed']);
-      expect(jobs.map((job) => job.name)).toEqual([JobName.SendVerificationEmail]);
+      expect(jobs.map((job) => job.name)).toEqual([SendVerificationEmail.name]);
       expect(jobs[0]!.data).toEqual({ eventId: expect.any(String), userId: user!.id, correlationId: response.headers.get('x-request-id') });
     });
 
@@ -66,7 +66,7 @@ describe('Users API (in process, real Postgres + Redis)', () => {
       expect(await second.json()).toEqual(await first.json());
       await api.settled();
       const names = (await api.emailQueue.getJobs(['waiting', 'active', 'completed', 'delayed'])).map((job) => job.name);
-      expect(names).toContain(JobName.SendAccountExistsNotice);
+      expect(names).toContain(SendAccountExistsNotice.name);
       expect(await api.db.query(`SELECT 1 FROM users WHERE email = 'grace@example.com'`)).toHaveLength(1);
     });
 

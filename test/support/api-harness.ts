@@ -1,10 +1,11 @@
+import { EmailQueue } from '@herald/notifications';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import type { Provider } from '@nestjs/common';
 import type { HeraldConfig } from '@herald/config';
 import { PostCommitDispatch } from '@herald/events';
-import { JobProducer, QueueName } from '@herald/jobs';
+import { JobProducer } from '@herald/jobs';
 import { PinoNestLogger } from '@herald/observability';
 import type { Queue } from 'bullmq';
 import { AppModule } from '../../apps/api/src/app.module.js';
@@ -60,7 +61,7 @@ export async function createApiHarness(
     baseUrl,
     config,
     db,
-    emailQueue: app.get(JobProducer).queue(QueueName.Email),
+    emailQueue: app.get(JobProducer).queue(EmailQueue.name),
     post: (path, body, headers) => request('POST', path, body, headers),
     get: (path, headers) => request('GET', path, undefined, headers),
     settled: () => app.get(PostCommitDispatch).drain(),

@@ -1,55 +1,41 @@
+import { Injectable, Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { EventBus, EventsHandler, type IEventHandler } from '@nestjs/cqrs';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { ConfigModule, type HeraldConfig } from '@herald/config';
 import { DatabaseModule } from '@herald/database';
-import {
-  DomainEvent,
-  EventsModule,
-  OutboxRelay,
-  PostCommitDispatch,
-  UnitOfWork,
-  type EventCatalogEntry,
-  type JobSaga,
-} from '@herald/events';
-import { JobName, JobProducer, QueueName, type AnyJob } from '@herald/jobs';
-import { usersEventCatalog } from '@herald/users';
+import { BoundedContext, DomainEvent, EventsModule, OutboxRelay, PostCommitDispatch, Reaction, UnitOfWork } from '@herald/events';
+import { defineJob, defineQueue, JobProducer, JobsModule } from '@herald/jobs';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { deleteKeysWithPrefix, redisClient, uniqueQueuePrefix } from './test-redis.js';
 import { testConfig } from './test-config.js';
 
-/** A test-only event with a saga, so pipeline tests need no user logic. */
+/** A test-only event with two reactions, so pipeline tests need no business context. */
 export class ThingHappened extends DomainEvent<{ label: string }> {
   static readonly eventType = 'test.ThingHappened';
   static readonly schemaVersion = 1;
 }
 
-export class WelcomeOnThing implements JobSaga<ThingHappened> {
-  readonly name = 'test-welcome-on-thing';
-  readonly reactsTo = ThingHappened;
-  toJob(event: ThingHappened): AnyJob {
-    return {
-      name: JobName.SendWelcomeEmail,
-      data: { eventId: event.eventId, userId: event.aggregateId, correlationId: event.correlationId },
-    };
+export const ThingQueue = defineQueue({ name: 'test-things' });
+export const ShipThing = defineJob({ name: 'ship-thing', queue: ThingQueue, data: { thingId: z.uuid() } });
+export const AuditThing = defineJob({ name: 'audit-thing', queue: ThingQueue, data: { thingId: z.uuid(), label: z.string() } });
+
+/** The reactions of the test context; the second throws for labels starting with "poison". */
+@Injectable()
+export class ThingReactions {
+  @Reaction(ThingHappened, { name: 'test-ship-on-thing', job: ShipThing })
+  ship(event: ThingHappened) {
+    return { thingId: event.aggregateId };
+  }
+
+  @Reaction(ThingHappened, { name: 'test-audit-on-thing', job: AuditThing })
+  audit(event: ThingHappened) {
+    if (event.payload.label.startsWith('poison')) throw new Error(`reaction refuses ${event.payload.label}`);
+    return { thingId: event.aggregateId, label: event.payload.label };
   }
 }
-
-/** A second saga on the same event that throws for labels starting with "poison". */
-export class FragileSagaOnThing implements JobSaga<ThingHappened> {
-  readonly name = 'test-fragile-on-thing';
-  readonly reactsTo = ThingHappened;
-  toJob(event: ThingHappened): AnyJob {
-    if (event.payload.label.startsWith('poison')) throw new Error(`saga refuses ${event.payload.label}`);
-    return {
-      name: JobName.SendAccountExistsNotice,
-      data: { eventId: event.eventId, userId: event.aggregateId, correlationId: event.correlationId },
-    };
-  }
-}
-
-export const testCatalog: EventCatalogEntry = { events: [ThingHappened], sagas: [new WelcomeOnThing(), new FragileSagaOnThing()] };
 
 /** Records every event the in-process EventBus delivers to a handler. */
 @EventsHandler(ThingHappened)
@@ -68,6 +54,11 @@ export class ThrowingThingHandler implements IEventHandler<ThingHappened> {
   }
 }
 
+/** A bounded context of the tests' own: one event, two reactions, two in-process handlers. */
+@BoundedContext({ name: 'test-things', events: [ThingHappened] })
+@Module({ providers: [ThingReactions, RecordingThingHandler, ThrowingThingHandler] })
+export class ThingsContextModule {}
+
 export interface PipelineHarness {
   readonly module: TestingModule;
   readonly config: HeraldConfig;
@@ -78,7 +69,7 @@ export interface PipelineHarness {
   readonly postCommit: PostCommitDispatch;
   readonly producer: JobProducer;
   readonly eventBus: EventBus;
-  readonly emailQueue: Queue;
+  readonly thingQueue: Queue;
   close(): Promise<void>;
 }
 
@@ -88,7 +79,7 @@ export interface HarnessOptions {
   env?: Record<string, string>;
 }
 
-/** The events module wired to a database and a queue prefix of the test's own. */
+/** The event platform wired to a database and a queue prefix of the test's own, with the test context. */
 export async function createPipelineHarness(options: HarnessOptions = {}): Promise<PipelineHarness> {
   const ownsDb = !options.db;
   const db = options.db ?? (await createTestDatabase());
@@ -98,9 +89,10 @@ export async function createPipelineHarness(options: HarnessOptions = {}): Promi
     imports: [
       ConfigModule.forRoot(config),
       DatabaseModule.forRoot('herald-test'),
-      EventsModule.forRoot({ catalog: [usersEventCatalog, testCatalog], relay: true }),
+      EventsModule.forRoot({ relay: true }),
+      JobsModule.forRoot({ runtime: false }),
+      ThingsContextModule,
     ],
-    providers: [RecordingThingHandler, ThrowingThingHandler],
   }).compile();
   const app = module.createNestApplication({ logger: false });
   await app.init();
@@ -115,7 +107,7 @@ export async function createPipelineHarness(options: HarnessOptions = {}): Promi
     postCommit: app.get(PostCommitDispatch),
     producer,
     eventBus: app.get(EventBus),
-    emailQueue: producer.queue(QueueName.Email),
+    thingQueue: producer.queue(ThingQueue.name),
     async close() {
       await app.close();
       if (ownsDb) await db.drop();

@@ -1,6 +1,6 @@
+import { EmailQueue, SendWelcomeEmail } from '@herald/notifications';
 import { Queue } from 'bullmq';
 import { v7 as uuidv7 } from 'uuid';
-import { JobName, QueueName } from '@herald/jobs';
 import { AppProcess, LauncherProcess, type AppName } from './app-process.js';
 import { TEST_REDIS_URL } from './env.js';
 import { freePort } from './ports.js';
@@ -91,7 +91,7 @@ export class Stack {
 
   /** A BullMQ handle on this stack's email queue, for assertions (closed by stop()). */
   emailQueue(): Queue {
-    const queue = new Queue(QueueName.Email, { connection: { url: TEST_REDIS_URL }, prefix: this.prefix });
+    const queue = new Queue(EmailQueue.name, { connection: { url: TEST_REDIS_URL }, prefix: this.prefix });
     this.queues.push(queue);
     return queue;
   }
@@ -116,7 +116,7 @@ export class Stack {
     }
     await this.emailQueue().addBulk(
       users.map((user) => ({
-        name: JobName.SendWelcomeEmail,
+        name: SendWelcomeEmail.name,
         data: { eventId: user.eventId, userId: user.id, correlationId: `seed-${emailPrefix}` },
         opts: { jobId: `test.${user.eventId}` },
       })),

@@ -2,10 +2,11 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, type HeraldConfig } from '@herald/config';
+import { CONTEXT_MODULES } from '@herald/contexts';
 import { DatabaseModule } from '@herald/database';
 import { EventsModule } from '@herald/events';
+import { JobsModule } from '@herald/jobs';
 import { MetricsModule } from '@herald/observability';
-import { UsersModule, usersEventCatalog } from '@herald/users';
 import { AuthController } from './auth/auth.controller.js';
 import { LOGIN_LIMITS, LoginThrottle } from './auth/login-throttle.js';
 import { HealthController } from './health/health.controller.js';
@@ -26,8 +27,9 @@ export class AppModule {
         ConfigModule.forRoot(config),
         MetricsModule,
         DatabaseModule.forRoot('herald-api'),
-        EventsModule.forRoot({ catalog: [usersEventCatalog], relay: false }),
-        UsersModule,
+        EventsModule.forRoot({ relay: false }),
+        JobsModule.forRoot({ runtime: false }),
+        ...CONTEXT_MODULES,
         TerminusModule,
       ],
       controllers: [UsersController, AuthController, HealthController, VerifyEmailPageController, MetricsController],

@@ -1,20 +1,17 @@
 import { InvalidArgumentError } from 'commander';
-import { JobName, QueueName } from '@herald/jobs';
+import { JOB_NAMES, QUEUE_NAMES } from './contexts.js';
 
 // Every value an operator types is checked here, before any connection is
 // made; commander prints the message and exits with a usage error.
 
-const QUEUES: readonly string[] = Object.values(QueueName);
-const JOBS: readonly string[] = Object.values(JobName);
-
-export function parseQueueName(value: string): QueueName {
-  if (!QUEUES.includes(value)) throw new InvalidArgumentError(`unknown queue "${value}"; valid queues: ${QUEUES.join(', ')}`);
-  return value as QueueName;
+export function parseQueueName(value: string): string {
+  if (!QUEUE_NAMES.includes(value)) throw new InvalidArgumentError(`unknown queue "${value}"; valid queues: ${QUEUE_NAMES.join(', ')}`);
+  return value;
 }
 
-export function parseJobName(value: string): JobName {
-  if (!JOBS.includes(value)) throw new InvalidArgumentError(`unknown job name "${value}"; valid names: ${JOBS.join(', ')}`);
-  return value as JobName;
+export function parseJobName(value: string): string {
+  if (!JOB_NAMES.includes(value)) throw new InvalidArgumentError(`unknown job name "${value}"; valid names: ${JOB_NAMES.join(', ')}`);
+  return value;
 }
 
 /**

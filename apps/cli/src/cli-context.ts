@@ -4,8 +4,9 @@ import { DataSource } from 'typeorm';
 import { ConfigValidationError, loadConfig, type HeraldConfig } from '@herald/config';
 import { dataSourceOptions } from '@herald/database';
 import { OutboxAdmin } from '@herald/events';
-import { createRedisClient, QueueName } from '@herald/jobs';
+import { createRedisClient } from '@herald/jobs';
 import { CliError, DependencyUnavailableError, isConnectionError, reasonOf } from './cli-errors.js';
+import { QUEUE_NAMES } from './contexts.js';
 
 /** Bounds on connecting: a CLI reports an outage within seconds, it does not wait it out. */
 const CONNECT_TIMEOUT_MS = 3000;
@@ -26,7 +27,7 @@ const COMMAND_TIMEOUT_MS = 15_000;
  */
 export class CliContext {
   private redis?: Redis | Cluster;
-  private queueMap?: Map<QueueName, Queue>;
+  private queueMap?: Map<string, Queue>;
   private dataSource?: DataSource;
 
   private constructor(readonly config: HeraldConfig) {}
@@ -41,8 +42,8 @@ export class CliContext {
     }
   }
 
-  /** One BullMQ Queue per queue of the contract, sharing one Redis connection. */
-  async queues(): Promise<Map<QueueName, Queue>> {
+  /** One BullMQ Queue per queue of the contexts' jobs, sharing one Redis connection. */
+  async queues(): Promise<Map<string, Queue>> {
     if (this.queueMap) return this.queueMap;
     const { url, queuePrefix } = this.config.redis;
     const redis = createRedisClient(this.config.redis, {
@@ -66,7 +67,7 @@ export class CliContext {
     }
     this.redis = redis;
     this.queueMap = new Map(
-      Object.values(QueueName).map((name) => {
+      QUEUE_NAMES.map((name) => {
         const queue = new Queue(name, { connection: redis, prefix: queuePrefix });
         queue.on('error', () => undefined);
         return [name, queue] as const;

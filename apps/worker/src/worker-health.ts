@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { OutboxRelay } from '@herald/events';
-import { RedisHealthIndicator } from '@herald/jobs';
-import { QueueWorkers } from './queue-workers.js';
+import { JobRuntime, RedisHealthIndicator } from '@herald/jobs';
 
 /** Ready means: Postgres and Redis answer AND the BullMQ workers and the relay are actually running. */
 @Injectable()
@@ -11,7 +10,7 @@ export class WorkerHealth {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
-    private readonly workers: QueueWorkers,
+    private readonly workers: JobRuntime,
     private readonly relay: OutboxRelay,
   ) {}
 

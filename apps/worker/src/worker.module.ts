@@ -1,15 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, workerPoolSize, type HeraldConfig } from '@herald/config';
+import { CONTEXT_MODULES } from '@herald/contexts';
 import { DatabaseModule } from '@herald/database';
 import { EventsModule } from '@herald/events';
+import { JobsModule } from '@herald/jobs';
 import { MetricsModule } from '@herald/observability';
-import { UsersEmailJobsModule, usersEventCatalog } from '@herald/users';
-import { EmailProcessor } from './email.processor.js';
-import { QUEUE_PROCESSORS, QueueWorkers } from './queue-workers.js';
 import { WorkerHealth } from './worker-health.js';
 
-/** The worker: consumes jobs and runs the outbox relay. Only this module registers processors. */
+/** The worker: runs the job handlers the contexts declare, and the outbox relay. Only this app consumes jobs. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: HeraldConfig): DynamicModule {
@@ -19,16 +18,12 @@ export class WorkerModule {
         ConfigModule.forRoot(config),
         MetricsModule,
         DatabaseModule.forRoot('herald-worker', { poolSize: workerPoolSize }),
-        EventsModule.forRoot({ catalog: [usersEventCatalog], relay: true }),
-        UsersEmailJobsModule,
+        EventsModule.forRoot({ relay: true }),
+        JobsModule.forRoot({ runtime: true }),
+        ...CONTEXT_MODULES,
         TerminusModule,
       ],
-      providers: [
-        EmailProcessor,
-        { provide: QUEUE_PROCESSORS, inject: [EmailProcessor], useFactory: (email: EmailProcessor) => [email] },
-        QueueWorkers,
-        WorkerHealth,
-      ],
+      providers: [WorkerHealth],
     };
   }
 }

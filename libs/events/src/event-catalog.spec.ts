@@ -1,7 +1,10 @@
-import type { AnyJob } from '@herald/jobs';
+import { Injectable, Module } from '@nestjs/common';
+import { BoundedContext } from './bounded-context.js';
 import { DomainEvent } from './domain-event.js';
-import { EventCatalog, UnknownEventTypeError } from './event-catalog.js';
-import type { JobSaga } from './job-saga.js';
+import { EventCatalog, EventCatalogError, UnknownEventTypeError } from './event-catalog.js';
+import { catalogOfModules } from './event-catalog-explorer.js';
+import type { JobTarget } from './job-sink.js';
+import { Reaction, reactionsOf, type ReactionDescriptor } from './reaction.js';
 
 class ThingCreated extends DomainEvent<{ name: string }> {
   static readonly eventType = 'test.ThingCreated';
@@ -23,17 +26,16 @@ class ThingCreatedAgain extends DomainEvent<{ name: string }> {
   static readonly schemaVersion = 1;
 }
 
-function sagaFor(name: string, reactsTo: JobSaga['reactsTo']): JobSaga {
-  return {
-    name,
-    reactsTo,
-    toJob: (event) =>
-      ({
-        name: 'send-welcome-email',
-        data: { eventId: event.eventId, userId: event.aggregateId, correlationId: event.correlationId },
-      }) as AnyJob,
-  };
-}
+const queue = { name: 'things' };
+const shipThing: JobTarget<{ thingId: string }> = { name: 'ship-thing', queue };
+const archiveThing: JobTarget<{ thingId: string }> = { name: 'archive-thing', queue };
+
+const reaction = (name: string, event: ReactionDescriptor['event'], job: JobTarget = shipThing): ReactionDescriptor => ({
+  name,
+  event,
+  job,
+  declaredAt: `Test.${name}`,
+});
 
 const row = {
   id: '01938a8e-7c00-7000-8000-000000000001',
@@ -48,38 +50,56 @@ const row = {
 
 describe(EventCatalog.name, () => {
   describe('constructor', () => {
-    it('refuses an event type registered twice in the same version', () => {
+    it('refuses an event type registered twice in the same version, naming the context', () => {
       expect(
         () =>
-          new EventCatalog([
-            { events: [ThingCreated], sagas: [] },
-            { events: [ThingCreatedAgain], sagas: [] },
-          ]),
-      ).toThrow(/test\.ThingCreated@1 is registered twice/);
+          new EventCatalog(
+            [
+              { name: 'a', events: [ThingCreated] },
+              { name: 'b', events: [ThingCreatedAgain] },
+            ],
+            [],
+          ),
+      ).toThrow(/event type test\.ThingCreated@1 is registered twice \(context "b"\)/);
     });
 
     it('accepts two versions of the same event type', () => {
-      expect(() => new EventCatalog([{ events: [ThingCreated, ThingCreatedV2], sagas: [] }])).not.toThrow();
+      expect(() => new EventCatalog([{ name: 'a', events: [ThingCreated, ThingCreatedV2] }], [])).not.toThrow();
     });
 
-    it('refuses a saga name registered twice', () => {
-      const entries = [
-        { events: [ThingCreated], sagas: [sagaFor('notify', ThingCreated)] },
-        { events: [ThingDeleted], sagas: [sagaFor('notify', ThingDeleted)] },
-      ];
+    it('refuses a reaction name used twice, naming both places', () => {
+      const contexts = [{ name: 'a', events: [ThingCreated, ThingDeleted] }];
+      const reactions = [reaction('notify', ThingCreated), { ...reaction('notify', ThingDeleted), declaredAt: 'Other.notify' }];
 
-      expect(() => new EventCatalog(entries)).toThrow(/Saga name "notify" is registered twice/);
+      expect(() => new EventCatalog(contexts, reactions)).toThrow(
+        /reaction name "notify" is used twice \(Test\.notify and Other\.notify\)/,
+      );
     });
 
-    it('refuses a saga name containing ":"', () => {
-      expect(() => new EventCatalog([{ events: [ThingCreated], sagas: [sagaFor('notify:owner', ThingCreated)] }])).toThrow(
-        /must not contain ':'/,
+    it('refuses a reaction name that cannot be part of a job id', () => {
+      expect(() => new EventCatalog([{ name: 'a', events: [ThingCreated] }], [reaction('notify:owner', ThingCreated)])).toThrow(
+        EventCatalogError,
+      );
+    });
+
+    it('refuses a reaction to an event no context registers', () => {
+      expect(() => new EventCatalog([{ name: 'a', events: [ThingCreated] }], [reaction('on-deleted', ThingDeleted)])).toThrow(
+        /Test\.on-deleted reacts to test\.ThingDeleted, which no bounded context registers/,
+      );
+    });
+
+    it('refuses two different jobs of the same name', () => {
+      const impostor: JobTarget = { name: 'ship-thing', queue };
+      const reactions = [reaction('a', ThingCreated), reaction('b', ThingCreated, impostor)];
+
+      expect(() => new EventCatalog([{ name: 'a', events: [ThingCreated] }], reactions)).toThrow(
+        /two different jobs are named "ship-thing"/,
       );
     });
   });
 
   describe('load', () => {
-    const catalog = new EventCatalog([{ events: [ThingCreated, ThingCreatedV2, ThingDeleted], sagas: [] }]);
+    const catalog = new EventCatalog([{ name: 'things', events: [ThingCreated, ThingCreatedV2, ThingDeleted] }], []);
 
     it('rebuilds the event of the right class with its payload and metadata', () => {
       const event = catalog.load(row);
@@ -119,26 +139,90 @@ describe(EventCatalog.name, () => {
     });
   });
 
-  describe('sagasFor', () => {
-    const onCreatedA = sagaFor('on-created-a', ThingCreated);
-    const onCreatedB = sagaFor('on-created-b', ThingCreated);
-    const onDeleted = sagaFor('on-deleted', ThingDeleted);
-    const catalog = new EventCatalog([
-      { events: [ThingCreated, ThingDeleted], sagas: [onCreatedA, onDeleted] },
-      { events: [ThingCreatedV2], sagas: [onCreatedB] },
+  describe('reactionsTo and jobs', () => {
+    const onCreatedA = reaction('on-created-a', ThingCreated);
+    const onCreatedB = reaction('on-created-b', ThingCreated, archiveThing);
+    const onDeleted = reaction('on-deleted', ThingDeleted);
+    const catalog = new EventCatalog(
+      [
+        { name: 'a', events: [ThingCreated, ThingDeleted] },
+        { name: 'b', events: [ThingCreatedV2] },
+      ],
+      [onCreatedA, onDeleted, onCreatedB],
+    );
+
+    it('returns the reactions to that event class only, across contexts', () => {
+      expect(catalog.reactionsTo(ThingCreated.create('agg-1', { name: 'widget' }))).toEqual([onCreatedA, onCreatedB]);
+      expect(catalog.reactionsTo(ThingDeleted.create('agg-1', {}))).toEqual([onDeleted]);
+    });
+
+    it('returns nothing for an event class without reactions', () => {
+      expect(catalog.reactionsTo(ThingCreatedV2.create('agg-1', { name: 'widget', colour: 'red' }))).toEqual([]);
+    });
+
+    it('also finds the reactions of a loaded event', () => {
+      expect(catalog.reactionsTo(catalog.load(row))).toEqual([onCreatedA, onCreatedB]);
+    });
+
+    it('lists every job the reactions queue, once each', () => {
+      expect(catalog.jobs).toEqual([shipThing, archiveThing]);
+    });
+  });
+});
+
+// A context as the modules declare it: the CLI reads this without starting anything.
+@Injectable()
+class ThingReactions {
+  @Reaction(ThingCreated, { name: 'ship-on-created', job: shipThing })
+  ship(event: ThingCreated) {
+    return { thingId: event.aggregateId };
+  }
+
+  @Reaction(ThingDeleted, { name: 'archive-on-deleted', job: archiveThing })
+  archive(event: ThingDeleted) {
+    return { thingId: event.aggregateId };
+  }
+
+  // Compile-time checks of @Reaction: the method must take the event and return the job's fields.
+  // @ts-expect-error -- returns fields the job does not have
+  @Reaction(ThingCreated, { name: 'wrong-fields', job: shipThing })
+  wrongFields(event: ThingCreated) {
+    return { name: event.payload.name };
+  }
+
+  // @ts-expect-error -- takes another event than the one it reacts to
+  @Reaction(ThingCreated, { name: 'wrong-event', job: shipThing })
+  wrongEvent(event: ThingDeleted) {
+    return { thingId: event.aggregateId };
+  }
+}
+
+@Module({ providers: [ThingReactions] })
+class ThingInternalsModule {}
+
+@BoundedContext({ name: 'things', events: [ThingCreated, ThingDeleted] })
+@Module({ imports: [ThingInternalsModule] })
+class ThingsModule {}
+
+describe(catalogOfModules.name, () => {
+  it("finds the contexts' events and the reactions of their providers, also in imported modules", () => {
+    const catalog = catalogOfModules([ThingsModule]);
+
+    expect(catalog.load(row)).toBeInstanceOf(ThingCreated);
+    expect(catalog.reactions.map((r) => [r.name, r.event, r.declaredAt])).toEqual(
+      expect.arrayContaining([
+        ['ship-on-created', ThingCreated, 'ThingReactions.ship'],
+        ['archive-on-deleted', ThingDeleted, 'ThingReactions.archive'],
+      ]),
+    );
+  });
+
+  it('matches what the decorators stored on the class', () => {
+    expect(reactionsOf(ThingReactions).map((r) => r.name)).toEqual([
+      'ship-on-created',
+      'archive-on-deleted',
+      'wrong-fields',
+      'wrong-event',
     ]);
-
-    it('returns the sagas of that event class only, across entries', () => {
-      expect(catalog.sagasFor(ThingCreated.create('agg-1', { name: 'widget' }))).toEqual([onCreatedA, onCreatedB]);
-      expect(catalog.sagasFor(ThingDeleted.create('agg-1', {}))).toEqual([onDeleted]);
-    });
-
-    it('returns nothing for an event class without sagas', () => {
-      expect(catalog.sagasFor(ThingCreatedV2.create('agg-1', { name: 'widget', colour: 'red' }))).toEqual([]);
-    });
-
-    it('also finds the sagas of a loaded event', () => {
-      expect(catalog.sagasFor(catalog.load(row))).toEqual([onCreatedA, onCreatedB]);
-    });
   });
 });

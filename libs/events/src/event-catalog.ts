@@ -1,6 +1,9 @@
 import type { DomainEvent, DomainEventClass } from './domain-event.js';
-import type { EventCatalogEntry, JobSaga } from './job-saga.js';
+import type { BoundedContextOptions } from './bounded-context.js';
+import { deliveryJobId } from './delivery-id.js';
+import type { JobTarget } from './job-sink.js';
 import type { OutboxRecord } from './outbox-record.entity.js';
+import type { ReactionDescriptor } from './reaction.js';
 
 export class UnknownEventTypeError extends Error {
   constructor(eventType: string, schemaVersion: number) {
@@ -9,39 +12,78 @@ export class UnknownEventTypeError extends Error {
   }
 }
 
-/** The registry of event types (to load outbox rows) and of the sagas reacting to them. */
-export class EventCatalog {
-  private readonly eventsByType = new Map<string, DomainEventClass>();
-  private readonly sagasByEvent = new Map<DomainEventClass, JobSaga[]>();
+/** The bounded contexts' declarations do not fit together: boot stops, naming what is wrong. */
+export class EventCatalogError extends Error {
+  constructor(problems: string[]) {
+    super(`The event catalog is inconsistent:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'EventCatalogError';
+  }
+}
 
-  constructor(entries: readonly EventCatalogEntry[]) {
-    const sagaNames = new Set<string>();
-    for (const entry of entries) {
-      for (const eventClass of entry.events) {
+/** A stored outbox row, as far as loading its event goes. */
+export type StoredEvent = Pick<
+  OutboxRecord,
+  'id' | 'eventType' | 'schemaVersion' | 'aggregateId' | 'payload' | 'correlationId' | 'causationId' | 'occurredAt'
+>;
+
+/**
+ * Every event type the bounded contexts record (to load outbox rows back) and
+ * every durable reaction to them. Built from what the contexts declare
+ * (@BoundedContext, @Reaction): at boot from the Nest container, in the CLI
+ * from the modules' metadata. `R` is the reaction as the builder has it.
+ */
+export class EventCatalog<R extends ReactionDescriptor = ReactionDescriptor> {
+  private readonly eventsByType = new Map<string, DomainEventClass>();
+  private readonly reactionsByEvent = new Map<DomainEventClass, R[]>();
+
+  constructor(
+    contexts: readonly BoundedContextOptions[],
+    readonly reactions: readonly R[],
+  ) {
+    const problems: string[] = [];
+    for (const context of contexts) {
+      for (const eventClass of context.events) {
         const key = `${eventClass.eventType}@${eventClass.schemaVersion}`;
-        if (this.eventsByType.has(key)) throw new Error(`Event type ${key} is registered twice`);
+        if (this.eventsByType.has(key)) problems.push(`event type ${key} is registered twice (context "${context.name}")`);
         this.eventsByType.set(key, eventClass);
       }
-      for (const saga of entry.sagas) {
-        if (sagaNames.has(saga.name)) throw new Error(`Saga name "${saga.name}" is registered twice`);
-        if (saga.name.includes(':')) throw new Error(`Saga name "${saga.name}" must not contain ':'`);
-        sagaNames.add(saga.name);
-        this.sagasByEvent.set(saga.reactsTo, [...(this.sagasByEvent.get(saga.reactsTo) ?? []), saga]);
-      }
     }
+    const registered = new Set(this.eventsByType.values());
+    const names = new Map<string, string>();
+    const jobs = new Map<string, JobTarget>();
+    for (const reaction of reactions) {
+      const other = names.get(reaction.name);
+      if (other) problems.push(`reaction name "${reaction.name}" is used twice (${other} and ${reaction.declaredAt})`);
+      names.set(reaction.name, reaction.declaredAt);
+      try {
+        deliveryJobId(reaction.name, '00000000-0000-0000-0000-000000000000');
+      } catch {
+        problems.push(`reaction name "${reaction.name}" (${reaction.declaredAt}) may hold only letters, digits, "-", "_" and "."`);
+      }
+      if (!registered.has(reaction.event)) {
+        problems.push(
+          `${reaction.declaredAt} reacts to ${reaction.event.eventType}, which no bounded context registers (@BoundedContext events)`,
+        );
+      }
+      const job = jobs.get(reaction.job.name);
+      if (job && job !== reaction.job) problems.push(`two different jobs are named "${reaction.job.name}" (${reaction.declaredAt})`);
+      jobs.set(reaction.job.name, reaction.job);
+      this.reactionsByEvent.set(reaction.event, [...(this.reactionsByEvent.get(reaction.event) ?? []), reaction]);
+    }
+    if (problems.length > 0) throw new EventCatalogError(problems);
   }
 
-  sagasFor(event: DomainEvent): readonly JobSaga[] {
-    return this.sagasByEvent.get(event.constructor as DomainEventClass) ?? [];
+  reactionsTo(event: DomainEvent): readonly R[] {
+    return this.reactionsByEvent.get(event.constructor as DomainEventClass) ?? [];
+  }
+
+  /** Every job some reaction queues, once each. */
+  get jobs(): JobTarget[] {
+    return [...new Map(this.reactions.map((reaction) => [reaction.job.name, reaction.job])).values()];
   }
 
   /** Turns a stored outbox row back into its event; throws for unknown types (a poison row). */
-  load(
-    row: Pick<
-      OutboxRecord,
-      'id' | 'eventType' | 'schemaVersion' | 'aggregateId' | 'payload' | 'correlationId' | 'causationId' | 'occurredAt'
-    >,
-  ): DomainEvent {
+  load(row: StoredEvent): DomainEvent {
     const eventClass = this.eventsByType.get(`${row.eventType}@${row.schemaVersion}`);
     if (!eventClass) throw new UnknownEventTypeError(row.eventType, row.schemaVersion);
     return new eventClass(row.payload, {

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
-import { JobProducer, deriveJobId, type JobToEnqueue } from '@herald/jobs';
 import { LATENCY_BUCKETS, Metrics } from '@herald/observability';
+import { deliveryJobId } from './delivery-id.js';
 import type { DomainEvent } from './domain-event.js';
-import { EventCatalog } from './event-catalog.js';
+import { EventCatalogExplorer } from './event-catalog-explorer.js';
+import { JOB_SINK, type JobSink, type SinkJob } from './job-sink.js';
 import { OutboxStore } from './outbox-store.js';
 
 export interface DispatchOptions {
@@ -20,7 +21,7 @@ export interface DispatchOutcome {
 
 const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
-/** Redis did not take the jobs (down, timeout): an infrastructure failure, never a poison event. */
+/** The job sink did not take the jobs (Redis down, a timeout): an infrastructure failure, never a poison event. */
 export class EnqueueFailedError extends Error {
   constructor(cause: unknown) {
     super(`enqueue failed: ${toError(cause).message}`, { cause });
@@ -29,12 +30,12 @@ export class EnqueueFailedError extends Error {
 }
 
 /**
- * Delivers committed events: every saga's job is enqueued (ids derived from
- * saga + event, so a repeat is a no-op), the rows are marked dispatched only
- * after Redis acknowledged the jobs, and then the events are published on the
- * in-process EventBus. Used after commit and by the relay alike.
+ * Delivers committed events: every reaction's job goes to the job sink (ids
+ * derived from reaction + event, so a repeat is a no-op), the rows are marked
+ * dispatched only after the sink acknowledged the jobs, and then the events are
+ * published on the in-process EventBus. Used after commit and by the relay alike.
  *
- * A failing saga fails only its own event; the others go on.
+ * A failing reaction fails only its own event; the others go on.
  */
 @Injectable()
 export class EventDispatcher {
@@ -42,8 +43,8 @@ export class EventDispatcher {
   private readonly commitToEnqueue;
 
   constructor(
-    @Inject(EventCatalog) private readonly catalog: EventCatalog,
-    private readonly producer: JobProducer,
+    private readonly catalog: EventCatalogExplorer,
+    @Inject(JOB_SINK) private readonly sink: JobSink,
     private readonly outbox: OutboxStore,
     private readonly eventBus: EventBus,
     metrics: Metrics,
@@ -58,21 +59,22 @@ export class EventDispatcher {
 
   async dispatch(events: readonly DomainEvent[], options: DispatchOptions): Promise<DispatchOutcome> {
     const failed = new Map<string, Error>();
-    const jobs: { eventId: string; job: JobToEnqueue }[] = [];
+    const jobs: { eventId: string; job: SinkJob }[] = [];
     for (const event of events) {
-      for (const saga of this.catalog.sagasFor(event)) {
+      for (const reaction of this.catalog.catalog.reactionsTo(event)) {
         try {
           jobs.push({
             eventId: event.eventId,
             job: {
-              ...saga.toJob(event),
-              jobId: deriveJobId(saga.name, event.eventId),
+              target: reaction.job,
+              jobId: deliveryJobId(reaction.name, event.eventId),
+              data: { ...reaction.toJobInput(event), eventId: event.eventId, correlationId: event.correlationId },
               timestamp: options.committedAt?.get(event.eventId) ?? event.occurredAt.getTime(),
-            } as JobToEnqueue,
+            },
           });
         } catch (error) {
           failed.set(event.eventId, toError(error));
-          this.logger.error({ msg: 'saga failed', saga: saga.name, eventId: event.eventId, err: error });
+          this.logger.error({ msg: 'reaction failed', reaction: reaction.name, eventId: event.eventId, err: error });
         }
       }
     }
@@ -80,7 +82,7 @@ export class EventDispatcher {
     const healthy = new Set(events.map((event) => event.eventId).filter((id) => !failed.has(id)));
     const jobsToAdd = jobs.filter((entry) => healthy.has(entry.eventId)).map((entry) => entry.job);
     try {
-      await this.producer.enqueue(jobsToAdd);
+      await this.sink.enqueue(jobsToAdd);
     } catch (error) {
       const enqueueError = new EnqueueFailedError(error);
       for (const id of healthy) failed.set(id, enqueueError);

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
+import type { DeliveryKey } from './delivery-id.js';
 import { InboxStatus } from './inbox-record.entity.js';
 import { UnitOfWork } from './unit-of-work.js';
 
@@ -19,11 +20,17 @@ export interface EffectJournal {
   notePerformed(): Promise<void>;
 }
 
-/** One delivery of a side effect (an email) for one event, in three steps. */
-export interface Delivery<P> {
+/** Which delivery this is, who makes it, and where it notes what it did: supplied by the job runtime. */
+export interface DeliveryContext {
+  /** (consumer, event): the reaction and the event it reacts to. */
+  readonly key: DeliveryKey;
   /** Who delivers (the job id). A retry by the same claimant takes over its own unfinished claim at once. */
   readonly claimant: string;
   readonly journal?: EffectJournal;
+}
+
+/** The two steps of one delivery of a side effect (an email). */
+export interface DeliverySteps<P> {
   /**
    * Inside the short claim transaction: read and lock what the effect needs and
    * write what must go with it (a new token). `null`: nothing to do (recorded as done).
@@ -32,9 +39,6 @@ export interface Delivery<P> {
   /** The side effect itself (an SMTP conversation): outside any transaction, no row lock held. */
   perform(prepared: P): Promise<void>;
 }
-
-/** Who delivers, and where it notes what it did: supplied by the job runtime. */
-export type DeliveryContext = Pick<Delivery<unknown>, 'claimant' | 'journal'>;
 
 /** Another claimant is delivering this event right now; the job retries later and then finds it done. */
 export class DeliveryInProgressError extends Error {
@@ -69,15 +73,16 @@ export class Inbox {
     private readonly config: HeraldConfig,
   ) {}
 
-  async deliverOnce<P>(consumer: string, eventId: string, delivery: Delivery<P>): Promise<InboxOutcome> {
-    if (await delivery.journal?.performed()) {
+  async deliverOnce<P>(context: DeliveryContext, steps: DeliverySteps<P>): Promise<InboxOutcome> {
+    const { consumer, eventId } = context.key;
+    if (await context.journal?.performed()) {
       await this.complete(consumer, eventId);
       return 'processed';
     }
     const claim = await this.uow.run(async (): Promise<{ outcome: InboxOutcome } | { prepared: P }> => {
-      const state = await this.claim(consumer, eventId, delivery.claimant);
+      const state = await this.claim(consumer, eventId, context.claimant);
       if (state === InboxStatus.Done) return { outcome: 'duplicate' };
-      const prepared = await delivery.prepare();
+      const prepared = await steps.prepare();
       if (prepared === null) {
         await this.complete(consumer, eventId);
         return { outcome: 'skipped' };
@@ -86,9 +91,9 @@ export class Inbox {
     });
     if ('outcome' in claim) return claim.outcome;
 
-    await delivery.perform(claim.prepared);
+    await steps.perform(claim.prepared);
     // Best effort: without the note a failure below re-sends on retry, as it did before journals existed.
-    await delivery.journal?.notePerformed().catch((error: unknown) => {
+    await context.journal?.notePerformed().catch((error: unknown) => {
       this.logger.warn({ msg: 'could not note the side effect in the journal', consumer, eventId, err: error });
     });
     await this.complete(consumer, eventId);

@@ -1,14 +1,25 @@
+export { BoundedContext, boundedContextOf, type BoundedContextOptions } from './bounded-context.js';
+export { deliveryJobId, parseDeliveryJobId, type DeliveryKey } from './delivery-id.js';
 export { DomainEvent, type DomainEventClass, type DomainEventMetadata } from './domain-event.js';
-export { EventCatalog, UnknownEventTypeError } from './event-catalog.js';
+export { EventCatalog, EventCatalogError, UnknownEventTypeError, type StoredEvent } from './event-catalog.js';
+export { catalogOfModules, EventCatalogExplorer } from './event-catalog-explorer.js';
 export { EnqueueFailedError, EventDispatcher, type DispatchOutcome } from './event-dispatcher.js';
 export { EventsModule, type EventsModuleOptions } from './events.module.js';
-export { DeliveryInProgressError, Inbox, type Delivery, type DeliveryContext, type EffectJournal, type InboxOutcome } from './inbox.js';
+export {
+  DeliveryInProgressError,
+  Inbox,
+  type DeliveryContext,
+  type DeliverySteps,
+  type EffectJournal,
+  type InboxOutcome,
+} from './inbox.js';
 export { InboxRecord, InboxStatus } from './inbox-record.entity.js';
-export type { EventCatalogEntry, JobSaga } from './job-saga.js';
+export { JOB_SINK, type JobSink, type JobTarget, type SinkJob } from './job-sink.js';
 export { OutboxRecord, OutboxStatus } from './outbox-record.entity.js';
 export { OutboxRelay, type RelayRunResult } from './outbox-relay.js';
 export { OutboxStore, type ClaimedRow } from './outbox-store.js';
 export { PostCommitDispatch } from './post-commit-dispatch.js';
+export { Reaction, reactionsOf, type BoundReaction, type ReactionDescriptor, type ReactionOptions } from './reaction.js';
 export { NoActiveTransactionError, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from './unit-of-work.js';
 export * from './outbox-admin.js';
-export { eventsWithMissingJobs, type JobExists } from './reconcile.js';
+export { eventsWithMissingJobs } from './reconcile.js';

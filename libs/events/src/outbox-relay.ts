@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { HeraldConfig } from '@herald/config';
 import { Correlation, Metrics } from '@herald/observability';
 import type { DomainEvent } from './domain-event.js';
-import { EventCatalog } from './event-catalog.js';
+import { EventCatalogExplorer } from './event-catalog-explorer.js';
 import { EnqueueFailedError, EventDispatcher } from './event-dispatcher.js';
 import { OutboxStore, type ClaimedRow } from './outbox-store.js';
 
@@ -20,7 +20,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 
 /**
  * Delivers outbox rows that the post-commit dispatch did not (the process died
- * after commit, Redis was down, a saga threw). Polls; it is never woken by
+ * after commit, Redis was down, a reaction threw). Polls; it is never woken by
  * NOTIFY inside a business transaction. Safe to run in every worker.
  */
 @Injectable()
@@ -36,7 +36,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     private readonly store: OutboxStore,
     private readonly dispatcher: EventDispatcher,
-    @Inject(EventCatalog) private readonly catalog: EventCatalog,
+    private readonly catalog: EventCatalogExplorer,
     private readonly config: HeraldConfig,
     @Inject(RELAY_ENABLED) private readonly enabled: boolean,
     metrics: Metrics,
@@ -90,7 +90,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const failures = new Map<string, Error>();
     for (const row of rows) {
       try {
-        events.push(this.catalog.load(row));
+        events.push(this.catalog.catalog.load(row));
       } catch (error) {
         failures.set(row.id, error instanceof Error ? error : new Error(String(error)));
       }

@@ -1,18 +1,20 @@
-import { deriveJobId, jobQueue, type QueueName } from '@herald/jobs';
+import { deliveryJobId } from './delivery-id.js';
 import type { EventCatalog } from './event-catalog.js';
+import type { JobSink } from './job-sink.js';
 import type { ClaimedRow } from './outbox-store.js';
 
-/** Whether a job with this id exists in Redis, in any state. */
-export type JobExists = (queue: QueueName, jobId: string) => Promise<boolean>;
-
 /**
- * After Redis lost data: the dispatched rows at least one of whose saga jobs
- * no longer exists. Only meaningful for rows dispatched more recently than
+ * After Redis lost data: the dispatched rows at least one of whose reactions'
+ * jobs no longer exists. Only meaningful for rows dispatched more recently than
  * completed jobs are retained (older jobs are gone by design).
  * Rows whose event type is unknown are skipped (they were dispatched by a
  * version that knew them; nothing can be re-derived).
  */
-export async function eventsWithMissingJobs(rows: readonly ClaimedRow[], catalog: EventCatalog, jobExists: JobExists): Promise<string[]> {
+export async function eventsWithMissingJobs(
+  rows: readonly ClaimedRow[],
+  catalog: EventCatalog,
+  sink: Pick<JobSink, 'exists'>,
+): Promise<string[]> {
   const missing: string[] = [];
   await Promise.all(
     rows.map(async (row) => {
@@ -22,9 +24,8 @@ export async function eventsWithMissingJobs(rows: readonly ClaimedRow[], catalog
       } catch {
         return;
       }
-      for (const saga of catalog.sagasFor(event)) {
-        const job = saga.toJob(event);
-        if (!(await jobExists(jobQueue[job.name], deriveJobId(saga.name, event.eventId)))) {
+      for (const reaction of catalog.reactionsTo(event)) {
+        if (!(await sink.exists(reaction.job, deliveryJobId(reaction.name, event.eventId)))) {
           missing.push(row.id);
           return;
         }

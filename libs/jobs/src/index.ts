@@ -1,20 +1,24 @@
 export {
-  JobName,
-  QueueName,
+  defineJob,
+  defineQueue,
   InvalidJobPayloadError,
-  deriveJobId,
-  isJobName,
-  jobPayloadSchemas,
-  jobQueue,
-  parseJob,
-  type AnyJob,
-  type JobOf,
-  type JobPayload,
-} from './job-contract.js';
+  parseJobData,
+  type AnyJobDefinition,
+  type JobData,
+  type JobDefinition,
+  type QueueDefinition,
+} from './job-definition.js';
+export { EFFECT_PERFORMED_AT, jobContext, type JobContext } from './job-context.js';
+export { JobHandler, type BoundJobHandler, type JobHandlerDescriptor } from './job-handler.js';
 export { defaultJobOptions } from './job-options.js';
-export { EnqueueTimeoutError, JobProducer, type JobToEnqueue } from './job-producer.js';
+export { EnqueueTimeoutError, JobProducer } from './job-producer.js';
+export {
+  assertHandlersMatchJobs,
+  JobHandlerRegistryError,
+  JobRuntime,
+  SERVICE_UNAVAILABLE_PAUSE_MS,
+  stalledCheckInterval,
+} from './job-runtime.js';
 export { JobsModule } from './jobs.module.js';
 export { bullConnection, createClusterClient, createRedisClient, redisOptionsFromUrl } from './redis-connection.js';
 export { RedisHealthIndicator } from './redis-health.indicator.js';
-export { assertEveryJobHasOneHandler, MissingJobHandlerError, type JobHandler, type QueueProcessor } from './job-handlers.js';
-export { EFFECT_PERFORMED_AT, jobContext, type JobContext } from './job-context.js';

@@ -1,20 +1,11 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
+import { EventCatalogExplorer, type JobSink, type JobTarget, type SinkJob } from '@herald/events';
 import { Metrics } from '@herald/observability';
-import { jobQueue, QueueName, type AnyJob } from './job-contract.js';
-
-export type JobToEnqueue = AnyJob & {
-  jobId: string;
-  /**
-   * When the job came into being (ms since epoch; BullMQ's job timestamp). For
-   * an event's job: when its transaction committed, so "created" on the board
-   * and commit-to-start latency count from the commit. Default: now.
-   */
-  timestamp?: number;
-};
+import type { AnyJobDefinition } from './job-definition.js';
+import { defaultJobOptions } from './job-options.js';
+import { bullConnection } from './redis-connection.js';
 
 export class EnqueueTimeoutError extends Error {
   constructor(timeoutMs: number) {
@@ -24,42 +15,41 @@ export class EnqueueTimeoutError extends Error {
 }
 
 /**
- * The one way to put jobs into Redis. Jobs are added in bulk per queue; the
- * promise resolves only once Redis has acknowledged every job, and rejects
- * after JOB_ENQUEUE_TIMEOUT_MS (BullMQ itself would wait for Redis forever).
- * A late acknowledgement after a timeout is harmless: job ids are derived,
- * so the relay's later attempt adds nothing.
+ * The one way to put jobs into Redis: the events platform's JobSink. Jobs are
+ * added in bulk per queue; `enqueue` resolves only once Redis has acknowledged
+ * every job, and rejects after JOB_ENQUEUE_TIMEOUT_MS (BullMQ itself would wait
+ * for Redis forever). A late acknowledgement after a timeout is harmless: job
+ * ids are derived, so the relay's later attempt adds nothing.
+ *
+ * Its connections fail fast while Redis is down (no offline queue): the event
+ * then simply stays in the outbox and the relay delivers it later.
  */
 @Injectable()
-export class JobProducer implements OnModuleInit {
+export class JobProducer implements JobSink, OnApplicationShutdown {
   private readonly logger = new Logger(JobProducer.name);
-  private readonly queues = new Map<QueueName, Queue>();
+  private readonly queues = new Map<string, Queue>();
 
   constructor(
-    private readonly moduleRef: ModuleRef,
     private readonly config: HeraldConfig,
-    private readonly metrics: Metrics,
-  ) {}
-
-  onModuleInit(): void {
-    // Attach the error listeners before the first connection attempt can fail.
-    for (const name of Object.values(QueueName)) this.queue(name);
-    const queues = () => [...this.queues.entries()];
-    this.metrics.gauge({
+    private readonly catalog: EventCatalogExplorer,
+    metrics: Metrics,
+  ) {
+    const queues = () => this.knownQueues();
+    metrics.gauge({
       name: 'herald_queue_jobs',
       help: 'Jobs per queue and state (read from Redis at scrape time)',
       labelNames: ['queue', 'state'],
       async collect() {
         this.reset();
-        for (const [name, queue] of queues()) {
+        for (const queue of queues()) {
           const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
-          for (const [state, count] of Object.entries(counts)) this.set({ queue: name, state }, count);
+          for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
         }
       },
     });
   }
 
-  async enqueue(jobs: readonly JobToEnqueue[]): Promise<void> {
+  async enqueue(jobs: readonly SinkJob[]): Promise<void> {
     if (jobs.length === 0) return;
     const timeoutMs = this.config.jobs.enqueueTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
@@ -74,31 +64,32 @@ export class JobProducer implements OnModuleInit {
     }
   }
 
-  private async addAll(jobs: readonly JobToEnqueue[]): Promise<void> {
-    const byQueue = new Map<QueueName, JobToEnqueue[]>();
-    for (const job of jobs) {
-      const queue = jobQueue[job.name];
-      const queueJobs = byQueue.get(queue);
-      if (queueJobs) queueJobs.push(job);
-      else byQueue.set(queue, [job]);
-    }
-    await Promise.all(
-      [...byQueue].map(([queueName, queueJobs]) =>
-        this.queue(queueName).addBulk(
-          queueJobs.map((job) => ({
-            name: job.name,
-            data: job.data,
-            opts: { jobId: job.jobId, ...(job.timestamp ? { timestamp: job.timestamp } : {}) },
-          })),
-        ),
-      ),
-    );
+  async exists(target: JobTarget, jobId: string): Promise<boolean> {
+    return (await this.queue(target.queue.name).getJob(jobId)) !== undefined;
   }
 
-  queue(name: QueueName): Queue {
+  /** PING over a producer connection: Redis as the queues see it. */
+  async ping(): Promise<void> {
+    // Any queue's connection will do; a queue object writes nothing to Redis until it is used.
+    const client = await (this.knownQueues()[0] ?? this.queue('herald-health')).getBackend().client;
+    const pong: unknown = await client.runCommand('ping', []);
+    if (pong !== 'PONG') throw new Error(`unexpected PING answer: ${String(pong)}`);
+  }
+
+  /** The queue of every job this process's reactions queue. */
+  knownQueues(): Queue[] {
+    return [...new Set(this.catalog.catalog.jobs.map((job) => job.queue.name))].sort().map((name) => this.queue(name));
+  }
+
+  /** The BullMQ queue of that name (one connection each, opened on first use). */
+  queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+      queue = new Queue(name, {
+        connection: bullConnection(this.config.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+        prefix: this.config.redis.queuePrefix,
+        defaultJobOptions: defaultJobOptions(this.config),
+      });
       let reported = false;
       // Without a listener, connection errors would be printed unstructured on every retry.
       queue.on('error', (error) => {
@@ -108,5 +99,29 @@ export class JobProducer implements OnModuleInit {
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
+  }
+
+  private async addAll(jobs: readonly SinkJob[]): Promise<void> {
+    const byQueue = new Map<string, SinkJob[]>();
+    for (const job of jobs) {
+      const queueJobs = byQueue.get(job.target.queue.name);
+      if (queueJobs) queueJobs.push(job);
+      else byQueue.set(job.target.queue.name, [job]);
+    }
+    await Promise.all(
+      [...byQueue].map(([queueName, queueJobs]) =>
+        this.queue(queueName).addBulk(
+          queueJobs.map((job) => ({
+            name: job.target.name,
+            data: job.data,
+            opts: { ...(job.target as Partial<AnyJobDefinition>).options, jobId: job.jobId, timestamp: job.timestamp },
+          })),
+        ),
+      ),
+    );
   }
 }

@@ -1,36 +1,31 @@
-import { Module } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { HeraldConfig } from '@herald/config';
+import { JOB_SINK } from '@herald/events';
 import { MetricsModule } from '@herald/observability';
-import { QueueName } from './job-contract.js';
-import { defaultJobOptions } from './job-options.js';
 import { JobProducer } from './job-producer.js';
-import { bullConnection } from './redis-connection.js';
+import { JobRuntime } from './job-runtime.js';
 import { RedisHealthIndicator } from './redis-health.indicator.js';
 
-const queueRegistrations = Object.values(QueueName).map((name) => BullModule.registerQueue({ name }));
-
 /**
- * Registers every queue of the contract with a producer connection that fails
- * fast while Redis is down (enableOfflineQueue: false): the event then simply
- * stays in the outbox and the relay delivers it later.
+ * Typed queues on BullMQ. Every app that commits events imports it: its
+ * JobProducer is the events platform's JobSink. The worker adds the runtime
+ * (`{ runtime: true }`), which consumes; the API never does.
  */
-@Module({
-  imports: [
-    MetricsModule,
-    BullModule.forRootAsync({
-      inject: [HeraldConfig],
-      useFactory: (config: HeraldConfig) => ({
-        connection: bullConnection(config.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
-        prefix: config.redis.queuePrefix,
-        defaultJobOptions: defaultJobOptions(config),
-      }),
-    }),
-    ...queueRegistrations,
-    TerminusModule,
-  ],
-  providers: [JobProducer, RedisHealthIndicator],
-  exports: [JobProducer, RedisHealthIndicator, ...queueRegistrations],
-})
-export class JobsModule {}
+@Global()
+@Module({})
+export class JobsModule {
+  static forRoot(options: { runtime: boolean }): DynamicModule {
+    return {
+      module: JobsModule,
+      imports: [MetricsModule, TerminusModule, DiscoveryModule],
+      providers: [
+        JobProducer,
+        { provide: JOB_SINK, useExisting: JobProducer },
+        RedisHealthIndicator,
+        ...(options.runtime ? [JobRuntime] : []),
+      ],
+      exports: [JobProducer, JOB_SINK, RedisHealthIndicator, ...(options.runtime ? [JobRuntime] : [])],
+    };
+  }
+}

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { QueueName } from './job-contract.js';
 import { JobProducer } from './job-producer.js';
 
 /** Redis as the queues see it: a PING over the producer's own connection. */
@@ -15,9 +14,7 @@ export class RedisHealthIndicator {
     return this.health
       .check(key)
       .attempt(async () => {
-        const client = await this.producer.queue(QueueName.Email).getBackend().client;
-        const pong: unknown = await client.runCommand('ping', []);
-        if (pong !== 'PONG') throw new Error(`unexpected PING answer: ${String(pong)}`);
+        await this.producer.ping();
       })
       .withTimeout(timeoutMs);
   }

@@ -2,3 +2,4 @@ export { Correlation, type CorrelationScope } from './correlation.js';
 export { createLogger, PinoNestLogger, REDACTED_PATHS } from './logger.js';
 export { installGracefulShutdown, type GracefulShutdownOptions, type ShutdownHost } from './graceful-shutdown.js';
 export { LATENCY_BUCKETS, Metrics, MetricsModule } from './metrics.js';
+export { isServiceUnavailable } from './service-unavailable.js';

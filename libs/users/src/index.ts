@@ -1,4 +1,4 @@
-export { UsersEmailJobsModule, UsersModule } from './users.module.js';
+export { UsersModule } from './users.module.js';
 // Commands, queries and their HTTP DTOs
 export { LogInCommand } from './commands/log-in/log-in.command.js';
 export { AccessTokenDto, LogInDto } from './commands/log-in/log-in.dto.js';
@@ -14,9 +14,12 @@ export { UserView } from './queries/user-view.js';
 export { DomainError, EmailNotVerifiedError, InvalidCredentialsError } from './domain/domain-errors.js';
 export * from './domain/events/user-events.js';
 export { User } from './domain/user.aggregate.js';
-// Event pipeline and worker side
-export { usersEventCatalog } from './sagas/user-job-sagas.js';
-export { UserEmailJobs } from './email-jobs/user-email-jobs.js';
+// For other contexts
+export {
+  IssueEmailVerificationTokenCommand,
+  type IssuedVerificationToken,
+} from './commands/issue-email-verification-token/issue-email-verification-token.command.js';
+export { GetUserContactQuery, type UserContact } from './queries/get-user-contact/get-user-contact.query.js';
 export { AccessTokens, type AccessTokenClaims } from './infrastructure/access-tokens.js';
 export { UserRecord } from './infrastructure/user.record.js';
 export { EmailVerificationTokenRecord } from './infrastructure/email-verification-token.record.js';

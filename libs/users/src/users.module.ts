@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HeraldConfig } from '@herald/config';
-import { MailModule } from '@herald/mail';
+import { BoundedContext } from '@herald/events';
+import { IssueEmailVerificationTokenHandler } from './commands/issue-email-verification-token/issue-email-verification-token.handler.js';
 import { LogInHandler } from './commands/log-in/log-in.handler.js';
 import { RegisterUserHandler } from './commands/register-user/register-user.handler.js';
 import { ResendVerificationEmailHandler } from './commands/resend-verification-email/resend-verification-email.handler.js';
 import { VerifyEmailHandler } from './commands/verify-email/verify-email.handler.js';
-import { UserEmailJobs } from './email-jobs/user-email-jobs.js';
+import { userEvents } from './domain/events/user-events.js';
 import { AccessTokens } from './infrastructure/access-tokens.js';
 import { EmailVerificationTokenRecord } from './infrastructure/email-verification-token.record.js';
 import { PasswordHasher } from './infrastructure/password-hasher.js';
@@ -15,14 +16,18 @@ import { UserRecord } from './infrastructure/user.record.js';
 import { UserRepository } from './infrastructure/user.repository.js';
 import { VerificationTokenRepository } from './infrastructure/verification-token.repository.js';
 import { GetCurrentUserHandler } from './queries/get-current-user/get-current-user.handler.js';
+import { GetUserContactHandler } from './queries/get-user-contact/get-user-contact.handler.js';
+import { UserActivityTelemetry } from './telemetry/user-activity.telemetry.js';
 
-const persistence = [TypeOrmModule.forFeature([UserRecord, EmailVerificationTokenRecord])];
-const repositories = [UserRepository, VerificationTokenRepository];
-
-/** Commands and queries of the users context (used by the API). Needs EventsModule. */
+/**
+ * The users context: accounts, credentials, verification. Its public surface
+ * (index.ts) is its commands, queries and events; it knows nothing of email.
+ * Needs EventsModule.
+ */
+@BoundedContext({ name: 'users', events: userEvents })
 @Module({
   imports: [
-    ...persistence,
+    TypeOrmModule.forFeature([UserRecord, EmailVerificationTokenRecord]),
     JwtModule.registerAsync({
       inject: [HeraldConfig],
       useFactory: (config: HeraldConfig) => ({
@@ -33,23 +38,19 @@ const repositories = [UserRepository, VerificationTokenRepository];
     }),
   ],
   providers: [
-    ...repositories,
+    UserRepository,
+    VerificationTokenRepository,
     PasswordHasher,
     AccessTokens,
     RegisterUserHandler,
     VerifyEmailHandler,
     ResendVerificationEmailHandler,
     LogInHandler,
+    IssueEmailVerificationTokenHandler,
     GetCurrentUserHandler,
+    GetUserContactHandler,
+    UserActivityTelemetry,
   ],
   exports: [AccessTokens],
 })
 export class UsersModule {}
-
-/** The email-job use cases of the users context (used by the worker). Needs EventsModule. */
-@Module({
-  imports: [...persistence, MailModule],
-  providers: [...repositories, UserEmailJobs],
-  exports: [UserEmailJobs],
-})
-export class UsersEmailJobsModule {}

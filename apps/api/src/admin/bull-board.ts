@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '@herald/config';
-import { JobProducer, QueueName } from '@herald/jobs';
+import { JobProducer } from '@herald/jobs';
 import { problem } from '../http/problem-details.filter.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
@@ -59,7 +59,7 @@ export function refuseWrites(req: Request, res: Response, next: NextFunction): v
 }
 
 /**
- * Mounts Bull Board at /admin/queues with every queue of the jobs contract.
+ * Mounts Bull Board at /admin/queues with every queue the contexts' jobs use.
  * It is never mounted without credentials: authentication covers every path
  * of the board (UI, static assets and its /api). We mount the Express
  * adapter ourselves because Nest guards do not cover a foreign router, and
@@ -73,16 +73,24 @@ export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig
   }
   const producer = app.get(JobProducer);
   const serverAdapter = new ExpressAdapter().setBasePath(BULL_BOARD_PATH);
-  createBullBoard({
-    queues: Object.values(QueueName).map((name) => {
-      const adapter = new BullMQAdapter(producer.queue(name), { readOnlyMode: boardReadOnly, allowRetries: !boardReadOnly });
-      adapter.setFormatter('data', redactJobData);
-      return adapter;
-    }),
-    serverAdapter,
-    options: { uiConfig: { boardTitle: 'herald queues' } },
-  });
-  const guards = [basicAuth(user, password), ...(boardReadOnly ? [refuseWrites] : [])];
+  const board = createBullBoard({ queues: [], serverAdapter, options: { uiConfig: { boardTitle: 'herald queues' } } });
+  // The queues are those of the jobs the contexts' reactions queue, known once the app has booted:
+  // they are put on the board at its first request.
+  let queuesShown = false;
+  const showQueues = (_req: Request, _res: Response, next: NextFunction) => {
+    if (!queuesShown) {
+      board.replaceQueues(
+        producer.knownQueues().map((queue) => {
+          const adapter = new BullMQAdapter(queue, { readOnlyMode: boardReadOnly, allowRetries: !boardReadOnly });
+          adapter.setFormatter('data', redactJobData);
+          return adapter;
+        }),
+      );
+      queuesShown = true;
+    }
+    next();
+  };
+  const guards = [basicAuth(user, password), ...(boardReadOnly ? [refuseWrites] : []), showQueues];
   app.use(BULL_BOARD_PATH, ...guards, serverAdapter.getRouter());
   logger.info({ path: BULL_BOARD_PATH, readOnly: boardReadOnly }, 'Bull Board mounted');
   return true;

@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import type { Job, Queue } from 'bullmq';
-import type { JobName, QueueName } from '@herald/jobs';
 import { parseJobId, parseJobName, parseLimit, parseQueueName } from '../arguments.js';
 import { CliError, UsageError } from '../cli-errors.js';
 import { withContext } from '../cli-context.js';
@@ -9,7 +8,7 @@ import { formatTable, isoTime, oneLine, print } from '../output.js';
 const PAGE = 500;
 
 export interface FailedJobView {
-  readonly queue: QueueName;
+  readonly queue: string;
   readonly id: string;
   readonly name: string;
   readonly failedReason: string | null;
@@ -29,7 +28,7 @@ export function registerJobCommands(program: Command): void {
     .option('--name <job>', 'only jobs of this name', parseJobName)
     .option('--limit <n>', 'at most this many', parseLimit, 20)
     .option('--json', "print JSON (with each job's data)")
-    .action((options: { queue?: QueueName; name?: JobName; limit: number; json?: boolean }) =>
+    .action((options: { queue?: string; name?: string; limit: number; json?: boolean }) =>
       withContext(async (context) => {
         const queues = pick(await context.queues(), options.queue);
         let failed: FailedJobView[] = [];
@@ -69,13 +68,13 @@ export function registerJobCommands(program: Command): void {
     .option('--name <job>', 'with --all: only jobs of this name', parseJobName)
     .option('--dry-run', 'list what would be retried; change nothing')
     .option('--json', 'print JSON')
-    .action((options: { id?: string; all?: boolean; queue?: QueueName; name?: JobName; dryRun?: boolean; json?: boolean }) => {
+    .action((options: { id?: string; all?: boolean; queue?: string; name?: string; dryRun?: boolean; json?: boolean }) => {
       if (!options.id && !options.all) throw new UsageError('say which jobs: --id <id>, or --all --queue <name>');
       if (options.all && !options.queue) throw new UsageError('--all needs --queue <name>');
       if (options.name && !options.all) throw new UsageError('--name filters --all; a job given by --id is retried whatever its name');
       return withContext(async (context) => {
         const queues = await context.queues();
-        let targets: { queue: QueueName; job: Job }[];
+        let targets: { queue: string; job: Job }[];
         if (options.id) {
           const found = await findJob(queues, options.id, options.queue);
           const state = await found.job.getState();
@@ -125,7 +124,7 @@ export function registerJobCommands(program: Command): void {
     .requiredOption('--id <id>', 'the job to remove', parseJobId)
     .option('--queue <name>', "the job's queue (searched in all queues when left out)", parseQueueName)
     .option('--json', 'print JSON')
-    .action((options: { id: string; queue?: QueueName; json?: boolean }) =>
+    .action((options: { id: string; queue?: string; json?: boolean }) =>
       withContext(async (context) => {
         const { queue, job } = await findJob(await context.queues(), options.id, options.queue);
         const state = await job.getState();
@@ -143,15 +142,15 @@ export function registerJobCommands(program: Command): void {
     );
 }
 
-function pick(queues: Map<QueueName, Queue>, only?: QueueName): [QueueName, Queue][] {
+function pick(queues: Map<string, Queue>, only?: string): [string, Queue][] {
   return [...queues].filter(([name]) => !only || name === only);
 }
 
 /** The job with this id, in the given queue or in whichever single queue has it. */
-async function findJob(queues: Map<QueueName, Queue>, id: string, only?: QueueName): Promise<{ queue: QueueName; job: Job }> {
+async function findJob(queues: Map<string, Queue>, id: string, only?: string): Promise<{ queue: string; job: Job }> {
   const candidates = pick(queues, only);
   const found = (await Promise.all(candidates.map(async ([queue, q]) => ({ queue, job: await q.getJob(id) })))).filter(
-    (hit): hit is { queue: QueueName; job: Job } => hit.job !== undefined,
+    (hit): hit is { queue: string; job: Job } => hit.job !== undefined,
   );
   if (found.length === 0) throw new CliError(`unknown job id "${id}" in queue ${candidates.map(([name]) => name).join(', ')}`);
   if (found.length > 1) throw new UsageError(`job id "${id}" exists in queues ${found.map((hit) => hit.queue).join(', ')}; add --queue`);
@@ -159,7 +158,7 @@ async function findJob(queues: Map<QueueName, Queue>, id: string, only?: QueueNa
 }
 
 /** Failed jobs of a queue, most recently failed first, page by page. */
-async function* failedJobs(queue: Queue, name?: JobName): AsyncGenerator<Job> {
+async function* failedJobs(queue: Queue, name?: string): AsyncGenerator<Job> {
   for (let start = 0; ; start += PAGE) {
     const page = (await queue.getJobs(['failed'], start, start + PAGE - 1, false)) as Job[];
     for (const job of page) if (!name || job.name === name) yield job;
@@ -167,7 +166,7 @@ async function* failedJobs(queue: Queue, name?: JobName): AsyncGenerator<Job> {
   }
 }
 
-function view(queue: QueueName, job: Job): FailedJobView {
+function view(queue: string, job: Job): FailedJobView {
   return {
     queue,
     id: job.id ?? '',

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import type { QueueName } from '@herald/jobs';
-import { EventCatalog, eventsWithMissingJobs, OutboxRowError } from '@herald/events';
-import { usersEventCatalog } from '@herald/users';
+import { eventsWithMissingJobs, OutboxRowError, type JobTarget } from '@herald/events';
 import { parseDuration, parseLimit, parseOutboxId } from '../arguments.js';
 import { CliError, UsageError } from '../cli-errors.js';
 import { withContext } from '../cli-context.js';
+import { catalog } from '../contexts.js';
 import { formatAge, formatTable, isoTime, oneLine, print } from '../output.js';
 
 /** Rows checked per page by outbox:reconcile. */
@@ -137,15 +136,16 @@ export function registerOutboxCommands(program: Command): void {
         }
         const outbox = await context.outbox();
         const queues = await context.queues();
-        const catalog = new EventCatalog([usersEventCatalog]);
-        const jobExists = async (queue: QueueName, jobId: string) => (await queues.get(queue)!.getJob(jobId)) !== undefined;
+        const jobs = {
+          exists: async (target: JobTarget, jobId: string) => (await queues.get(target.queue.name)!.getJob(jobId)) !== undefined,
+        };
         let checked = 0;
         const missing: string[] = [];
         for (let afterId: string | null = null; ;) {
           const rows = await outbox.dispatchedSince(options.since, afterId, RECONCILE_PAGE);
           if (rows.length === 0) break;
           checked += rows.length;
-          missing.push(...(await eventsWithMissingJobs(rows, catalog, jobExists)));
+          missing.push(...(await eventsWithMissingJobs(rows, catalog, jobs)));
           afterId = rows.at(-1)!.id;
         }
         const redelivered = options.dryRun ? 0 : await outbox.redeliver(missing);

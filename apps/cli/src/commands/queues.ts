@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import type { Queue } from 'bullmq';
-import type { QueueName } from '@herald/jobs';
 import { parseDuration, parseQueueName } from '../arguments.js';
 import { withContext, type CliContext } from '../cli-context.js';
 import { formatAge, formatTable, isoTime, print } from '../output.js';
@@ -10,7 +9,7 @@ const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children
 const CLEAN_BATCH = 1000;
 
 export interface QueueStats {
-  readonly queue: QueueName;
+  readonly queue: string;
   readonly paused: boolean;
   /** Workers connected to the queue; null when the server does not allow CLIENT LIST. */
   readonly workers: number | null;
@@ -26,7 +25,7 @@ export function registerQueueCommands(program: Command): void {
     .description('job counts per state, oldest waiting job, workers and paused flag of every queue')
     .option('--queue <name>', 'only this queue', parseQueueName)
     .option('--json', 'print JSON')
-    .action((options: { queue?: QueueName; json?: boolean }) =>
+    .action((options: { queue?: string; json?: boolean }) =>
       withContext(async (context) => {
         const stats = await queueStats(context, options.queue);
         print(Boolean(options.json), stats, () =>
@@ -56,7 +55,7 @@ export function registerQueueCommands(program: Command): void {
       )
       .argument('<queue>', 'queue name', parseQueueName)
       .option('--json', 'print JSON')
-      .action((name: QueueName, options: { json?: boolean }) =>
+      .action((name: string, options: { json?: boolean }) =>
         withContext(async (context) => {
           const queue = (await context.queues()).get(name)!;
           const wasPaused = await queue.isPaused();
@@ -77,7 +76,7 @@ export function registerQueueCommands(program: Command): void {
     .addOption(new Option('--state <state>', 'which finished jobs').choices(['completed', 'failed']).makeOptionMandatory())
     .requiredOption('--older-than <duration>', 'finished longer ago than this: 30m, 12h, 7d ...', parseDuration)
     .option('--json', 'print JSON')
-    .action((options: { queue: QueueName; state: 'completed' | 'failed'; olderThan: number; json?: boolean }) =>
+    .action((options: { queue: string; state: 'completed' | 'failed'; olderThan: number; json?: boolean }) =>
       withContext(async (context) => {
         const queue = (await context.queues()).get(options.queue)!;
         let removed = 0;
@@ -96,12 +95,12 @@ export function registerQueueCommands(program: Command): void {
     );
 }
 
-async function queueStats(context: CliContext, only?: QueueName): Promise<QueueStats[]> {
+async function queueStats(context: CliContext, only?: string): Promise<QueueStats[]> {
   const queues = [...(await context.queues())].filter(([name]) => !only || name === only);
   return Promise.all(queues.map(([name, queue]) => statsOf(name, queue)));
 }
 
-async function statsOf(name: QueueName, queue: Queue): Promise<QueueStats> {
+async function statsOf(name: string, queue: Queue): Promise<QueueStats> {
   const [counts, paused, workers, [oldest]] = await Promise.all([
     queue.getJobCounts(...STATES),
     queue.isPaused(),

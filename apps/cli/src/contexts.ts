@@ -1,0 +1,15 @@
+import { CONTEXT_MODULES } from '@herald/contexts';
+import { catalogOfModules, type EventCatalog } from '@herald/events';
+
+/**
+ * The event types, reactions and jobs of the contexts herald is made of, read
+ * from their modules' declarations: the same catalog the apps find at boot,
+ * without starting anything (the CLI opens only what a command needs).
+ */
+export const catalog: EventCatalog = catalogOfModules(CONTEXT_MODULES);
+
+/** Every queue the contexts' jobs use, sorted. */
+export const QUEUE_NAMES: readonly string[] = [...new Set(catalog.jobs.map((job) => job.queue.name))].sort();
+
+/** Every job name the contexts declare, sorted. */
+export const JOB_NAMES: readonly string[] = catalog.jobs.map((job) => job.name).sort();

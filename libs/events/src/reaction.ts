@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+import type { DomainEvent, DomainEventClass } from './domain-event.js';
+import type { JobTarget } from './job-sink.js';
+
+/** How a durable reaction is declared: event → job. */
+export interface ReactionOptions<Input extends object> {
+  /** Stable and unique: part of every job id and inbox record it creates. NEVER rename. Letters, digits, "-", "_". */
+  readonly name: string;
+  /** The job it queues (a context's job definition). */
+  readonly job: JobTarget<Input>;
+}
+
+/** A reaction as the catalog knows it. */
+export interface ReactionDescriptor {
+  readonly name: string;
+  readonly event: DomainEventClass;
+  readonly job: JobTarget;
+  /** Where it was declared (class.method), for error messages. */
+  readonly declaredAt: string;
+}
+
+/** A reaction bound to its provider instance: turns an event into the job's fields. */
+export interface BoundReaction extends ReactionDescriptor {
+  readonly toJobInput: (event: DomainEvent) => object;
+}
+
+const REACTIONS = Symbol('herald:reactions');
+
+/** A class, as decorators see it. */
+export type AnyClass = abstract new (...args: never[]) => unknown;
+
+interface StoredReaction extends Omit<ReactionDescriptor, 'declaredAt'> {
+  readonly method: string | symbol;
+}
+
+/**
+ * Declares a durable reaction: when an event of this type is committed, the
+ * method turns it into the fields of one job, which is queued with the id
+ * `<name>.<eventId>` (so a repeat adds nothing) and delivered to its handler.
+ * The method must be pure and fast (no I/O): it runs in the dispatch path.
+ * Found at boot among the providers (like @nestjs/cqrs's @EventsHandler).
+ *
+ * The compiler checks both ends: the method takes the event and returns the
+ * job's input type.
+ */
+export function Reaction<E extends DomainEvent, Input extends object>(event: DomainEventClass<E>, options: ReactionOptions<Input>) {
+  return <M extends (event: E) => Input>(target: object, method: string | symbol, _descriptor: TypedPropertyDescriptor<M>): void => {
+    const stored: StoredReaction[] = Reflect.getOwnMetadata(REACTIONS, target.constructor) ?? [];
+    Reflect.defineMetadata(REACTIONS, [...stored, { name: options.name, event, job: options.job, method }], target.constructor);
+  };
+}
+
+/** The reactions a provider class declares (empty for most classes). */
+export function reactionsOf(providerClass: AnyClass): ReactionDescriptor[] {
+  return storedReactions(providerClass).map(({ method, ...reaction }) => ({
+    ...reaction,
+    declaredAt: `${providerClass.name}.${String(method)}`,
+  }));
+}
+
+/** The reactions of a provider instance, bound to it. */
+export function boundReactionsOf(instance: object): BoundReaction[] {
+  const providerClass = instance.constructor as AnyClass;
+  return storedReactions(providerClass).map(({ method, ...reaction }) => {
+    const fn = (instance as Record<string | symbol, (event: DomainEvent) => object>)[method]!;
+    return { ...reaction, declaredAt: `${providerClass.name}.${String(method)}`, toJobInput: (event) => fn.call(instance, event) };
+  });
+}
+
+function storedReactions(providerClass: AnyClass): StoredReaction[] {
+  return (Reflect.getOwnMetadata(REACTIONS, providerClass) as StoredReaction[] | undefined) ?? [];
+}

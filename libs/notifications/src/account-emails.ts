@@ -1,0 +1,110 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { z } from 'zod';
+import { HeraldConfig } from '@herald/config';
+import { Reaction, type InboxOutcome } from '@herald/events';
+import { defineJob, JobHandler, type JobContext, type JobData } from '@herald/jobs';
+import {
+  EmailVerified,
+  GetUserContactQuery,
+  IssueEmailVerificationTokenCommand,
+  RegistrationAttemptedForExistingEmail,
+  UserRegistered,
+  VerificationEmailRequested,
+  type UserContact,
+} from '@herald/users';
+import { EmailDelivery, type PreparedMail } from './email-delivery.js';
+import { EmailQueue } from './email-queue.js';
+import { accountExistsNotice, verificationEmail, welcomeEmail, type RenderedMail } from './templates/templates.js';
+
+/** Email jobs carry the user's id only: the address is read when the mail is written. */
+const toUser = { userId: z.uuid() };
+
+// Job and reaction names are stored with every job and inbox record: NEVER rename them.
+export const SendVerificationEmail = defineJob({ name: 'send-verification-email', queue: EmailQueue, data: toUser });
+export const SendWelcomeEmail = defineJob({ name: 'send-welcome-email', queue: EmailQueue, data: toUser });
+export const SendAccountExistsNotice = defineJob({ name: 'send-account-exists-notice', queue: EmailQueue, data: toUser });
+
+type ToUser = JobData<typeof SendWelcomeEmail>;
+
+/**
+ * The emails about a user's account: for each, the reaction that queues it
+ * (event → job) and the handler that writes and sends it (in the worker).
+ */
+@Injectable()
+export class AccountEmails {
+  private readonly logger = new Logger(AccountEmails.name);
+
+  constructor(
+    private readonly delivery: EmailDelivery,
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly config: HeraldConfig,
+  ) {}
+
+  @Reaction(UserRegistered, { name: 'verification-email-on-registration', job: SendVerificationEmail })
+  verifyNewAccount(event: UserRegistered) {
+    return { userId: event.aggregateId };
+  }
+
+  @Reaction(VerificationEmailRequested, { name: 'verification-email-on-request', job: SendVerificationEmail })
+  verifyOnRequest(event: VerificationEmailRequested) {
+    return { userId: event.aggregateId };
+  }
+
+  @Reaction(EmailVerified, { name: 'welcome-email-on-verification', job: SendWelcomeEmail })
+  welcomeVerifiedUser(event: EmailVerified) {
+    return { userId: event.aggregateId };
+  }
+
+  @Reaction(RegistrationAttemptedForExistingEmail, { name: 'account-exists-notice-on-registration-attempt', job: SendAccountExistsNotice })
+  noticeRegistrationAttempt(event: RegistrationAttemptedForExistingEmail) {
+    return { userId: event.aggregateId };
+  }
+
+  /** A new link, minted under the user's row lock in the claim transaction (older links stop working). */
+  @JobHandler(SendVerificationEmail)
+  sendVerificationEmail(job: ToUser, context: JobContext): Promise<InboxOutcome> {
+    let link = '';
+    return this.delivery.send(
+      context,
+      async () => {
+        const issued = await this.commands.execute(new IssueEmailVerificationTokenCommand(job.userId));
+        if (!issued) return null; // gone, or verified meanwhile
+        link = `${this.config.http.appBaseUrl}/verify-email?token=${encodeURIComponent(issued.token)}`;
+        const content = verificationEmail({ displayName: issued.displayName, link, expiresInHours: issued.expiresInHours });
+        return mail(SendVerificationEmail.name, issued, content);
+      },
+      () => {
+        if (this.delivery.writesFiles && this.config.env !== 'production') {
+          // Local default only (no SMTP configured, not production): makes the link easy to find.
+          this.logger.log({ msg: 'verification link (local mail-to-file mode)', userId: job.userId, link });
+        }
+      },
+    );
+  }
+
+  @JobHandler(SendWelcomeEmail)
+  sendWelcomeEmail(job: ToUser, context: JobContext): Promise<InboxOutcome> {
+    return this.toContact(job, context, SendWelcomeEmail.name, (contact) =>
+      welcomeEmail({ displayName: contact.displayName, appUrl: this.config.http.appBaseUrl }),
+    );
+  }
+
+  @JobHandler(SendAccountExistsNotice)
+  sendAccountExistsNotice(job: ToUser, context: JobContext): Promise<InboxOutcome> {
+    return this.toContact(job, context, SendAccountExistsNotice.name, (contact) =>
+      accountExistsNotice({ displayName: contact.displayName, appUrl: this.config.http.appBaseUrl }),
+    );
+  }
+
+  /** A mail that needs nothing but the user's current address and name. */
+  private toContact(job: ToUser, context: JobContext, kind: string, render: (contact: UserContact) => RenderedMail): Promise<InboxOutcome> {
+    return this.delivery.send(context, async () => {
+      const contact = await this.queries.execute(new GetUserContactQuery(job.userId));
+      return contact ? mail(kind, contact, render(contact)) : null;
+    });
+  }
+}
+
+const mail = (kind: string, contact: UserContact, content: RenderedMail): PreparedMail => ({ to: contact.email, kind, content });

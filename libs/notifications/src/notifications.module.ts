@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { BoundedContext } from '@herald/events';
+import { MailModule } from '@herald/mail';
+import { AccountEmails } from './account-emails.js';
+import { EmailDelivery } from './email-delivery.js';
+
+/**
+ * The notifications context: it owns email — templates, the email jobs, their
+ * reactions to other contexts' events and their delivery records (inbox). It
+ * reads what it needs through the other contexts' public commands and queries.
+ */
+@BoundedContext({ name: 'notifications', events: [] })
+@Module({
+  imports: [MailModule],
+  providers: [EmailDelivery, AccountEmails],
+})
+export class NotificationsModule {}

@@ -1,0 +1,32 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { HeraldConfig } from '@herald/config';
+import { UnitOfWork } from '@herald/events';
+import { UserRepository } from '../../infrastructure/user.repository.js';
+import { VerificationTokenRepository } from '../../infrastructure/verification-token.repository.js';
+import { IssueEmailVerificationTokenCommand, type IssuedVerificationToken } from './issue-email-verification-token.command.js';
+
+/**
+ * Locks the user's row for the rest of the caller's transaction: every token
+ * change of one user (minting here, using one in VerifyEmailHandler) happens
+ * in turn, so two emails at once leave one open token, and a user who verified
+ * meanwhile gets no token (and no email).
+ */
+@CommandHandler(IssueEmailVerificationTokenCommand)
+export class IssueEmailVerificationTokenHandler implements ICommandHandler<IssueEmailVerificationTokenCommand> {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly users: UserRepository,
+    private readonly tokens: VerificationTokenRepository,
+    private readonly config: HeraldConfig,
+  ) {}
+
+  execute(command: IssueEmailVerificationTokenCommand): Promise<IssuedVerificationToken | null> {
+    return this.uow.run(async () => {
+      const user = await this.users.findByIdForUpdate(command.userId);
+      if (!user || user.isEmailVerified) return null;
+      const expiresInHours = this.config.auth.verificationTokenTtlHours;
+      const { token } = await this.tokens.mintFor(user.id, expiresInHours, new Date());
+      return { token, email: user.email, displayName: user.displayName, expiresInHours };
+    });
+  }
+}
