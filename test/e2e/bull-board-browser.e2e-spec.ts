@@ -1,7 +1,8 @@
 import { SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
 import type { Queue } from 'bullmq';
 import { mkdir } from 'node:fs/promises';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -29,18 +30,7 @@ describe('Bull Board in a browser', () => {
     failedJobId = bad.id!;
     await waitFor('the invalid job to fail', async () => (await queue.getJob(failedJobId))?.isFailed());
 
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

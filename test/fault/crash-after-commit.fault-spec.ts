@@ -1,4 +1,5 @@
-import { SendVerificationEmail } from '@herald/notifications';
+import { SendPasswordResetEmail, SendVerificationEmail } from '@herald/notifications';
+import { tokenFromMail } from '../support/smtp-sink.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -47,5 +48,29 @@ describe('Fault: the API dies between commit and dispatch', () => {
       await queue.close();
     }
     expect(stack.smtp.to('crash@example.com', SendVerificationEmail.name)).toHaveLength(1);
+    expect(await worker.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it('the relay delivers the password reset email of a request whose API died after commit, and its link works', async () => {
+    const userId = '01938a8e-7c00-7000-8000-0000000000c1';
+    await stack.db.query(
+      `INSERT INTO users (id, email, password_hash, email_verified_at) VALUES ($1, 'reset-crash@example.com', 'x', now())`,
+      [userId],
+    );
+    const crashingApi = await stack.api({ HERALD_FAULT_CRASH_AFTER_COMMIT: 'true' }).startAndWaitReady();
+    const request = await stack.post('/auth/password-reset', { email: 'reset-crash@example.com' }).catch((error: Error) => error);
+    expect(String(request)).toMatch(/fetch failed/);
+    expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await stack.db.query(`SELECT status FROM outbox WHERE aggregate_id = $1`, [userId])).toEqual([{ status: 'pending' }]);
+
+    await stack.worker().startAndWaitReady();
+    const [mail] = await stack.smtp.waitForMail('reset-crash@example.com', SendPasswordResetEmail.name);
+    await stack.api().startAndWaitReady();
+    const confirm = await stack.post('/auth/password-reset/confirm', {
+      token: tokenFromMail(mail!),
+      newPassword: 'a new and long passphrase',
+    });
+    expect(confirm.status).toBe(204);
+    expect(stack.smtp.to('reset-crash@example.com', SendPasswordResetEmail.name)).toHaveLength(1);
   });
 });

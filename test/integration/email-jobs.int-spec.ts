@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { EFFECT_PERFORMED_AT, JobProducer, type JobContext } from '@herald/jobs';
-import { AccountEmails, EmailQueue, SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
+import { AccountEmails, EmailQueue, SendPasswordResetEmail, SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
 import { WorkerModule } from '../../apps/worker/src/worker.module.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { deleteKeysWithPrefix, uniqueQueuePrefix } from '../support/test-redis.js';
@@ -163,6 +163,25 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     expect(smtp.to('raced@example.com')).toHaveLength(0);
     expect(await openTokens(userId)).toBe(0);
     expect(await inboxRow(eventId)).toEqual({ status: 'done', attempts: 1 });
+  });
+
+  it('mails a reset link, and two reset emails at once leave exactly one open reset link', async () => {
+    const userId = await createUser('reset@example.com', true);
+    smtp.delayMs = 300;
+    const outcomes = await Promise.all(
+      [uuidv7(), uuidv7()].map((eventId) =>
+        emailJobs.sendPasswordResetEmail({ eventId, userId, correlationId: 'c-reset' }, jobRun(eventId)),
+      ),
+    );
+    expect(outcomes).toEqual(['processed', 'processed']);
+    const mails = smtp.to('reset@example.com', SendPasswordResetEmail.name);
+    expect(mails).toHaveLength(2);
+    expect(mails[0]!.text).toMatch(/\/reset-password\?token=/);
+    const open = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM password_reset_tokens WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL',
+      [userId],
+    );
+    expect(open).toEqual([{ n: 1 }]);
   });
 
   it('sends no verification email to an already verified user', async () => {

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@herald/database';
+import { dataSourceOptions, migrations } from '@herald/database';
 import { InboxRecord, OutboxRecord } from '@herald/events';
-import { EmailVerificationTokenRecord, UserRecord } from '@herald/users';
+import { EmailVerificationTokenRecord, PasswordResetTokenRecord, UserRecord } from '@herald/users';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { testConfig } from '../support/test-config.js';
 
@@ -13,7 +13,7 @@ describe('Database schema', () => {
     db = await createTestDatabase(); // a clone of the migrated template
     dataSource = new DataSource({
       ...dataSourceOptions(testConfig(db.url, 'schema-test')),
-      entities: [UserRecord, EmailVerificationTokenRecord, OutboxRecord, InboxRecord],
+      entities: [UserRecord, EmailVerificationTokenRecord, PasswordResetTokenRecord, OutboxRecord, InboxRecord],
     });
     await dataSource.initialize();
   });
@@ -42,7 +42,6 @@ describe('Database schema', () => {
   });
 
   it('keys the email inbox records of earlier versions by reaction instead of job name', async () => {
-    await dataSource.undoLastMigration();
     const registered = '01938a8e-7c00-7000-8000-0000000000a1';
     const requested = '01938a8e-7c00-7000-8000-0000000000a2';
     for (const [id, type] of [
@@ -56,7 +55,13 @@ describe('Database schema', () => {
       );
       await db.query(`INSERT INTO inbox (consumer, event_id, status) VALUES ('send-verification-email', $1, 'done')`, [id]);
     }
-    await dataSource.runMigrations();
+    const migration = migrations.find((candidate) => candidate.name === 'InboxConsumerIsReaction1795940000000')!;
+    const queryRunner = dataSource.createQueryRunner();
+    try {
+      await new migration().up(queryRunner);
+    } finally {
+      await queryRunner.release();
+    }
     expect(await db.query('SELECT consumer, event_id FROM inbox ORDER BY event_id')).toEqual([
       { consumer: 'verification-email-on-registration', event_id: registered },
       { consumer: 'verification-email-on-request', event_id: requested },

@@ -14,6 +14,7 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { RATE_LIMITS, RateLimitGuard } from './http/rate-limit.js';
 import { RateLimiterStore } from './http/rate-limiter-store.js';
+import { ResetPasswordPageController } from './pages/reset-password-page.controller.js';
 import { VerifyEmailPageController } from './pages/verify-email-page.controller.js';
 import { UsersController } from './users/users.controller.js';
 
@@ -32,7 +33,7 @@ export class AppModule {
         ...CONTEXT_MODULES,
         TerminusModule,
       ],
-      controllers: [UsersController, AuthController, HealthController, VerifyEmailPageController, MetricsController],
+      controllers: [UsersController, AuthController, HealthController, VerifyEmailPageController, ResetPasswordPageController, MetricsController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         RateLimiterStore,

@@ -113,6 +113,8 @@ export const envSchema = z.object({
   // Argon2 computations at once per API process; default: the number of CPUs.
   PASSWORD_HASH_CONCURRENCY: positiveInt.max(64).optional(),
   VERIFICATION_TOKEN_TTL_HOURS: positiveInt.max(24 * 30).default(24),
+  // How long a password reset link works; short, as the link grants the account.
+  PASSWORD_RESET_TOKEN_TTL_MINUTES: positiveInt.max(24 * 60).default(60),
 
   ADMIN_USER: z.string().min(1).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),

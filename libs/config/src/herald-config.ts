@@ -41,6 +41,7 @@ export abstract class HeraldConfig {
     jwtSecret: string;
     jwtTtlSeconds: number;
     verificationTokenTtlHours: number;
+    passwordResetTokenTtlMinutes: number;
     passwordHashConcurrency: number;
     rateLimitEnabled: boolean;
   };
@@ -122,6 +123,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       jwtSecret: env.JWT_SECRET ?? DEV_JWT_SECRET,
       jwtTtlSeconds: env.JWT_TTL_SECONDS,
       verificationTokenTtlHours: env.VERIFICATION_TOKEN_TTL_HOURS,
+      passwordResetTokenTtlMinutes: env.PASSWORD_RESET_TOKEN_TTL_MINUTES,
       passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY ?? availableParallelism(),
       rateLimitEnabled: env.RATE_LIMIT_ENABLED,
     },

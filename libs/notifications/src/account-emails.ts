@@ -8,6 +8,8 @@ import {
   EmailVerified,
   GetUserContactQuery,
   IssueEmailVerificationTokenCommand,
+  IssuePasswordResetTokenCommand,
+  PasswordResetRequested,
   RegistrationAttemptedForExistingEmail,
   UserRegistered,
   VerificationEmailRequested,
@@ -15,7 +17,7 @@ import {
 } from '@herald/users';
 import { EmailDelivery, type PreparedMail } from './email-delivery.js';
 import { EmailQueue } from './email-queue.js';
-import { accountExistsNotice, verificationEmail, welcomeEmail, type RenderedMail } from './templates/templates.js';
+import { accountExistsNotice, passwordResetEmail, verificationEmail, welcomeEmail, type RenderedMail } from './templates/templates.js';
 
 /** Email jobs carry the user's id only: the address is read when the mail is written. */
 const toUser = { userId: z.uuid() };
@@ -24,6 +26,7 @@ const toUser = { userId: z.uuid() };
 export const SendVerificationEmail = defineJob({ name: 'send-verification-email', queue: EmailQueue, data: toUser });
 export const SendWelcomeEmail = defineJob({ name: 'send-welcome-email', queue: EmailQueue, data: toUser });
 export const SendAccountExistsNotice = defineJob({ name: 'send-account-exists-notice', queue: EmailQueue, data: toUser });
+export const SendPasswordResetEmail = defineJob({ name: 'send-password-reset-email', queue: EmailQueue, data: toUser });
 
 type ToUser = JobData<typeof SendWelcomeEmail>;
 
@@ -62,6 +65,11 @@ export class AccountEmails {
     return { userId: event.aggregateId };
   }
 
+  @Reaction(PasswordResetRequested, { name: 'password-reset-email-on-request', job: SendPasswordResetEmail })
+  resetOnRequest(event: PasswordResetRequested) {
+    return { userId: event.aggregateId };
+  }
+
   /** A new link, minted under the user's row lock in the claim transaction (older links stop working). */
   @JobHandler(SendVerificationEmail)
   sendVerificationEmail(job: ToUser, context: JobContext): Promise<InboxOutcome> {
@@ -82,6 +90,18 @@ export class AccountEmails {
         }
       },
     );
+  }
+
+  /** A reset link, minted like a verification link (older reset links stop working). */
+  @JobHandler(SendPasswordResetEmail)
+  sendPasswordResetEmail(job: ToUser, context: JobContext): Promise<InboxOutcome> {
+    return this.delivery.send(context, async () => {
+      const issued = await this.commands.execute(new IssuePasswordResetTokenCommand(job.userId));
+      if (!issued) return null; // the account is gone
+      const link = `${this.config.http.appBaseUrl}/reset-password?token=${encodeURIComponent(issued.token)}`;
+      const content = passwordResetEmail({ displayName: issued.displayName, link, expiresInMinutes: issued.expiresInMinutes });
+      return mail(SendPasswordResetEmail.name, issued, content);
+    });
   }
 
   @JobHandler(SendWelcomeEmail)

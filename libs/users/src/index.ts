@@ -8,6 +8,16 @@ export { ResendVerificationEmailCommand } from './commands/resend-verification-e
 export { ResendVerificationEmailDto } from './commands/resend-verification-email/resend-verification-email.dto.js';
 export { VerifyEmailCommand } from './commands/verify-email/verify-email.command.js';
 export { VerifyEmailDto } from './commands/verify-email/verify-email.dto.js';
+export { RequestPasswordResetCommand } from './commands/request-password-reset/request-password-reset.command.js';
+export {
+  PASSWORD_RESET_REQUESTED,
+  PasswordResetRequestedDto,
+  RequestPasswordResetDto,
+} from './commands/request-password-reset/request-password-reset.dto.js';
+export { ConfirmPasswordResetCommand } from './commands/confirm-password-reset/confirm-password-reset.command.js';
+export { ConfirmPasswordResetDto } from './commands/confirm-password-reset/confirm-password-reset.dto.js';
+export { ChangePasswordCommand } from './commands/change-password/change-password.command.js';
+export { ChangePasswordDto } from './commands/change-password/change-password.dto.js';
 export { GetCurrentUserQuery } from './queries/get-current-user/get-current-user.query.js';
 export { UserView } from './queries/user-view.js';
 // Domain
@@ -19,7 +29,12 @@ export {
   IssueEmailVerificationTokenCommand,
   type IssuedVerificationToken,
 } from './commands/issue-email-verification-token/issue-email-verification-token.command.js';
+export {
+  IssuePasswordResetTokenCommand,
+  type IssuedResetToken,
+} from './commands/issue-password-reset-token/issue-password-reset-token.command.js';
 export { GetUserContactQuery, type UserContact } from './queries/get-user-contact/get-user-contact.query.js';
 export { AccessTokens, type AccessTokenClaims } from './infrastructure/access-tokens.js';
 export { UserRecord } from './infrastructure/user.record.js';
 export { EmailVerificationTokenRecord } from './infrastructure/email-verification-token.record.js';
+export { PasswordResetTokenRecord } from './infrastructure/password-reset-token.record.js';

@@ -3,9 +3,13 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HeraldConfig } from '@herald/config';
 import { BoundedContext } from '@herald/events';
+import { ChangePasswordHandler } from './commands/change-password/change-password.handler.js';
+import { ConfirmPasswordResetHandler } from './commands/confirm-password-reset/confirm-password-reset.handler.js';
 import { IssueEmailVerificationTokenHandler } from './commands/issue-email-verification-token/issue-email-verification-token.handler.js';
+import { IssuePasswordResetTokenHandler } from './commands/issue-password-reset-token/issue-password-reset-token.handler.js';
 import { LogInHandler } from './commands/log-in/log-in.handler.js';
 import { RegisterUserHandler } from './commands/register-user/register-user.handler.js';
+import { RequestPasswordResetHandler } from './commands/request-password-reset/request-password-reset.handler.js';
 import { ResendVerificationEmailHandler } from './commands/resend-verification-email/resend-verification-email.handler.js';
 import { VerifyEmailHandler } from './commands/verify-email/verify-email.handler.js';
 import { userEvents } from './domain/events/user-events.js';
@@ -14,7 +18,8 @@ import { EmailVerificationTokenRecord } from './infrastructure/email-verificatio
 import { PasswordHasher } from './infrastructure/password-hasher.js';
 import { UserRecord } from './infrastructure/user.record.js';
 import { UserRepository } from './infrastructure/user.repository.js';
-import { VerificationTokenRepository } from './infrastructure/verification-token.repository.js';
+import { PasswordResetTokenRepository, VerificationTokenRepository } from './infrastructure/one-time-token.repository.js';
+import { PasswordResetTokenRecord } from './infrastructure/password-reset-token.record.js';
 import { GetCurrentUserHandler } from './queries/get-current-user/get-current-user.handler.js';
 import { GetUserContactHandler } from './queries/get-user-contact/get-user-contact.handler.js';
 import { UserActivityTelemetry } from './telemetry/user-activity.telemetry.js';
@@ -27,7 +32,7 @@ import { UserActivityTelemetry } from './telemetry/user-activity.telemetry.js';
 @BoundedContext({ name: 'users', events: userEvents })
 @Module({
   imports: [
-    TypeOrmModule.forFeature([UserRecord, EmailVerificationTokenRecord]),
+    TypeOrmModule.forFeature([UserRecord, EmailVerificationTokenRecord, PasswordResetTokenRecord]),
     JwtModule.registerAsync({
       inject: [HeraldConfig],
       useFactory: (config: HeraldConfig) => ({
@@ -40,6 +45,7 @@ import { UserActivityTelemetry } from './telemetry/user-activity.telemetry.js';
   providers: [
     UserRepository,
     VerificationTokenRepository,
+    PasswordResetTokenRepository,
     PasswordHasher,
     AccessTokens,
     RegisterUserHandler,
@@ -47,6 +53,10 @@ import { UserActivityTelemetry } from './telemetry/user-activity.telemetry.js';
     ResendVerificationEmailHandler,
     LogInHandler,
     IssueEmailVerificationTokenHandler,
+    RequestPasswordResetHandler,
+    IssuePasswordResetTokenHandler,
+    ConfirmPasswordResetHandler,
+    ChangePasswordHandler,
     GetCurrentUserHandler,
     GetUserContactHandler,
     UserActivityTelemetry,

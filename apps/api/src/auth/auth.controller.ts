@@ -1,7 +1,20 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { AccessTokenDto, EmailNotVerifiedError, InvalidCredentialsError, LogInCommand, LogInDto } from '@herald/users';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  AccessTokenDto,
+  ConfirmPasswordResetCommand,
+  ConfirmPasswordResetDto,
+  EmailNotVerifiedError,
+  InvalidCredentialsError,
+  LogInCommand,
+  LogInDto,
+  PASSWORD_RESET_REQUESTED,
+  PasswordResetRequestedDto,
+  RequestPasswordResetCommand,
+  RequestPasswordResetDto,
+} from '@herald/users';
+import { RateLimit } from '../http/rate-limit.js';
 import { LoginThrottle } from './login-throttle.js';
 
 @ApiTags('auth')
@@ -29,5 +42,30 @@ export class AuthController {
       if (error instanceof EmailNotVerifiedError) await attempt.passwordAccepted();
       throw error;
     }
+  }
+
+  /**
+   * Mails the account's owner a link to choose a new password (older links stop
+   * working). The same answer whether or not the account exists.
+   */
+  @Post('password-reset')
+  @RateLimit('password-reset')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: PasswordResetRequestedDto })
+  async requestPasswordReset(@Body() body: RequestPasswordResetDto): Promise<PasswordResetRequestedDto> {
+    await this.commands.execute(new RequestPasswordResetCommand(body.email));
+    return PASSWORD_RESET_REQUESTED;
+  }
+
+  /**
+   * Sets a new password with the token from the reset link. Every access token
+   * issued before stops working; the owner gets a notice.
+   */
+  @Post('password-reset/confirm')
+  @RateLimit('reset-confirm')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'The password was changed' })
+  async confirmPasswordReset(@Body() body: ConfirmPasswordResetDto): Promise<void> {
+    await this.commands.execute(new ConfirmPasswordResetCommand(body.token, body.newPassword));
   }
 }

@@ -47,6 +47,15 @@ export const RATE_LIMITS = {
   ],
   // Tokens carry 256 random bits, so guessing is hopeless; this only bounds floods (each costs a database lookup).
   verify: [{ by: 'ip', points: 30, durationSeconds: 10 * MINUTE }],
+  'password-reset': [
+    { by: 'ip', points: 20, durationSeconds: 10 * MINUTE },
+    // Each request mails the address a reset link: mail-bombing someone stops at 3 an hour.
+    { by: 'email', points: 3, durationSeconds: HOUR },
+  ],
+  // Like verify: a reset token cannot be guessed; this bounds floods, each of which costs an Argon2 hash at most.
+  'reset-confirm': [{ by: 'ip', points: 30, durationSeconds: 10 * MINUTE }],
+  // A signed-in user changes the password rarely; guessing the current one with a stolen token stops at 10 an hour.
+  'change-password': [{ by: 'ip', points: 10, durationSeconds: HOUR }],
   login: {
     // Someone who forgot which password they used tries a handful; 10 wrong in a row from one place is guessing.
     perEmailAndAddress: { points: 10, durationSeconds: 15 * MINUTE },
@@ -61,6 +70,9 @@ export const RATE_LIMITS = {
   register: readonly RequestLimit[];
   resend: readonly RequestLimit[];
   verify: readonly RequestLimit[];
+  'password-reset': readonly RequestLimit[];
+  'reset-confirm': readonly RequestLimit[];
+  'change-password': readonly RequestLimit[];
   login: LoginLimits;
 };
 

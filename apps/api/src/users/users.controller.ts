@@ -1,7 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
+  ChangePasswordCommand,
+  ChangePasswordDto,
   GetCurrentUserQuery,
   REGISTRATION_ACCEPTED,
   RegisterUserCommand,
@@ -59,5 +61,16 @@ export class UsersController {
   @ApiOkResponse({ type: UserView })
   me(@Req() request: AuthenticatedRequest): Promise<UserView> {
     return this.queries.execute(new GetCurrentUserQuery(request.auth.userId));
+  }
+
+  /** Changes the password of the signed-in user; every access token issued before stops working. */
+  @Post('me/password')
+  @UseGuards(JwtAuthGuard)
+  @RateLimit('change-password')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'The password was changed' })
+  async changePassword(@Req() request: AuthenticatedRequest, @Body() body: ChangePasswordDto): Promise<void> {
+    await this.commands.execute(new ChangePasswordCommand(request.auth.userId, body.currentPassword, body.newPassword));
   }
 }

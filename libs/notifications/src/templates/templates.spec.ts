@@ -1,5 +1,5 @@
 import { escapeHtml } from './html.js';
-import { accountExistsNotice, verificationEmail, welcomeEmail } from './templates.js';
+import { accountExistsNotice, passwordResetEmail, verificationEmail, welcomeEmail } from './templates.js';
 
 const LINK = 'https://herald.example.com/verify-email?token=abc.def&x=1';
 const APP_URL = 'https://herald.example.com';
@@ -78,5 +78,20 @@ describe('subjects', () => {
     ];
 
     expect(new Set(subjects).size).toBe(3);
+  });
+});
+
+describe(passwordResetEmail.name, () => {
+  const link = 'https://herald.example.com/reset-password?token=abc.def&x=1';
+  const mail = passwordResetEmail({ displayName: EVIL_NAME, link, expiresInMinutes: 60 });
+
+  it('puts the link in the text part and, HTML-escaped, in an href of the html part', () => {
+    expect(mail.text).toContain(link);
+    expect(mail.html).toContain(`href="${escapeHtml(link)}"`);
+  });
+
+  it('says how long the link works and escapes the display name', () => {
+    expect(mail.text).toContain('60 minutes');
+    expect(mail.html).not.toContain('<script>');
   });
 });

@@ -58,3 +58,23 @@ If it was you, sign in at ${input.appUrl} instead. If not, you can ignore this e
   );
   return { subject, text, html };
 }
+
+export function passwordResetEmail(input: { displayName: string | null; link: string; expiresInMinutes: number }): RenderedMail {
+  const subject = 'Choose a new password';
+  const text = `${greeting(input.displayName)}
+
+Someone (perhaps you) asked to reset the password of your herald account. To choose a new password, open this link:
+
+${input.link}
+
+The link works once and expires in ${input.expiresInMinutes} minutes. If you did not ask for it, ignore this email: your password stays as it is.
+`;
+  const html = layout(
+    subject,
+    `<p>${escapeHtml(greeting(input.displayName))}</p>
+<p>Someone (perhaps you) asked to reset the password of your herald account.</p>
+<p><a href="${escapeHtml(input.link)}">Choose a new password</a></p>
+<p>The link works once and expires in ${input.expiresInMinutes} minutes. If you did not ask for it, ignore this email: your password stays as it is.</p>`,
+  );
+  return { subject, text, html };
+}

@@ -31,9 +31,21 @@ export class InvalidVerificationTokenError extends DomainError {
   }
 }
 
+export class InvalidResetTokenError extends DomainError {
+  constructor() {
+    super('INVALID_RESET_TOKEN', 'The password reset link is invalid, already used, replaced or expired. Ask for a new one.', 400);
+  }
+}
+
 export class InvalidCredentialsError extends DomainError {
   constructor() {
     super('INVALID_CREDENTIALS', 'The email address or password is wrong.', 401);
+  }
+}
+
+export class WrongCurrentPasswordError extends DomainError {
+  constructor() {
+    super('INVALID_CURRENT_PASSWORD', 'The current password is wrong.', 401);
   }
 }
 

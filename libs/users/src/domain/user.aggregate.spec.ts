@@ -1,7 +1,13 @@
 import { validate as isUuid, version as uuidVersion } from 'uuid';
 import { Correlation } from '@herald/observability';
 import { EmailAddress } from './email-address.js';
-import { EmailVerified, RegistrationAttemptedForExistingEmail, UserRegistered, VerificationEmailRequested } from './events/user-events.js';
+import {
+  EmailVerified,
+  PasswordResetRequested,
+  RegistrationAttemptedForExistingEmail,
+  UserRegistered,
+  VerificationEmailRequested,
+} from './events/user-events.js';
 import { User } from './user.aggregate.js';
 
 const USER_ID = '0190f0a0-0000-7000-8000-000000000001';
@@ -113,6 +119,30 @@ describe(User.name, () => {
       expect(events).toHaveLength(1);
       expect(events[0]).toBeInstanceOf(RegistrationAttemptedForExistingEmail);
       expect(events[0]!.aggregateId).toBe(USER_ID);
+    });
+  });
+
+  describe('requestPasswordReset', () => {
+    it('applies PasswordResetRequested, verified or not', () => {
+      for (const user of [registeredUser(), verifiedUser()]) {
+        user.uncommit();
+        user.requestPasswordReset();
+
+        expect(user.getUncommittedEvents().map((event) => event.constructor)).toEqual([PasswordResetRequested]);
+      }
+    });
+  });
+
+  describe('changePassword', () => {
+    it('replaces the hash and raises the credentials version, so earlier access tokens stop working', () => {
+      const user = verifiedUser();
+      const later = new Date('2025-02-01T00:00:00Z');
+
+      user.changePassword('new-hash', later);
+
+      expect(user.snapshot).toMatchObject({ passwordHash: 'new-hash', credentialsVersion: 1, updatedAt: later });
+      user.changePassword('newer-hash', later);
+      expect(user.credentialsVersion).toBe(2);
     });
   });
 });

@@ -1,7 +1,13 @@
 import { AggregateRoot } from '@nestjs/cqrs';
 import type { DomainEvent } from '@herald/events';
 import type { EmailAddress } from './email-address.js';
-import { EmailVerified, RegistrationAttemptedForExistingEmail, UserRegistered, VerificationEmailRequested } from './events/user-events.js';
+import {
+  EmailVerified,
+  PasswordResetRequested,
+  RegistrationAttemptedForExistingEmail,
+  UserRegistered,
+  VerificationEmailRequested,
+} from './events/user-events.js';
 
 export interface UserState {
   readonly id: string;
@@ -9,6 +15,8 @@ export interface UserState {
   readonly passwordHash: string;
   readonly displayName: string | null;
   readonly emailVerifiedAt: Date | null;
+  /** Raised by every password change: access tokens of an earlier value are no longer accepted. */
+  readonly credentialsVersion: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -26,6 +34,7 @@ export class User extends AggregateRoot<DomainEvent> {
       passwordHash: input.passwordHash,
       displayName: input.displayName,
       emailVerifiedAt: null,
+      credentialsVersion: 0,
       createdAt: input.now,
       updatedAt: input.now,
     });
@@ -52,6 +61,9 @@ export class User extends AggregateRoot<DomainEvent> {
   get emailVerifiedAt(): Date | null {
     return this.state.emailVerifiedAt;
   }
+  get credentialsVersion(): number {
+    return this.state.credentialsVersion;
+  }
   get isEmailVerified(): boolean {
     return this.state.emailVerifiedAt !== null;
   }
@@ -70,6 +82,16 @@ export class User extends AggregateRoot<DomainEvent> {
   requestVerificationEmail(): void {
     if (this.isEmailVerified) return;
     this.apply(VerificationEmailRequested.create(this.id, {}));
+  }
+
+  /** Someone asked to reset the password; the owner gets a link to do it. */
+  requestPasswordReset(): void {
+    this.apply(PasswordResetRequested.create(this.id, {}));
+  }
+
+  /** Sets a new password; every access token issued before stops working. */
+  changePassword(passwordHash: string, now: Date): void {
+    this.state = { ...this.state, passwordHash, credentialsVersion: this.state.credentialsVersion + 1, updatedAt: now };
   }
 
   /** Someone tried to register this address again; its owner gets a notice. */

@@ -19,6 +19,10 @@ export class UserRecord {
   @Column({ name: 'email_verified_at', type: 'timestamptz', nullable: true })
   emailVerifiedAt!: Date | null;
 
+  /** Raised by every password change: access tokens issued under an earlier value are refused. */
+  @Column({ name: 'credentials_version', type: 'integer', default: 0 })
+  credentialsVersion!: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

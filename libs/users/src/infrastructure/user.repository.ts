@@ -24,6 +24,14 @@ export class UserRepository {
     return record ? this.toAggregate(record) : null;
   }
 
+  /** The user's current credentials version, or null when the user no longer exists (checked on every authenticated request). */
+  async credentialsVersionOf(id: string): Promise<number | null> {
+    const [row] = (await this.uow.manager.query(`SELECT credentials_version FROM users WHERE id = $1`, [id])) as {
+      credentials_version: number;
+    }[];
+    return row ? row.credentials_version : null;
+  }
+
   /** Locks the row for the rest of the transaction (concurrent verifications serialise). */
   async findByIdForUpdate(id: string): Promise<User | null> {
     const record = await this.uow.manager
@@ -65,7 +73,12 @@ export class UserRepository {
       await this.uow.manager.update(
         UserRecord,
         { id: s.id },
-        { displayName: s.displayName, emailVerifiedAt: s.emailVerifiedAt, passwordHash: s.passwordHash },
+        {
+          displayName: s.displayName,
+          emailVerifiedAt: s.emailVerifiedAt,
+          passwordHash: s.passwordHash,
+          credentialsVersion: s.credentialsVersion,
+        },
       );
       this.persisted.set(user, s);
       this.uow.onRollback(() => (before ? this.persisted.set(user, before) : this.persisted.delete(user)));
@@ -80,6 +93,7 @@ export class UserRepository {
       passwordHash: record.passwordHash,
       displayName: record.displayName,
       emailVerifiedAt: record.emailVerifiedAt,
+      credentialsVersion: record.credentialsVersion,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     });

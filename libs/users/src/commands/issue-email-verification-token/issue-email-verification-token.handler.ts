@@ -2,7 +2,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { HeraldConfig } from '@herald/config';
 import { UnitOfWork } from '@herald/events';
 import { UserRepository } from '../../infrastructure/user.repository.js';
-import { VerificationTokenRepository } from '../../infrastructure/verification-token.repository.js';
+import { VerificationTokenRepository } from '../../infrastructure/one-time-token.repository.js';
 import { IssueEmailVerificationTokenCommand, type IssuedVerificationToken } from './issue-email-verification-token.command.js';
 
 /**
@@ -25,7 +25,7 @@ export class IssueEmailVerificationTokenHandler implements ICommandHandler<Issue
       const user = await this.users.findByIdForUpdate(command.userId);
       if (!user || user.isEmailVerified) return null;
       const expiresInHours = this.config.auth.verificationTokenTtlHours;
-      const { token } = await this.tokens.mintFor(user.id, expiresInHours, new Date());
+      const { token } = await this.tokens.mintFor(user.id, expiresInHours * 3_600_000, new Date());
       return { token, email: user.email, displayName: user.displayName, expiresInHours };
     });
   }

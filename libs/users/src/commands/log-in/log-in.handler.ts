@@ -24,6 +24,6 @@ export class LogInHandler implements ICommandHandler<LogInCommand, AccessTokenDt
     const passwordOk = await this.hasher.verify(user?.passwordHash ?? null, command.password);
     if (!user || !passwordOk) throw new InvalidCredentialsError();
     if (!user.isEmailVerified) throw new EmailNotVerifiedError();
-    return this.accessTokens.issue(user.id);
+    return this.accessTokens.issue(user);
   }
 }

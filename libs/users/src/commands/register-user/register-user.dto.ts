@@ -1,18 +1,9 @@
 import { Transform } from 'class-transformer';
 import { trimString } from '../trim-string.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem } from '../../domain/password-policy.js';
-
-/** The DTO applies the domain's own password policy, so the two can never disagree. */
-const IsAcceptablePassword = () =>
-  ValidateBy({
-    name: 'isAcceptablePassword',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && passwordProblem(value) === null,
-      defaultMessage: (args) => (typeof args?.value === 'string' ? (passwordProblem(args.value) ?? '') : 'password must be a string'),
-    },
-  });
+import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/password-policy.js';
+import { IsAcceptablePassword } from '../password-field.js';
 
 export class RegisterUserDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })

@@ -1,9 +1,9 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork } from '@herald/events';
 import { InvalidVerificationTokenError } from '../../domain/domain-errors.js';
-import { isTokenUsable, parseVerificationToken, verifierMatches } from '../../domain/verification-token.js';
+import { isTokenUsable, parseOneTimeToken, verifierMatches } from '../../domain/one-time-token.js';
 import { UserRepository } from '../../infrastructure/user.repository.js';
-import { VerificationTokenRepository } from '../../infrastructure/verification-token.repository.js';
+import { VerificationTokenRepository } from '../../infrastructure/one-time-token.repository.js';
 import { toUserView, type UserView } from '../../queries/user-view.js';
 import { VerifyEmailCommand } from './verify-email.command.js';
 
@@ -20,7 +20,7 @@ export class VerifyEmailHandler implements ICommandHandler<VerifyEmailCommand, U
   ) {}
 
   async execute(command: VerifyEmailCommand): Promise<UserView> {
-    const parts = parseVerificationToken(command.token);
+    const parts = parseOneTimeToken(command.token);
     if (!parts) throw new InvalidVerificationTokenError();
     return this.uow.run(async () => {
       const now = new Date();

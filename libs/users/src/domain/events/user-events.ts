@@ -24,4 +24,16 @@ export class RegistrationAttemptedForExistingEmail extends DomainEvent<Record<st
   static readonly schemaVersion = 1;
 }
 
-export const userEvents = [UserRegistered, EmailVerified, VerificationEmailRequested, RegistrationAttemptedForExistingEmail];
+/** Someone asked to reset the account's password (older reset links stop working when the new one is made). */
+export class PasswordResetRequested extends DomainEvent<Record<string, never>> {
+  static readonly eventType = 'users.PasswordResetRequested';
+  static readonly schemaVersion = 1;
+}
+
+export const userEvents = [
+  UserRegistered,
+  EmailVerified,
+  VerificationEmailRequested,
+  RegistrationAttemptedForExistingEmail,
+  PasswordResetRequested,
+];

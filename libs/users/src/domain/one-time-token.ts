@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * Verification tokens use the selector/verifier pattern:
+ * One-time tokens (email verification, password reset) use the selector/verifier pattern:
  *   token = <selector>.<verifier>
  * The selector (96 random bits) finds the row; the verifier (256 random bits)
  * is stored only as a SHA-256 hash and compared in constant time. The raw
@@ -17,7 +17,7 @@ export interface MintedToken {
   readonly verifierHash: string;
 }
 
-export function mintVerificationToken(): MintedToken {
+export function mintOneTimeToken(): MintedToken {
   const selector = randomBytes(SELECTOR_BYTES).toString('base64url');
   const verifier = randomBytes(VERIFIER_BYTES).toString('base64url');
   return { token: `${selector}.${verifier}`, selector, verifierHash: hashVerifier(verifier) };
@@ -28,7 +28,7 @@ export function hashVerifier(verifier: string): string {
 }
 
 /** Splits a token from a link; null when it cannot be one of ours. */
-export function parseVerificationToken(token: string): { selector: string; verifier: string } | null {
+export function parseOneTimeToken(token: string): { selector: string; verifier: string } | null {
   const match = TOKEN_SHAPE.exec(token);
   return match ? { selector: match[1]!, verifier: match[2]! } : null;
 }

@@ -2,25 +2,25 @@ import { createHash } from 'node:crypto';
 import {
   hashVerifier,
   isTokenUsable,
-  mintVerificationToken,
-  parseVerificationToken,
+  mintOneTimeToken,
+  parseOneTimeToken,
   verifierMatches,
   type StoredTokenState,
-} from './verification-token.js';
+} from './one-time-token.js';
 
 const sha256Hex = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 const changeLastChar = (value: string) => value.slice(0, -1) + (value.endsWith('A') ? 'B' : 'A');
 
-describe(mintVerificationToken.name, () => {
+describe(mintOneTimeToken.name, () => {
   it('gives a token of the shape selector.verifier', () => {
-    const { token, selector } = mintVerificationToken();
+    const { token, selector } = mintOneTimeToken();
 
     expect(token).toMatch(/^[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{43}$/);
     expect(token.startsWith(`${selector}.`)).toBe(true);
   });
 
   it('puts 256 random bits (at least 128) in the verifier', () => {
-    const verifier = mintVerificationToken().token.split('.')[1]!;
+    const verifier = mintOneTimeToken().token.split('.')[1]!;
     const bits = Buffer.from(verifier, 'base64url').length * 8;
 
     expect(bits).toBeGreaterThanOrEqual(128);
@@ -28,8 +28,8 @@ describe(mintVerificationToken.name, () => {
   });
 
   it('gives a different token, selector and hash on every mint', () => {
-    const first = mintVerificationToken();
-    const second = mintVerificationToken();
+    const first = mintOneTimeToken();
+    const second = mintOneTimeToken();
 
     expect(second.token).not.toBe(first.token);
     expect(second.selector).not.toBe(first.selector);
@@ -37,7 +37,7 @@ describe(mintVerificationToken.name, () => {
   });
 
   it('stores the SHA-256 hex of the verifier, never the raw token or verifier', () => {
-    const { token, verifierHash } = mintVerificationToken();
+    const { token, verifierHash } = mintOneTimeToken();
     const verifier = token.split('.')[1]!;
 
     expect(verifierHash).toMatch(/^[0-9a-f]{64}$/);
@@ -47,11 +47,11 @@ describe(mintVerificationToken.name, () => {
   });
 });
 
-describe(parseVerificationToken.name, () => {
+describe(parseOneTimeToken.name, () => {
   it('splits a minted token into its selector and verifier', () => {
-    const { token, selector } = mintVerificationToken();
+    const { token, selector } = mintOneTimeToken();
 
-    expect(parseVerificationToken(token)).toEqual({ selector, verifier: token.split('.')[1] });
+    expect(parseOneTimeToken(token)).toEqual({ selector, verifier: token.split('.')[1] });
   });
 
   it.each([
@@ -67,12 +67,12 @@ describe(parseVerificationToken.name, () => {
     ['surrounding whitespace', ` ${'a'.repeat(16)}.${'b'.repeat(43)}`],
     ['a trailing newline', `${'a'.repeat(16)}.${'b'.repeat(43)}\n`],
   ])('rejects %s', (_label, token) => {
-    expect(parseVerificationToken(token)).toBeNull();
+    expect(parseOneTimeToken(token)).toBeNull();
   });
 });
 
 describe(verifierMatches.name, () => {
-  const verifier = mintVerificationToken().token.split('.')[1]!;
+  const verifier = mintOneTimeToken().token.split('.')[1]!;
   const storedHash = hashVerifier(verifier);
 
   it('is true for the right verifier', () => {

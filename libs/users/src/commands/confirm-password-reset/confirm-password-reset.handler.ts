@@ -1,0 +1,44 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { UnitOfWork } from '@herald/events';
+import { InvalidResetTokenError } from '../../domain/domain-errors.js';
+import { isTokenUsable, parseOneTimeToken, verifierMatches } from '../../domain/one-time-token.js';
+import { PasswordResetTokenRepository } from '../../infrastructure/one-time-token.repository.js';
+import { PasswordHasher } from '../../infrastructure/password-hasher.js';
+import { UserRepository } from '../../infrastructure/user.repository.js';
+import { ConfirmPasswordResetCommand } from './confirm-password-reset.command.js';
+
+/**
+ * Uses a reset token once to set a new password. Unknown, tampered, used,
+ * replaced and expired tokens all get the same error. The new password is
+ * hashed before the transaction (Argon2 takes tens of milliseconds: no row
+ * lock waits for it); under the user's lock the token is checked again, used,
+ * and the user's other reset links are revoked.
+ */
+@CommandHandler(ConfirmPasswordResetCommand)
+export class ConfirmPasswordResetHandler implements ICommandHandler<ConfirmPasswordResetCommand, void> {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly users: UserRepository,
+    private readonly tokens: PasswordResetTokenRepository,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async execute(command: ConfirmPasswordResetCommand): Promise<void> {
+    const parts = parseOneTimeToken(command.token);
+    if (!parts) throw new InvalidResetTokenError();
+    const found = await this.tokens.findBySelector(parts.selector);
+    if (!found || !verifierMatches(parts.verifier, found.verifierHash) || !isTokenUsable(found, new Date())) {
+      throw new InvalidResetTokenError();
+    }
+    const passwordHash = await this.hasher.hash(command.newPassword);
+    await this.uow.run(async () => {
+      const now = new Date();
+      const user = await this.users.findByIdForUpdate(found.userId);
+      const token = await this.tokens.findBySelectorForUpdate(parts.selector);
+      if (!user || !token || !isTokenUsable(token, now)) throw new InvalidResetTokenError();
+      await this.tokens.markUsed(token, now);
+      user.changePassword(passwordHash, now);
+      await this.users.save(user);
+    });
+  }
+}

@@ -1,0 +1,27 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { HeraldConfig } from '@herald/config';
+import { UnitOfWork } from '@herald/events';
+import { PasswordResetTokenRepository } from '../../infrastructure/one-time-token.repository.js';
+import { UserRepository } from '../../infrastructure/user.repository.js';
+import { IssuePasswordResetTokenCommand, type IssuedResetToken } from './issue-password-reset-token.command.js';
+
+/** Under the user's row lock, like every token change of one user: two requests at once leave one open link. */
+@CommandHandler(IssuePasswordResetTokenCommand)
+export class IssuePasswordResetTokenHandler implements ICommandHandler<IssuePasswordResetTokenCommand> {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly users: UserRepository,
+    private readonly tokens: PasswordResetTokenRepository,
+    private readonly config: HeraldConfig,
+  ) {}
+
+  execute(command: IssuePasswordResetTokenCommand): Promise<IssuedResetToken | null> {
+    return this.uow.run(async () => {
+      const user = await this.users.findByIdForUpdate(command.userId);
+      if (!user) return null;
+      const expiresInMinutes = this.config.auth.passwordResetTokenTtlMinutes;
+      const { token } = await this.tokens.mintFor(user.id, expiresInMinutes * 60_000, new Date());
+      return { token, email: user.email, displayName: user.displayName, expiresInMinutes };
+    });
+  }
+}

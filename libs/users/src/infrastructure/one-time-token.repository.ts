@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { IsNull, type EntityTarget } from 'typeorm';
+import { UnitOfWork } from '@herald/events';
+import { mintOneTimeToken, type MintedToken } from '../domain/one-time-token.js';
+import { EmailVerificationTokenRecord } from './email-verification-token.record.js';
+import { PasswordResetTokenRecord } from './password-reset-token.record.js';
+
+type TokenRecord = EmailVerificationTokenRecord | PasswordResetTokenRecord;
+
+/**
+ * One table of one-time tokens (selector, verifier hash, expiry, used/revoked).
+ * Every change of a user's tokens happens under that user's row lock, taken by
+ * the caller: minting, using, revoking never race.
+ */
+abstract class OneTimeTokenRepository<R extends TokenRecord> {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly table: string,
+    private readonly entity: EntityTarget<R>,
+  ) {}
+
+  /**
+   * Creates a new token for the user and revokes every older unused one, in
+   * one statement. Both parts see the same snapshot, so the new row is never
+   * revoked by its own UPDATE.
+   */
+  async mintFor(userId: string, ttlMs: number, now: Date): Promise<MintedToken> {
+    const minted = mintOneTimeToken();
+    await this.uow.manager.query(
+      `WITH revoked AS (
+         UPDATE ${this.table} SET revoked_at = $4
+         WHERE user_id = $2 AND used_at IS NULL AND revoked_at IS NULL
+       )
+       INSERT INTO ${this.table} (selector, user_id, verifier_hash, expires_at, created_at)
+       VALUES ($1, $2, $3, $5, $4)`,
+      [minted.selector, userId, minted.verifierHash, now, new Date(now.getTime() + ttlMs)],
+    );
+    return minted;
+  }
+
+  async findBySelector(selector: string): Promise<R | null> {
+    return this.uow.manager.findOneBy(this.entity, { selector } as never);
+  }
+
+  /** The token row, locked until the transaction ends (single use under concurrency). */
+  async findBySelectorForUpdate(selector: string): Promise<R | null> {
+    return this.uow.manager.createQueryBuilder(this.entity, 't').setLock('pessimistic_write').where('t.selector = :selector', { selector }).getOne();
+  }
+
+  /** Uses this token and revokes the user's other open tokens. */
+  async markUsed(token: R, now: Date): Promise<void> {
+    await this.uow.manager.update(this.entity, { selector: token.selector } as never, { usedAt: now } as never);
+    await this.revokeOpen(token.userId, now);
+  }
+
+  /** Revokes every open token of the user (a password change makes open reset links useless). */
+  async revokeOpen(userId: string, now: Date): Promise<void> {
+    await this.uow.manager.update(this.entity, { userId, usedAt: IsNull(), revokedAt: IsNull() } as never, { revokedAt: now } as never);
+  }
+}
+
+@Injectable()
+export class VerificationTokenRepository extends OneTimeTokenRepository<EmailVerificationTokenRecord> {
+  constructor(uow: UnitOfWork) {
+    super(uow, 'email_verification_tokens', EmailVerificationTokenRecord);
+  }
+}
+
+@Injectable()
+export class PasswordResetTokenRepository extends OneTimeTokenRepository<PasswordResetTokenRecord> {
+  constructor(uow: UnitOfWork) {
+    super(uow, 'password_reset_tokens', PasswordResetTokenRecord);
+  }
+}

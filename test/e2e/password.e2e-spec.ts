@@ -1,0 +1,90 @@
+import type { Browser } from 'playwright-core';
+import { SendPasswordResetEmail, SendVerificationEmail } from '@herald/notifications';
+import { launchChromium } from '../support/browser.js';
+import { tokenFromMail } from '../support/smtp-sink.js';
+import { Stack } from '../support/stack.js';
+
+const PASSWORD = 'a long and lovely passphrase';
+const NEW_PASSWORD = 'an even longer and lovelier passphrase';
+
+/** Password reset and change end to end: built API and worker, real Postgres, Redis and SMTP, a real browser. */
+describe('Password reset and change end to end', () => {
+  const stack = new Stack();
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await stack.start();
+    await stack.worker().startAndWaitReady();
+    await stack.api().startAndWaitReady();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack.stop();
+  });
+
+  /** Registers and verifies an account through its real verification email. */
+  async function verifiedAccount(email: string): Promise<void> {
+    expect((await stack.post('/users', { email, password: PASSWORD })).status).toBe(202);
+    const [mail] = await stack.smtp.waitForMail(email, SendVerificationEmail.name);
+    expect((await stack.post('/users/verify-email', { token: tokenFromMail(mail!) })).status).toBe(200);
+  }
+
+  const logIn = (email: string, password: string) => stack.post('/auth/login', { email, password });
+  const accessToken = async (email: string, password: string) =>
+    ((await (await logIn(email, password)).json()) as { accessToken: string }).accessToken;
+
+  it('mails a reset link whose page sets the new password in a browser; the old password and tokens stop working', async () => {
+    await verifiedAccount('grace@example.com');
+    const before = await accessToken('grace@example.com', PASSWORD);
+
+    expect((await stack.post('/auth/password-reset', { email: 'grace@example.com' })).status).toBe(202);
+    const [mail] = await stack.smtp.waitForMail('grace@example.com', SendPasswordResetEmail.name);
+    expect(mail!.text).toMatch(/http:\/\/herald\.test\/reset-password\?token=/);
+    const token = tokenFromMail(mail!);
+
+    // The link's page, as the person opens it (APP_BASE_URL points elsewhere in tests: same path on this API).
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${stack.apiUrl}/reset-password?token=${encodeURIComponent(token)}`);
+      await page.fill('#password', NEW_PASSWORD);
+      await page.click('#submit');
+      await page.getByText('Your password is changed').waitFor();
+    } finally {
+      await page.close();
+    }
+
+    expect((await logIn('grace@example.com', PASSWORD)).status).toBe(401);
+    expect((await logIn('grace@example.com', NEW_PASSWORD)).status).toBe(200);
+    expect((await stack.get('/users/me', { authorization: `Bearer ${before}` })).status).toBe(401);
+    const reuse = await stack.post('/auth/password-reset/confirm', { token, newPassword: PASSWORD });
+    expect(await reuse.json()).toMatchObject({ status: 400, code: 'INVALID_RESET_TOKEN' });
+  });
+
+  it('mails a reset link only to an existing account, and a newer link replaces the older', async () => {
+    await verifiedAccount('katherine@example.com');
+    for (let i = 0; i < 2; i++) expect((await stack.post('/auth/password-reset', { email: 'katherine@example.com' })).status).toBe(202);
+    expect((await stack.post('/auth/password-reset', { email: 'no-account@example.com' })).status).toBe(202);
+    const mails = await stack.smtp.waitForMail('katherine@example.com', SendPasswordResetEmail.name, 2);
+
+    const older = await stack.post('/auth/password-reset/confirm', { token: tokenFromMail(mails[0]!), newPassword: NEW_PASSWORD });
+    const newer = await stack.post('/auth/password-reset/confirm', { token: tokenFromMail(mails[1]!), newPassword: NEW_PASSWORD });
+    expect([older.status, newer.status].sort()).toEqual([204, 400]);
+    expect(stack.smtp.to('no-account@example.com')).toEqual([]);
+  });
+
+  it('changes the password of a signed-in user', async () => {
+    await verifiedAccount('margaret@example.com');
+    const token = await accessToken('margaret@example.com', PASSWORD);
+    const change = await stack.post(
+      '/users/me/password',
+      { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+      { authorization: `Bearer ${token}` },
+    );
+
+    expect(change.status).toBe(204);
+    expect((await stack.get('/users/me', { authorization: `Bearer ${token}` })).status).toBe(401);
+    expect((await logIn('margaret@example.com', NEW_PASSWORD)).status).toBe(200);
+  });
+});
