@@ -33,7 +33,14 @@ export class AppModule {
         ...CONTEXT_MODULES,
         TerminusModule,
       ],
-      controllers: [UsersController, AuthController, HealthController, VerifyEmailPageController, ResetPasswordPageController, MetricsController],
+      controllers: [
+        UsersController,
+        AuthController,
+        HealthController,
+        VerifyEmailPageController,
+        ResetPasswordPageController,
+        MetricsController,
+      ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         RateLimiterStore,

@@ -4,4 +4,9 @@ import { InboxConsumerIsReaction1795940000000 } from './1795940000000-inbox-cons
 import { PasswordReset1795950000000 } from './1795950000000-password-reset.js';
 
 /** Every migration, in order. Listed explicitly (no globs): the build output is ESM. */
-export const migrations = [InitialSchema1764180000000, InboxClaims1795934500000, InboxConsumerIsReaction1795940000000, PasswordReset1795950000000];
+export const migrations = [
+  InitialSchema1764180000000,
+  InboxClaims1795934500000,
+  InboxConsumerIsReaction1795940000000,
+  PasswordReset1795950000000,
+];

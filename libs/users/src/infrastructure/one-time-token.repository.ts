@@ -44,7 +44,11 @@ abstract class OneTimeTokenRepository<R extends TokenRecord> {
 
   /** The token row, locked until the transaction ends (single use under concurrency). */
   async findBySelectorForUpdate(selector: string): Promise<R | null> {
-    return this.uow.manager.createQueryBuilder(this.entity, 't').setLock('pessimistic_write').where('t.selector = :selector', { selector }).getOne();
+    return this.uow.manager
+      .createQueryBuilder(this.entity, 't')
+      .setLock('pessimistic_write')
+      .where('t.selector = :selector', { selector })
+      .getOne();
   }
 
   /** Uses this token and revokes the user's other open tokens. */
