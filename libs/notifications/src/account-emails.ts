@@ -9,6 +9,7 @@ import {
   GetUserContactQuery,
   IssueEmailVerificationTokenCommand,
   IssuePasswordResetTokenCommand,
+  PasswordChanged,
   PasswordResetRequested,
   RegistrationAttemptedForExistingEmail,
   UserRegistered,
@@ -17,7 +18,14 @@ import {
 } from '@herald/users';
 import { EmailDelivery, type PreparedMail } from './email-delivery.js';
 import { EmailQueue } from './email-queue.js';
-import { accountExistsNotice, passwordResetEmail, verificationEmail, welcomeEmail, type RenderedMail } from './templates/templates.js';
+import {
+  accountExistsNotice,
+  passwordChangedNotice,
+  passwordResetEmail,
+  verificationEmail,
+  welcomeEmail,
+  type RenderedMail,
+} from './templates/templates.js';
 
 /** Email jobs carry the user's id only: the address is read when the mail is written. */
 const toUser = { userId: z.uuid() };
@@ -27,6 +35,7 @@ export const SendVerificationEmail = defineJob({ name: 'send-verification-email'
 export const SendWelcomeEmail = defineJob({ name: 'send-welcome-email', queue: EmailQueue, data: toUser });
 export const SendAccountExistsNotice = defineJob({ name: 'send-account-exists-notice', queue: EmailQueue, data: toUser });
 export const SendPasswordResetEmail = defineJob({ name: 'send-password-reset-email', queue: EmailQueue, data: toUser });
+export const SendPasswordChangedNotice = defineJob({ name: 'send-password-changed-notice', queue: EmailQueue, data: toUser });
 
 type ToUser = JobData<typeof SendWelcomeEmail>;
 
@@ -67,6 +76,11 @@ export class AccountEmails {
 
   @Reaction(PasswordResetRequested, { name: 'password-reset-email-on-request', job: SendPasswordResetEmail })
   resetOnRequest(event: PasswordResetRequested) {
+    return { userId: event.aggregateId };
+  }
+
+  @Reaction(PasswordChanged, { name: 'password-changed-notice-on-change', job: SendPasswordChangedNotice })
+  noticePasswordChange(event: PasswordChanged) {
     return { userId: event.aggregateId };
   }
 
@@ -115,6 +129,13 @@ export class AccountEmails {
   sendAccountExistsNotice(job: ToUser, context: JobContext): Promise<InboxOutcome> {
     return this.toContact(job, context, SendAccountExistsNotice.name, (contact) =>
       accountExistsNotice({ displayName: contact.displayName, appUrl: this.config.http.appBaseUrl }),
+    );
+  }
+
+  @JobHandler(SendPasswordChangedNotice)
+  sendPasswordChangedNotice(job: ToUser, context: JobContext): Promise<InboxOutcome> {
+    return this.toContact(job, context, SendPasswordChangedNotice.name, (contact) =>
+      passwordChangedNotice({ displayName: contact.displayName, appUrl: this.config.http.appBaseUrl }),
     );
   }
 

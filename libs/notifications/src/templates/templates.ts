@@ -78,3 +78,19 @@ The link works once and expires in ${input.expiresInMinutes} minutes. If you did
   );
   return { subject, text, html };
 }
+
+export function passwordChangedNotice(input: { displayName: string | null; appUrl: string }): RenderedMail {
+  const subject = 'Your password was changed';
+  const text = `${greeting(input.displayName)}
+
+The password of your herald account was just changed, and every session signed in before was signed out.
+If this was you, there is nothing to do. If it was not, choose a new password at once with "forgot password" at ${input.appUrl}.
+`;
+  const html = layout(
+    subject,
+    `<p>${escapeHtml(greeting(input.displayName))}</p>
+<p>The password of your herald account was just changed, and every session signed in before was signed out.</p>
+<p>If this was you, there is nothing to do. If it was not, choose a new password at once with "forgot password" at <a href="${escapeHtml(input.appUrl)}">${escapeHtml(input.appUrl)}</a>.</p>`,
+  );
+  return { subject, text, html };
+}

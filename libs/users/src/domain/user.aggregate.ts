@@ -3,6 +3,7 @@ import type { DomainEvent } from '@herald/events';
 import type { EmailAddress } from './email-address.js';
 import {
   EmailVerified,
+  PasswordChanged,
   PasswordResetRequested,
   RegistrationAttemptedForExistingEmail,
   UserRegistered,
@@ -89,9 +90,10 @@ export class User extends AggregateRoot<DomainEvent> {
     this.apply(PasswordResetRequested.create(this.id, {}));
   }
 
-  /** Sets a new password; every access token issued before stops working. */
+  /** Sets a new password; every access token issued before stops working, and the owner is told. */
   changePassword(passwordHash: string, now: Date): void {
     this.state = { ...this.state, passwordHash, credentialsVersion: this.state.credentialsVersion + 1, updatedAt: now };
+    this.apply(PasswordChanged.create(this.id, {}));
   }
 
   /** Someone tried to register this address again; its owner gets a notice. */

@@ -30,10 +30,17 @@ export class PasswordResetRequested extends DomainEvent<Record<string, never>> {
   static readonly schemaVersion = 1;
 }
 
+/** The password was changed (by the owner, or through a reset link): every earlier access token stopped working. */
+export class PasswordChanged extends DomainEvent<Record<string, never>> {
+  static readonly eventType = 'users.PasswordChanged';
+  static readonly schemaVersion = 1;
+}
+
 export const userEvents = [
   UserRegistered,
   EmailVerified,
   VerificationEmailRequested,
   RegistrationAttemptedForExistingEmail,
   PasswordResetRequested,
+  PasswordChanged,
 ];
