@@ -6,6 +6,8 @@ import { Stack } from '../support/stack.js';
 
 const PASSWORD = 'a long and lovely passphrase';
 const NEW_PASSWORD = 'an even longer and lovelier passphrase';
+/** The mail kind of the "your password was changed" notice (its job's name). */
+const PASSWORD_CHANGED_NOTICE = 'send-password-changed-notice';
 
 /** Password reset and change end to end: built API and worker, real Postgres, Redis and SMTP, a real browser. */
 describe('Password reset and change end to end', () => {
@@ -60,6 +62,8 @@ describe('Password reset and change end to end', () => {
     expect((await stack.get('/users/me', { authorization: `Bearer ${before}` })).status).toBe(401);
     const reuse = await stack.post('/auth/password-reset/confirm', { token, newPassword: PASSWORD });
     expect(await reuse.json()).toMatchObject({ status: 400, code: 'INVALID_RESET_TOKEN' });
+    const [notice] = await stack.smtp.waitForMail('grace@example.com', PASSWORD_CHANGED_NOTICE);
+    expect(notice!.subject).toBe('Your password was changed');
   });
 
   it('mails a reset link only to an existing account, and a newer link replaces the older', async () => {
@@ -86,5 +90,7 @@ describe('Password reset and change end to end', () => {
     expect(change.status).toBe(204);
     expect((await stack.get('/users/me', { authorization: `Bearer ${token}` })).status).toBe(401);
     expect((await logIn('margaret@example.com', NEW_PASSWORD)).status).toBe(200);
+    await stack.smtp.waitForMail('margaret@example.com', PASSWORD_CHANGED_NOTICE);
+    expect(stack.smtp.to('margaret@example.com', PASSWORD_CHANGED_NOTICE)).toHaveLength(1);
   });
 });

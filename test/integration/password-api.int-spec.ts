@@ -70,6 +70,9 @@ describe('Password reset and change API (in process, real Postgres + Redis)', ()
       const response = await api.post('/auth/password-reset/confirm', { token: await resetToken(userId), newPassword: NEW_PASSWORD });
 
       expect(response.status).toBe(204);
+      await api.settled();
+      const notices = await api.emailQueue.getJobs(['waiting', 'active', 'completed', 'delayed']);
+      expect(notices.filter((job) => job.name === 'send-password-changed-notice').map((job) => job.data.userId)).toEqual([userId]);
       await expectProblem(await logIn('forgetful@example.com', PASSWORD), 401, 'INVALID_CREDENTIALS');
       expect((await logIn('forgetful@example.com', NEW_PASSWORD)).status).toBe(200);
       await expectProblem(await me(before), 401, 'UNAUTHENTICATED');

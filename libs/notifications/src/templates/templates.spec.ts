@@ -1,5 +1,5 @@
 import { escapeHtml } from './html.js';
-import { accountExistsNotice, passwordResetEmail, verificationEmail, welcomeEmail } from './templates.js';
+import { accountExistsNotice, passwordChangedNotice, passwordResetEmail, verificationEmail, welcomeEmail } from './templates.js';
 
 const LINK = 'https://herald.example.com/verify-email?token=abc.def&x=1';
 const APP_URL = 'https://herald.example.com';
@@ -92,6 +92,17 @@ describe(passwordResetEmail.name, () => {
 
   it('says how long the link works and escapes the display name', () => {
     expect(mail.text).toContain('60 minutes');
+    expect(mail.html).not.toContain('<script>');
+  });
+});
+
+describe(passwordChangedNotice.name, () => {
+  const mail = passwordChangedNotice({ displayName: EVIL_NAME, appUrl: APP_URL });
+
+  it('says what happened and where to act if it was not the owner, with no link that carries a token', () => {
+    expect(mail.subject).toBe('Your password was changed');
+    expect(mail.text).toContain(APP_URL);
+    expect(mail.text).not.toMatch(/token=/);
     expect(mail.html).not.toContain('<script>');
   });
 });

@@ -3,6 +3,7 @@ import { Correlation } from '@herald/observability';
 import { EmailAddress } from './email-address.js';
 import {
   EmailVerified,
+  PasswordChanged,
   PasswordResetRequested,
   RegistrationAttemptedForExistingEmail,
   UserRegistered,
@@ -141,6 +142,7 @@ describe(User.name, () => {
       user.changePassword('new-hash', later);
 
       expect(user.snapshot).toMatchObject({ passwordHash: 'new-hash', credentialsVersion: 1, updatedAt: later });
+      expect(user.getUncommittedEvents().map((event) => event.constructor)).toEqual([PasswordChanged]);
       user.changePassword('newer-hash', later);
       expect(user.credentialsVersion).toBe(2);
     });
