@@ -38,10 +38,11 @@ describe('Two APIs and three workers at once', () => {
       const port = await freePort();
       workers.push(await stack.worker({ ...shared, WORKER_PORT: String(port) }).startAndWaitReady());
     }
-    for (const skipDispatch of ['false', 'true']) {
+    for (const skipDispatch of [false, true]) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const api = stack.api({ ...shared, PORT: String(port), HERALD_FAULT_SKIP_DISPATCH: skipDispatch });
+      const env = { ...shared, PORT: String(port) };
+      const api = skipDispatch ? stack.faultyApi('skip-dispatch', env) : stack.api(env);
       apis.push({ process: await api.startAndWaitReady(), url });
     }
   }, 120_000);

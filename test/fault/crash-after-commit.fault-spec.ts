@@ -15,7 +15,7 @@ describe('Fault: the API dies between commit and dispatch', () => {
   });
 
   it('the relay in the worker delivers the verification email exactly once', async () => {
-    const crashingApi = await stack.api({ HERALD_FAULT_CRASH_AFTER_COMMIT: 'true' }).startAndWaitReady();
+    const crashingApi = await stack.faultyApi('crash-after-commit').startAndWaitReady();
 
     const request = await stack
       .post('/users', { email: 'crash@example.com', password: 'a long and lovely passphrase' })
@@ -57,7 +57,7 @@ describe('Fault: the API dies between commit and dispatch', () => {
       `INSERT INTO users (id, email, password_hash, email_verified_at) VALUES ($1, 'reset-crash@example.com', 'x', now())`,
       [userId],
     );
-    const crashingApi = await stack.api({ HERALD_FAULT_CRASH_AFTER_COMMIT: 'true' }).startAndWaitReady();
+    const crashingApi = await stack.faultyApi('crash-after-commit').startAndWaitReady();
     const request = await stack.post('/auth/password-reset', { email: 'reset-crash@example.com' }).catch((error: Error) => error);
     expect(String(request)).toMatch(/fetch failed/);
     expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });

@@ -5,7 +5,7 @@ import { waitFor } from '../support/wait-for.js';
 const BATCH = 100;
 
 /**
- * 100 registrations are committed, none dispatched (HERALD_FAULT_SKIP_DISPATCH
+ * 100 registrations are committed, none dispatched (test/support/faulty-api.mjs, skip-dispatch
  * holds every post-commit dispatch back), then the API is killed with SIGKILL:
  * the state a crash between commit and dispatch leaves, 100 times over.
  */
@@ -20,7 +20,7 @@ describe('Fault: the API dies after committing a batch of 100 registrations, bef
   });
 
   it('the relay delivers every verification email exactly once and reports the redeliveries', async () => {
-    const api = await stack.api({ HERALD_FAULT_SKIP_DISPATCH: 'true', RATE_LIMIT_ENABLED: 'false' }).startAndWaitReady();
+    const api = await stack.faultyApi('skip-dispatch', { RATE_LIMIT_ENABLED: 'false' }).startAndWaitReady();
     const emails = Array.from({ length: BATCH }, (_, i) => `batch-${i}@example.com`);
     for (let i = 0; i < BATCH; i += 10) {
       const statuses = await Promise.all(

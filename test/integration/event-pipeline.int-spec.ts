@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { deliveryJobId, EventDispatcher, OutboxStatus, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from '@herald/events';
+import {
+  deliveryJobId,
+  EventDispatcher,
+  OutboxStatus,
+  OutboxStore,
+  TransactionAbortedError,
+  UnitOfWork,
+  UnitOfWorkMisuseError,
+} from '@herald/events';
 import { Metrics } from '@herald/observability';
 import { createPipelineHarness, RecordingThingHandler, ThingHappened, type PipelineHarness } from '../support/pipeline-harness.js';
 
@@ -44,7 +52,7 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       expect(published).not.toContain(event.eventId);
     });
 
-    it('enqueues a committed event once per saga and marks its row dispatched', async () => {
+    it('enqueues a committed event once per reaction and marks its row dispatched', async () => {
       const event = thing();
       await commitEvents(h.uow, event);
       await h.postCommit.drain();
@@ -230,8 +238,8 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       expect(await outboxRow(event.eventId)).toMatchObject({ status: OutboxStatus.Dispatched });
     });
 
-    it('keeps the row pending, and the other sagas enqueued, when one saga throws', async () => {
-      const event = thing('poison-saga');
+    it('keeps the row pending, and the other reactions' jobs enqueued, when one reaction throws', async () => {
+      const event = thing('poison-reaction');
       await commitEvents(h.uow, event);
       await h.postCommit.drain();
 
@@ -289,5 +297,68 @@ describe('Session limits of the app connections (DATABASE_LOCK_TIMEOUT_MS, DATAB
 
   it('cancels a statement that runs longer than the statement timeout', async () => {
     await expect(h.uow.run(() => h.uow.manager.query('SELECT pg_sleep(3)'))).rejects.toMatchObject({ code: '57014' });
+  });
+});
+
+/**
+ * The rule for in-process handlers (@EventsHandler), clause by clause (README "Adding a reaction"): after commit
+ * only; once per dispatch, in the process that dispatched; again when the relay redelivers; and not at all if the
+ * process dies between marking the event dispatched and publishing it.
+ */
+describe('In-process handlers (the rule)', () => {
+  let committer: PipelineHarness;
+  let relayer: PipelineHarness;
+  const seenBy = { committer: [] as string[], relayer: [] as string[] };
+
+  beforeEach(async () => {
+    committer = await createPipelineHarness({ skipPostCommitDispatch: true });
+    relayer = await createPipelineHarness({ db: committer.db, prefix: committer.prefix });
+    seenBy.committer = [];
+    seenBy.relayer = [];
+    committer.eventBus.subscribe((event) => seenBy.committer.push((event as ThingHappened).eventId));
+    relayer.eventBus.subscribe((event) => seenBy.relayer.push((event as ThingHappened).eventId));
+  });
+
+  afterEach(async () => {
+    await relayer.close();
+    await committer.close();
+  });
+
+  it('run in the process that dispatched: here the relay of another process, not the one that committed', async () => {
+    const event = thing();
+    await committer.uow.run(() => committer.uow.record([event]));
+    await relayer.relay.runOnce();
+
+    expect(seenBy).toEqual({ committer: [], relayer: [event.eventId] });
+  });
+
+  it('run again when the relay redelivers an event that was dispatched already', async () => {
+    const event = thing();
+    await relayer.uow.run(() => relayer.uow.record([event]));
+    await relayer.postCommit.drain();
+    expect(seenBy.relayer).toEqual([event.eventId]);
+
+    // The row goes back to pending (an operator's requeue, or a dispatch whose mark was lost): delivered again.
+    await committer.db.query(`UPDATE outbox SET status = 'pending', available_at = now() - interval '1 second' WHERE id = $1`, [
+      event.eventId,
+    ]);
+    await relayer.relay.runOnce();
+    expect(seenBy.relayer).toEqual([event.eventId, event.eventId]);
+  });
+
+  it('see the event only once its row is marked dispatched, so a process dying before it publishes never publishes it', async () => {
+    const order: string[] = [];
+    const store = relayer.module.get(OutboxStore);
+    const markDispatched = store.markDispatched.bind(store);
+    store.markDispatched = async (ids) => {
+      const marked = await markDispatched(ids);
+      order.push('marked dispatched');
+      return marked;
+    };
+    relayer.eventBus.subscribe(() => order.push('published'));
+    await relayer.uow.run(() => relayer.uow.record([thing()]));
+    await relayer.postCommit.drain();
+
+    expect(order).toEqual(['marked dispatched', 'published']); // after the mark, the relay never delivers it again
   });
 });

@@ -347,7 +347,7 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
       await outboxRow({ status: OutboxStatus.Pending, age: '90 minutes' });
       await outboxRow({ status: OutboxStatus.Pending });
       await outboxRow({ status: OutboxStatus.Dispatched, dispatchedAgo: '1 minute' });
-      await outboxRow({ status: OutboxStatus.Dead, attempts: 10, lastError: 'no saga' });
+      await outboxRow({ status: OutboxStatus.Dead, attempts: 10, lastError: 'no reaction' });
 
       const stats = await opsJson<any>(['outbox:stats']);
 
@@ -359,7 +359,7 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
 
     it('outbox:dead lists dead rows with their last error, oldest first', async () => {
       const older = await outboxRow({ status: OutboxStatus.Dead, attempts: 10, age: '2 hours', lastError: 'Unknown event type x' });
-      const newer = await outboxRow({ status: OutboxStatus.Dead, attempts: 7, age: '1 hour', lastError: 'saga threw' });
+      const newer = await outboxRow({ status: OutboxStatus.Dead, attempts: 7, age: '1 hour', lastError: 'reaction threw' });
       await outboxRow({ status: OutboxStatus.Pending });
 
       const rows = await opsJson<any[]>(['outbox:dead']);
@@ -369,7 +369,7 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
       expect(new Date(rows[0].createdAt).getTime()).toBeLessThan(Date.now() - HOUR);
       expect(await opsJson<any[]>(['outbox:dead', '--limit', '1'])).toHaveLength(1);
       const table = (await ops(['outbox:dead'])).stdout;
-      expect(table).toContain('saga threw');
+      expect(table).toContain('reaction threw');
       expect(table).toContain('2 shown of 2 dead.');
     });
 

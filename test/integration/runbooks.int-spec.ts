@@ -49,7 +49,7 @@ describe('Runbook commands (built CLI, real Redis and Postgres)', () => {
     const id = randomUUID();
     await db.query(
       `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, occurred_at, available_at, status, attempts, last_error)
-       VALUES ($1, 'users.UserRegistered', 1, $2, '{}', 'runbook', now(), now(), 'dead', 10, 'saga refused the event')`,
+       VALUES ($1, 'users.UserRegistered', 1, $2, '{}', 'runbook', now(), now(), 'dead', 10, 'reaction refused the event')`,
       [id, randomUUID()],
     );
     return id;

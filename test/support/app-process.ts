@@ -143,12 +143,14 @@ export class AppProcess extends ObservedProcess {
     readonly name: AppName,
     readonly env: Record<string, string>,
     healthUrl?: string,
+    /** Another entry script than the app's own (test/support/faulty-api.mjs). */
+    private readonly entry: string = ENTRIES[name],
   ) {
     super(name, healthUrl ? [healthUrl] : []);
   }
 
   protected spawn(): ChildProcess {
-    return spawn(process.execPath, ['--enable-source-maps', resolve(ENTRIES[this.name])], {
+    return spawn(process.execPath, ['--enable-source-maps', resolve(this.entry)], {
       env: baseEnv(this.name, this.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

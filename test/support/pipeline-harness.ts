@@ -77,6 +77,13 @@ export interface HarnessOptions {
   db?: TestDatabase;
   prefix?: string;
   env?: Record<string, string>;
+  /** Leave every committed event to the relay, as a process that died right after its commits would. */
+  skipPostCommitDispatch?: boolean;
+}
+
+/** A post-commit dispatch that dispatches nothing (the rows stay pending for the relay). */
+class NoPostCommitDispatch extends PostCommitDispatch {
+  override afterCommit(): void {}
 }
 
 /** The event platform wired to a database and a queue prefix of the test's own, with the test context. */
@@ -85,7 +92,7 @@ export async function createPipelineHarness(options: HarnessOptions = {}): Promi
   const db = options.db ?? (await createTestDatabase());
   const prefix = options.prefix ?? uniqueQueuePrefix();
   const config = testConfig(db.url, prefix, { OUTBOX_GRACE_MS: '0', ...options.env });
-  const module = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(config),
       DatabaseModule.forRoot('herald-test'),
@@ -93,7 +100,9 @@ export async function createPipelineHarness(options: HarnessOptions = {}): Promi
       JobsModule.forRoot({ runtime: false }),
       ThingsContextModule,
     ],
-  }).compile();
+  });
+  if (options.skipPostCommitDispatch) builder.overrideProvider(PostCommitDispatch).useClass(NoPostCommitDispatch);
+  const module = await builder.compile();
   const app = module.createNestApplication({ logger: false });
   await app.init();
   const producer = app.get(JobProducer);

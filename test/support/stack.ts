@@ -56,6 +56,13 @@ export class Stack {
     return this.track(new AppProcess('api', this.env(overrides), `http://127.0.0.1:${port}/health/ready`));
   }
 
+  /** An API process with a fault injected by test/support/faulty-api.mjs (the app itself has no fault hooks). */
+  faultyApi(fault: 'crash-after-commit' | 'skip-dispatch', overrides: Record<string, string> = {}): AppProcess {
+    const port = overrides.PORT ?? String(this.apiPort);
+    const env = this.env({ ...overrides, HERALD_TEST_FAULT: fault });
+    return this.track(new AppProcess('api', env, `http://127.0.0.1:${port}/health/ready`, 'test/support/faulty-api.mjs'));
+  }
+
   /** A worker process (stopped by stop()); a `WORKER_PORT` override starts a further instance on that port. */
   worker(overrides: Record<string, string> = {}): AppProcess {
     const port = overrides.WORKER_PORT ?? String(this.workerPort);

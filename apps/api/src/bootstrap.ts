@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { HeraldConfig } from '@herald/config';
-import { createLogger, Metrics, PinoNestLogger } from '@herald/observability';
+import { createLogger, installGracefulShutdown, Metrics, PinoNestLogger } from '@herald/observability';
 import type { Logger } from 'pino';
 import { mountBullBoard } from './admin/bull-board.js';
 import { AppModule } from './app.module.js';
@@ -72,4 +72,23 @@ export async function createApiApp(config: HeraldConfig, drain?: HttpDrain): Pro
     abortOnError: false,
   });
   return configureApiApp(app, config, logger, drain);
+}
+
+/**
+ * Serves a built API application: listens, and on SIGTERM/SIGINT refuses new
+ * requests (503), lets the admitted ones finish, stops listening, drains the
+ * post-commit dispatches and closes the pools.
+ */
+export async function serveApi(app: NestExpressApplication, config: HeraldConfig, drain: HttpDrain): Promise<void> {
+  await app.listen(config.http.port, '0.0.0.0');
+  installGracefulShutdown({
+    logger: apiLogger(config),
+    timeoutMs: config.lifecycle.shutdownTimeoutMs,
+    close: async () => {
+      // 1. Refuse new requests (503); admitted ones finish (and start their post-commit dispatch); stop listening.
+      await drain.drain(app.getHttpServer());
+      // 2. Drain the post-commit dispatches, then close the pools (Nest's shutdown hooks).
+      await app.close();
+    },
+  });
 }

@@ -15,7 +15,7 @@ export function parseJobName(value: string): string {
 }
 
 /**
- * A BullMQ job id as the CLI accepts it: our ids are derived (`saga.uuid`) or
+ * A BullMQ job id as the CLI accepts it: our ids are derived (`reaction.uuid`) or
  * BullMQ's integers; ':' would address another Redis key.
  */
 export function parseJobId(value: string): string {

@@ -144,11 +144,6 @@ export const envSchema = z.object({
 
   STARTUP_TIMEOUT_MS: positiveInt.default(30000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
-
-  // Test-only fault hook: kill the API process right after commit, before dispatch.
-  HERALD_FAULT_CRASH_AFTER_COMMIT: flag.default(false),
-  // Test-only: skip the post-commit dispatch, leaving every event to the relay.
-  HERALD_FAULT_SKIP_DISPATCH: flag.default(false),
 });
 
 /**
@@ -167,11 +162,6 @@ export function crossVariableProblems(raw: Record<string, string | undefined>): 
   }
   if ((raw.REDIS_CLUSTER_NODES ?? '').trim() && !/\{[^{}]+\}/.test(raw.QUEUE_PREFIX ?? '{herald}')) {
     problems.push({ variable: 'QUEUE_PREFIX', message: 'must contain a {hash tag} when REDIS_CLUSTER_NODES is set' });
-  }
-  for (const hook of ['HERALD_FAULT_CRASH_AFTER_COMMIT', 'HERALD_FAULT_SKIP_DISPATCH']) {
-    if (production && TRUTHY.includes((raw[hook] ?? '').toLowerCase())) {
-      problems.push({ variable: hook, message: 'is a test-only fault hook and is refused when NODE_ENV=production' });
-    }
   }
   return problems;
 }

@@ -51,7 +51,6 @@ describe(loadConfig.name, () => {
         idleInTransactionTimeoutMs: 60000,
       });
       expect(config.mail).toMatchObject({ connectionTimeoutMs: 5000, greetingTimeoutMs: 5000, socketTimeoutMs: 15000 });
-      expect(config.faults.crashAfterCommit).toBe(false);
     });
 
     it('reads values from the given source', () => {
@@ -165,18 +164,6 @@ describe(loadConfig.name, () => {
       expect(namedVariables(configError({ ADMIN_PASSWORD: 'p'.repeat(12) }))).toEqual(['ADMIN_USER']);
     });
 
-    it('refuses HERALD_FAULT_CRASH_AFTER_COMMIT=true in production', () => {
-      const error = configError({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, HERALD_FAULT_CRASH_AFTER_COMMIT: 'true' });
-
-      expect(namedVariables(error)).toEqual(['HERALD_FAULT_CRASH_AFTER_COMMIT']);
-    });
-
-    it('allows HERALD_FAULT_CRASH_AFTER_COMMIT=true outside production', () => {
-      expect(loadConfig({ NODE_ENV: 'test', HERALD_FAULT_CRASH_AFTER_COMMIT: 'true' }).faults.crashAfterCommit).toBe(true);
-    });
-  });
-
-  describe('empty strings', () => {
     it('treats empty strings as unset, so defaults apply', () => {
       const config = loadConfig({ PORT: '', DATABASE_URL: '', SMTP_URL: '', RATE_LIMIT_ENABLED: '' });
 

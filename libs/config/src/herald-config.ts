@@ -64,7 +64,6 @@ export abstract class HeraldConfig {
     failedRetentionDays: number;
   };
   declare readonly lifecycle: { startupTimeoutMs: number; shutdownTimeoutMs: number };
-  declare readonly faults: { crashAfterCommit: boolean; skipDispatch: boolean };
 }
 
 export class ConfigValidationError extends Error {
@@ -155,7 +154,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       failedRetentionDays: env.JOB_FAILED_RETENTION_DAYS,
     },
     lifecycle: { startupTimeoutMs: env.STARTUP_TIMEOUT_MS, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
-    faults: { crashAfterCommit: env.HERALD_FAULT_CRASH_AFTER_COMMIT, skipDispatch: env.HERALD_FAULT_SKIP_DISPATCH },
   };
 }
 

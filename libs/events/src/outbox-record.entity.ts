@@ -5,7 +5,7 @@ export type OutboxStatus = (typeof OutboxStatus)[keyof typeof OutboxStatus];
 
 /**
  * One committed domain event. Written in the same transaction as the change
- * that caused it; `pending` until every job saga's enqueue was acknowledged.
+ * that caused it; `pending` until every reaction's job was acknowledged by the job sink.
  */
 @Entity({ name: 'outbox' })
 @Check('outbox_status_check', `"status" IN ('pending', 'dispatched', 'dead')`)

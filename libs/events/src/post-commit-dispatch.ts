@@ -61,13 +61,6 @@ export class PostCommitDispatch implements BeforeApplicationShutdown {
 
   afterCommit(events: readonly DomainEvent[]): void {
     if (events.length === 0) return;
-    if (this.config.faults.crashAfterCommit) {
-      // Test-only fault hook (refused in production by the config schema):
-      // die between commit and dispatch, as a crash or OOM kill would.
-      process.kill(process.pid, 'SIGKILL');
-    }
-    // Test-only fault hook (refused in production): leave the events to the relay.
-    if (this.config.faults.skipDispatch) return;
     const room = Math.max(0, this.config.outbox.dispatchBacklogLimit - this.waiting.length);
     if (events.length > room) {
       this.overflow.inc(events.length - room);
