@@ -238,7 +238,7 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       expect(await outboxRow(event.eventId)).toMatchObject({ status: OutboxStatus.Dispatched });
     });
 
-    it('keeps the row pending, and the other reactions' jobs enqueued, when one reaction throws', async () => {
+    it("keeps the row pending, and the other reactions' jobs enqueued, when one reaction throws", async () => {
       const event = thing('poison-reaction');
       await commitEvents(h.uow, event);
       await h.postCommit.drain();
