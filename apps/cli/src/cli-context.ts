@@ -2,10 +2,11 @@ import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { ConfigValidationError, loadConfig, type HeraldConfig } from '@herald/config';
+import { isServiceUnavailable } from '@herald/observability';
 import { dataSourceOptions } from '@herald/database';
-import { OutboxAdmin } from '@herald/events';
+import { OutboxStore } from '@herald/events';
 import { createRedisClient } from '@herald/jobs';
-import { CliError, DependencyUnavailableError, isConnectionError, reasonOf } from './cli-errors.js';
+import { CliError, DependencyUnavailableError, reasonOf } from './cli-errors.js';
 import { QUEUE_NAMES } from './contexts.js';
 
 /** Bounds on connecting: a CLI reports an outage within seconds, it does not wait it out. */
@@ -76,7 +77,7 @@ export class CliContext {
     return this.queueMap;
   }
 
-  async outbox(): Promise<OutboxAdmin> {
+  async outbox(): Promise<OutboxStore> {
     if (!this.dataSource) {
       const { url } = this.config.database;
       const base = dataSourceOptions(this.config, { applicationName: 'herald-cli' });
@@ -89,7 +90,7 @@ export class CliContext {
       }
       this.dataSource = dataSource;
     }
-    return new OutboxAdmin(this.dataSource);
+    return new OutboxStore(this.dataSource);
   }
 
   /**
@@ -101,7 +102,7 @@ export class CliContext {
     if (this.redis && this.redis.status !== 'ready') {
       return new DependencyUnavailableError('Redis', 'REDIS_URL', this.config.redis.url, reasonOf(error));
     }
-    if (this.dataSource && isConnectionError(error)) {
+    if (this.dataSource && isServiceUnavailable(error)) {
       return new DependencyUnavailableError('Postgres', 'DATABASE_URL', this.config.database.url, reasonOf(error));
     }
     return error;

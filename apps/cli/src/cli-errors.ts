@@ -53,10 +53,3 @@ export function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/\s+/g, ' ').trim();
 }
-
-/** Node's socket errors (ECONNREFUSED...) and Postgres' connection (08xxx) and shutdown (57P01-03) classes. */
-export function isConnectionError(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: unknown } }).driverError?.code ?? (error as { code?: unknown }).code;
-  if (typeof code === 'string') return /^(E[A-Z]+|08...|57P0[1-3])$/.test(code);
-  return /Connection terminated|connection timeout/i.test(reasonOf(error));
-}

@@ -17,9 +17,18 @@ export { InboxRecord, InboxStatus } from './inbox-record.entity.js';
 export { JOB_SINK, type JobSink, type JobTarget, type SinkJob } from './job-sink.js';
 export { OutboxRecord, OutboxStatus } from './outbox-record.entity.js';
 export { OutboxRelay, type RelayRunResult } from './outbox-relay.js';
-export { OutboxStore, type ClaimedRow } from './outbox-store.js';
+export {
+  OutboxRowError,
+  OutboxStore,
+  type ClaimedRow,
+  type DeadOutboxRow,
+  type OutboxStats,
+  type RequeuedRow,
+  type RequeueSelection,
+} from './outbox-store.js';
 export { PostCommitDispatch } from './post-commit-dispatch.js';
 export { Reaction, reactionsOf, type BoundReaction, type ReactionDescriptor, type ReactionOptions } from './reaction.js';
 export { NoActiveTransactionError, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from './unit-of-work.js';
-export * from './outbox-admin.js';
+
 export { eventsWithMissingJobs } from './reconcile.js';
+export { DomainError } from './domain-error.js';

@@ -1,25 +1,24 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { Metrics } from '@herald/observability';
+import { OutboxStore, type OutboxStats } from './outbox-store.js';
+
+type Backlog = Pick<OutboxStats, 'pending' | 'oldestPendingAgeMs'>;
+
+/** How long one reading of the outbox serves the gauges: one query per scrape, not one per gauge. */
+const READING_TTL_MS = 1000;
 
 /** Outbox backlog gauges, read from Postgres when Prometheus scrapes. */
 @Injectable()
 export class OutboxMetrics implements OnModuleInit {
+  private reading?: { at: number; backlog: Promise<Backlog> };
+
   constructor(
     private readonly metrics: Metrics,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: OutboxStore,
   ) {}
 
   onModuleInit(): void {
-    const dataSource = this.dataSource;
-    const read = async () => {
-      const [row] = (await dataSource.query(
-        `SELECT count(*)::int AS pending, COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)), 0)::float AS oldest
-         FROM outbox WHERE status = 'pending'`,
-      )) as { pending: number; oldest: number }[];
-      return row ?? { pending: 0, oldest: 0 };
-    };
+    const read = () => this.read();
     this.metrics.gauge({
       name: 'herald_outbox_pending',
       help: 'Outbox rows not dispatched yet',
@@ -31,8 +30,17 @@ export class OutboxMetrics implements OnModuleInit {
       name: 'herald_outbox_oldest_pending_age_seconds',
       help: 'Age of the oldest undispatched outbox row',
       async collect() {
-        this.set((await read()).oldest);
+        this.set(((await read()).oldestPendingAgeMs ?? 0) / 1000);
       },
     });
+  }
+
+  private read(): Promise<Backlog> {
+    if (!this.reading || Date.now() - this.reading.at > READING_TTL_MS) {
+      const backlog = this.store.backlog();
+      this.reading = { at: Date.now(), backlog };
+      backlog.catch(() => (this.reading = undefined)); // a failed reading is not kept
+    }
+    return this.reading.backlog;
   }
 }

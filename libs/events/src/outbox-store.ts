@@ -9,10 +9,71 @@ export type ClaimedRow = Pick<
   'id' | 'eventType' | 'schemaVersion' | 'aggregateId' | 'payload' | 'correlationId' | 'causationId' | 'occurredAt' | 'attempts'
 >;
 
-const CLAIMED_COLUMNS = `o.id, o.event_type AS "eventType", o.schema_version AS "schemaVersion", o.aggregate_id AS "aggregateId",
+/** The columns of a stored event, as ClaimedRow names them (table alias `o`). */
+const STORED_EVENT_COLUMNS = `o.id, o.event_type AS "eventType", o.schema_version AS "schemaVersion", o.aggregate_id AS "aggregateId",
   o.payload, o.correlation_id AS "correlationId", o.causation_id AS "causationId", o.occurred_at AS "occurredAt", o.attempts`;
 
-/** All SQL on the `outbox` table. */
+export interface OutboxStats {
+  readonly pending: number;
+  readonly dispatched: number;
+  readonly dead: number;
+  /** Milliseconds since the oldest pending row was committed; null when nothing is pending. */
+  readonly oldestPendingAgeMs: number | null;
+}
+
+export interface DeadOutboxRow {
+  readonly id: string;
+  readonly eventType: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: Date;
+}
+
+/** What to put back to pending. At least one selector must be given. */
+export interface RequeueSelection {
+  /** Every dead row. */
+  readonly allDead?: boolean;
+  /** These dead rows; each must exist and be dead. */
+  readonly ids?: readonly string[];
+  /** Pending rows committed longer ago than this: the relay has not managed to deliver them. */
+  readonly stuckOlderThanMs?: number;
+}
+
+export interface RequeuedRow {
+  readonly id: string;
+  readonly eventType: string;
+  /** Status before the requeue: `dead` or `pending` (stuck). */
+  readonly previousStatus: OutboxStatus;
+  /** Relay attempts before the requeue. */
+  readonly previousAttempts: number;
+  readonly createdAt: Date;
+  readonly lastError: string | null;
+}
+
+/** An outbox id an operator named does not exist, or is not in a state the operation accepts. */
+export class OutboxRowError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutboxRowError';
+  }
+}
+
+const PRUNE_BATCH = 5000;
+
+const CANDIDATES = `
+  (o.status = '${OutboxStatus.Dead}' AND ($1::boolean OR o.id = ANY($2::uuid[])))
+  OR (o.status = '${OutboxStatus.Pending}' AND $3::double precision IS NOT NULL
+      AND o.created_at < clock_timestamp() - make_interval(secs => $3::double precision / 1000))`;
+
+const ROW_COLUMNS = `o.id, o.event_type AS "eventType", o.attempts AS "previousAttempts", o.status AS "previousStatus",
+  o.created_at AS "createdAt", o.last_error AS "lastError"`;
+
+/**
+ * The one owner of the `outbox` table: every statement on it is here — the
+ * unit of work's appends, the dispatch's marks, the relay's claims, and the
+ * operators' reads and repairs (ops CLI, metrics). Ages are computed by
+ * Postgres, so no process's clock matters.
+ */
 @Injectable()
 export class OutboxStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -66,8 +127,7 @@ export class OutboxStore {
    * `now()` (stable), not `clock_timestamp()` (volatile), in the WHERE: only
    * then is it an index condition on outbox_pending_available_idx, so the scan
    * stops at the first row not yet due instead of filtering every row still in
-   * its grace period (thousands under load) on each poll. EXPLAIN ANALYZE with
-   * 50,000 due rows among 250,000: 1,000 claimed in ~10 ms.
+   * its grace period (thousands under load) on each poll.
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedRow[]> {
     const rows = (await this.dataSource.query(
@@ -82,7 +142,7 @@ export class OutboxStore {
        SET attempts = o.attempts + 1,
            available_at = clock_timestamp() + make_interval(secs => $2::double precision / 1000)
        FROM due WHERE o.id = due.id
-       RETURNING ${CLAIMED_COLUMNS}`,
+       RETURNING ${STORED_EVENT_COLUMNS}`,
       [limit, leaseMs],
     )) as [ClaimedRow[], number];
     return rows[0];
@@ -98,5 +158,133 @@ export class OutboxStore {
        WHERE id = $1 AND status = '${OutboxStatus.Pending}'`,
       [id, error, dead, retryInMs],
     );
+  }
+
+  /**
+   * The backlog only (for the metrics, every scrape): pending rows and the age
+   * of the oldest, read through the partial index of pending rows, whatever
+   * the number of dispatched rows kept.
+   */
+  async backlog(): Promise<Pick<OutboxStats, 'pending' | 'oldestPendingAgeMs'>> {
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*)::int AS pending,
+              (extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::double precision AS "oldestPendingAgeMs"
+       FROM outbox WHERE status = '${OutboxStatus.Pending}'`,
+    )) as [{ pending: number; oldestPendingAgeMs: number | null }];
+    return {
+      pending: row.pending,
+      oldestPendingAgeMs: row.oldestPendingAgeMs === null ? null : Math.max(0, Math.round(row.oldestPendingAgeMs)),
+    };
+  }
+
+  /** Every status counted, and the backlog's age (for operators: it reads the whole table). */
+  async stats(): Promise<OutboxStats> {
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*) FILTER (WHERE status = '${OutboxStatus.Pending}')::int AS pending,
+              count(*) FILTER (WHERE status = '${OutboxStatus.Dispatched}')::int AS dispatched,
+              count(*) FILTER (WHERE status = '${OutboxStatus.Dead}')::int AS dead,
+              (extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE status = '${OutboxStatus.Pending}')) * 1000)::double precision
+                AS "oldestPendingAgeMs"
+       FROM outbox`,
+    )) as [{ pending: number; dispatched: number; dead: number; oldestPendingAgeMs: number | null }];
+    return { ...row, oldestPendingAgeMs: row.oldestPendingAgeMs === null ? null : Math.max(0, Math.round(row.oldestPendingAgeMs)) };
+  }
+
+  /** Dead rows, oldest first. */
+  async dead(limit: number): Promise<DeadOutboxRow[]> {
+    return (await this.dataSource.query(
+      `SELECT id, event_type AS "eventType", attempts, last_error AS "lastError", created_at AS "createdAt"
+       FROM outbox WHERE status = '${OutboxStatus.Dead}' ORDER BY created_at, id LIMIT $1`,
+      [limit],
+    )) as DeadOutboxRow[];
+  }
+
+  /**
+   * Puts the selected rows back to pending with attempts reset, due at once,
+   * so the relay delivers them on its next run. Redelivery is safe: job ids
+   * are derived from the event, and consumers record what they have done.
+   * With `dryRun` nothing changes; the rows that would be requeued are returned.
+   */
+  async requeue(selection: RequeueSelection, options: { dryRun?: boolean } = {}): Promise<RequeuedRow[]> {
+    // Postgres prints uuids in lower case; compare them that way.
+    const ids = [...new Set((selection.ids ?? []).map((id) => id.toLowerCase()))];
+    if (!selection.allDead && ids.length === 0 && selection.stuckOlderThanMs === undefined) {
+      throw new OutboxRowError('nothing selected: name dead rows (all or by id) or an age for stuck pending rows');
+    }
+    const params = [selection.allDead ?? false, ids, selection.stuckOlderThanMs ?? null];
+    return this.dataSource.transaction(async (manager) => {
+      await this.assertDead(manager, ids);
+      let rows: RequeuedRow[];
+      if (options.dryRun) {
+        rows = (await manager.query(`SELECT ${ROW_COLUMNS} FROM outbox o WHERE ${CANDIDATES}`, params)) as RequeuedRow[];
+      } else {
+        [rows] = (await manager.query(
+          `WITH chosen AS (SELECT ${ROW_COLUMNS} FROM outbox o WHERE ${CANDIDATES} FOR UPDATE)
+           UPDATE outbox SET status = '${OutboxStatus.Pending}', attempts = 0, available_at = clock_timestamp()
+           FROM chosen WHERE outbox.id = chosen.id
+           RETURNING chosen.*`,
+          params,
+        )) as [RequeuedRow[], number];
+      }
+      return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+    });
+  }
+
+  /** Dispatched rows delivered within the last `sinceMs`, a page at a time (keyset on id). */
+  async dispatchedSince(sinceMs: number, afterId: string | null, limit: number): Promise<ClaimedRow[]> {
+    return (await this.dataSource.query(
+      `SELECT ${STORED_EVENT_COLUMNS}
+       FROM outbox o
+       WHERE status = '${OutboxStatus.Dispatched}'
+         AND dispatched_at > clock_timestamp() - make_interval(secs => $1::double precision / 1000)
+         AND ($2::uuid IS NULL OR id > $2::uuid)
+       ORDER BY id LIMIT $3`,
+      [sinceMs, afterId, limit],
+    )) as ClaimedRow[];
+  }
+
+  /** Puts dispatched rows back to pending, due now: the relay delivers them again. */
+  async redeliver(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [, changed] = (await this.dataSource.query(
+      `UPDATE outbox SET status = '${OutboxStatus.Pending}', attempts = 0, available_at = clock_timestamp(), dispatched_at = NULL
+       WHERE id = ANY($1::uuid[]) AND status = '${OutboxStatus.Dispatched}'`,
+      [ids],
+    )) as [unknown, number];
+    return changed;
+  }
+
+  /** Deletes dispatched rows delivered longer ago than `olderThanMs`, in batches; returns how many. */
+  async prune(olderThanMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [, deleted] = (await this.dataSource.query(
+        `DELETE FROM outbox WHERE id IN (
+           SELECT id FROM outbox
+           WHERE status = '${OutboxStatus.Dispatched}'
+             AND dispatched_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
+           LIMIT $2)`,
+        [olderThanMs, PRUNE_BATCH],
+      )) as [unknown, number];
+      total += deleted;
+      if (deleted < PRUNE_BATCH) return total;
+    }
+  }
+
+  private async assertDead(manager: EntityManager, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const found = (await manager.query(`SELECT id, status FROM outbox WHERE id = ANY($1::uuid[]) FOR UPDATE`, [ids])) as {
+      id: string;
+      status: OutboxStatus;
+    }[];
+    const status = new Map(found.map((row) => [row.id, row.status]));
+    const unknown = ids.filter((id) => !status.has(id));
+    if (unknown.length > 0) throw new OutboxRowError(`unknown outbox id ${unknown.join(', ')}`);
+    const notDead = ids.filter((id) => status.get(id) !== OutboxStatus.Dead);
+    if (notDead.length > 0) {
+      throw new OutboxRowError(
+        `outbox row ${notDead.map((id) => `${id} is ${status.get(id)}`).join(', ')}, not dead (stuck pending rows are requeued by age)`,
+      );
+    }
   }
 }

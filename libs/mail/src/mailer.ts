@@ -24,10 +24,9 @@ export interface SentMail {
  * Sends mail over SMTP when SMTP_URL is set; otherwise writes each message as
  * an .eml file under MAIL_DIR (the local default).
  *
- * One SMTP connection per message, on purpose: with nodemailer's pool, the
- * kill -9 fault test (test/fault/worker-crash) saw mails of the killed worker
- * delivered as well as re-sent (up to 19 of 20 doubled, in about one run of
- * four); until that is understood, the pool stays off.
+ * One SMTP connection per message (no pool): the fault tests' accounting of
+ * what a killed worker may re-send assumes it; pooling is to be measured
+ * against it (README "Performance").
  */
 @Injectable()
 export class Mailer implements OnApplicationShutdown {

@@ -21,7 +21,7 @@ export { ChangePasswordDto } from './commands/change-password/change-password.dt
 export { GetCurrentUserQuery } from './queries/get-current-user/get-current-user.query.js';
 export { UserView } from './queries/user-view.js';
 // Domain
-export { DomainError, EmailNotVerifiedError, InvalidCredentialsError } from './domain/domain-errors.js';
+export { EmailNotVerifiedError, InvalidCredentialsError, type UserErrorCode } from './domain/domain-errors.js';
 export * from './domain/events/user-events.js';
 export { User } from './domain/user.aggregate.js';
 // For other contexts

@@ -1,6 +1,6 @@
 import { BadRequestException, HttpException, Logger, NotFoundException, type ArgumentsHost } from '@nestjs/common';
 import { Correlation } from '@herald/observability';
-import { DomainError } from '@herald/users';
+import { DomainError } from '@herald/events';
 import { ProblemDetailsFilter, type ProblemDetails } from './problem-details.filter.js';
 import { TooManyRequestsException } from './too-many-requests.exception.js';
 
@@ -51,16 +51,20 @@ beforeAll(() => {
 
 describe(ProblemDetailsFilter.name, () => {
   describe('catch', () => {
-    it('answers a DomainError with its status, code and message', () => {
-      const response = handle(new DomainError('USER_NOT_FOUND', 'The user does not exist.', 404));
+    it('answers a DomainError with the status the HTTP edge gives its code, and its code and message', () => {
+      const response = handle(new DomainError('USER_NOT_FOUND', 'The user does not exist.'));
 
       expect(response.statusCode).toBe(404);
       expect(response.body).toMatchObject({ status: 404, code: 'USER_NOT_FOUND', detail: 'The user does not exist.', title: 'Not found' });
       expect(response.body!.type).toBe('https://herald.dev/problems/user-not-found');
     });
 
+    it('answers 400 for a domain error code the HTTP edge does not know', () => {
+      expect(handle(new DomainError('SOMETHING_NEW', 'A new rule was broken.')).body).toMatchObject({ status: 400, code: 'SOMETHING_NEW' });
+    });
+
     it('writes application/problem+json', () => {
-      expect(handle(new DomainError('INVALID_EMAIL', 'bad', 400)).contentType).toBe('application/problem+json');
+      expect(handle(new DomainError('INVALID_EMAIL', 'bad')).contentType).toBe('application/problem+json');
       expect(handle(new Error('boom')).contentType).toBe('application/problem+json');
     });
 

@@ -1,7 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { Correlation } from '@herald/observability';
-import { DomainError } from '@herald/users';
+import { DomainError } from '@herald/events';
+import { Correlation, isServiceUnavailable } from '@herald/observability';
+import { domainErrorStatus } from './domain-error-status.js';
 import { TooManyRequestsException } from './too-many-requests.exception.js';
 
 /** RFC 9457 problem details with a stable, machine-readable `code`. */
@@ -43,18 +44,6 @@ const TITLE_BY_STATUS: Record<number, string> = {
 
 const BODY_PARSER_TYPES = /^(entity\.|charset\.unsupported$|encoding\.unsupported$|request\.aborted$|request\.size\.invalid$|stream\.)/;
 
-/**
- * Errors that mean "a dependency is away or busy", not "the code is broken":
- * connection failures, Postgres shutting down or out of connections, and the
- * session limits (55P03 lock_timeout, 57014 statement_timeout).
- */
-function isUnavailable(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.name} ${error.message} ${String((error as { code?: unknown }).code ?? '')}` : '';
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|57P01|57P03|53300|55P03|57014|Stream isn't writeable/i.test(
-    text,
-  );
-}
-
 export function problem(status: number, code: string, detail?: string, extra: Partial<ProblemDetails> = {}): ProblemDetails {
   return {
     type: `https://herald.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
@@ -88,7 +77,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown): ProblemDetails {
     if (exception instanceof DomainError) {
-      return problem(exception.status, exception.code, exception.message);
+      const status = domainErrorStatus(exception.code);
+      if (status === undefined) this.logger.warn({ msg: 'domain error code without an HTTP status; answered 400', code: exception.code });
+      return problem(status ?? HttpStatus.BAD_REQUEST, exception.code, exception.message);
     }
     if (exception instanceof HttpException && (exception.cause as { type?: unknown } | undefined)?.type === 'entity.parse.failed') {
       // Nest maps body-parser's JSON SyntaxError to a BadRequestException.
@@ -113,7 +104,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const detail = type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : (exception as Error).message;
       return problem(status, code, detail);
     }
-    if (isUnavailable(exception)) {
+    if (isServiceUnavailable(exception)) {
       return problem(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', 'A backing service is unavailable; retry shortly.');
     }
     return problem(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'Something went wrong on our side.');

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { runMigrations } from '@herald/database';
+import { isServiceUnavailable } from '@herald/observability';
 import { CliContext } from '../cli-context.js';
-import { DependencyUnavailableError, isConnectionError, reasonOf } from '../cli-errors.js';
+import { DependencyUnavailableError, reasonOf } from '../cli-errors.js';
 
 export function registerMigrationCommands(program: Command): void {
   program
@@ -11,7 +12,7 @@ export function registerMigrationCommands(program: Command): void {
       const { config } = CliContext.fromEnvironment();
       const ran = await runMigrations(config).catch((error: unknown) => {
         // A failing migration is not an outage: only connection errors are reported as one.
-        if (isConnectionError(error)) {
+        if (isServiceUnavailable(error)) {
           throw new DependencyUnavailableError('Postgres', 'DATABASE_URL', config.database.url, reasonOf(error));
         }
         throw error;

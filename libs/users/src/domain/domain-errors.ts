@@ -1,62 +1,60 @@
-/**
- * Errors the domain raises on purpose. `code` is stable and reaches API
- * clients in problem+json bodies; `status` is the HTTP status it maps to.
- */
-export class DomainError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = 'DomainError';
-  }
-}
+import { DomainError } from '@herald/events';
 
-export class InvalidEmailError extends DomainError {
+/** Every error code the users context raises: the HTTP edge maps each to a status. */
+export type UserErrorCode =
+  | 'INVALID_EMAIL'
+  | 'INVALID_PASSWORD'
+  | 'INVALID_VERIFICATION_TOKEN'
+  | 'INVALID_RESET_TOKEN'
+  | 'INVALID_CREDENTIALS'
+  | 'INVALID_CURRENT_PASSWORD'
+  | 'EMAIL_NOT_VERIFIED'
+  | 'USER_NOT_FOUND';
+
+export class InvalidEmailError extends DomainError<UserErrorCode> {
   constructor() {
-    super('INVALID_EMAIL', 'The email address is not valid.', 400);
+    super('INVALID_EMAIL', 'The email address is not valid.');
   }
 }
 
-export class InvalidPasswordError extends DomainError {
+export class InvalidPasswordError extends DomainError<UserErrorCode> {
   constructor(reason: string) {
-    super('INVALID_PASSWORD', reason, 400);
+    super('INVALID_PASSWORD', reason);
   }
 }
 
-export class InvalidVerificationTokenError extends DomainError {
+export class InvalidVerificationTokenError extends DomainError<UserErrorCode> {
   constructor() {
-    super('INVALID_VERIFICATION_TOKEN', 'The verification link is invalid, already used or expired.', 400);
+    super('INVALID_VERIFICATION_TOKEN', 'The verification link is invalid, already used or expired.');
   }
 }
 
-export class InvalidResetTokenError extends DomainError {
+export class InvalidResetTokenError extends DomainError<UserErrorCode> {
   constructor() {
-    super('INVALID_RESET_TOKEN', 'The password reset link is invalid, already used, replaced or expired. Ask for a new one.', 400);
+    super('INVALID_RESET_TOKEN', 'The password reset link is invalid, already used, replaced or expired. Ask for a new one.');
   }
 }
 
-export class InvalidCredentialsError extends DomainError {
+export class InvalidCredentialsError extends DomainError<UserErrorCode> {
   constructor() {
-    super('INVALID_CREDENTIALS', 'The email address or password is wrong.', 401);
+    super('INVALID_CREDENTIALS', 'The email address or password is wrong.');
   }
 }
 
-export class WrongCurrentPasswordError extends DomainError {
+export class WrongCurrentPasswordError extends DomainError<UserErrorCode> {
   constructor() {
-    super('INVALID_CURRENT_PASSWORD', 'The current password is wrong.', 401);
+    super('INVALID_CURRENT_PASSWORD', 'The current password is wrong.');
   }
 }
 
-export class EmailNotVerifiedError extends DomainError {
+export class EmailNotVerifiedError extends DomainError<UserErrorCode> {
   constructor() {
-    super('EMAIL_NOT_VERIFIED', 'Confirm your email address before signing in.', 403);
+    super('EMAIL_NOT_VERIFIED', 'Confirm your email address before signing in.');
   }
 }
 
-export class UserNotFoundError extends DomainError {
+export class UserNotFoundError extends DomainError<UserErrorCode> {
   constructor() {
-    super('USER_NOT_FOUND', 'The user does not exist.', 404);
+    super('USER_NOT_FOUND', 'The user does not exist.');
   }
 }

@@ -1,4 +1,5 @@
-import { DomainError, InvalidEmailError } from './domain-errors.js';
+import { DomainError } from '@herald/events';
+import { InvalidEmailError } from './domain-errors.js';
 import { EmailAddress } from './email-address.js';
 
 /** 247 characters: four 60-character labels and "com". */
@@ -43,7 +44,7 @@ describe(EmailAddress.name, () => {
       expect(() => EmailAddress.parse(input)).toThrow(InvalidEmailError);
     });
 
-    it('raises a DomainError with code INVALID_EMAIL and status 400', () => {
+    it('raises a DomainError with code INVALID_EMAIL', () => {
       const error = (() => {
         try {
           EmailAddress.parse('nope');
@@ -52,7 +53,8 @@ describe(EmailAddress.name, () => {
         }
       })();
       expect(error).toBeInstanceOf(DomainError);
-      expect(error).toMatchObject({ code: 'INVALID_EMAIL', status: 400 });
+      expect(error).toMatchObject({ code: 'INVALID_EMAIL' });
+      expect(error).not.toHaveProperty('status'); // the domain knows no HTTP
     });
   });
 });
