@@ -1,5 +1,6 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { HtmlPage } from './html-page.js';
 
 /**
  * The page behind the emailed reset link (APP_BASE_URL/reset-password?token=...).
@@ -46,10 +47,7 @@ const PAGE = `<!doctype html>
 @ApiExcludeController()
 @Controller('reset-password')
 export class ResetPasswordPageController {
-  @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  @Header('referrer-policy', 'no-referrer')
+  @HtmlPage()
   page(): string {
     return PAGE;
   }

@@ -1,5 +1,6 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { HtmlPage } from './html-page.js';
 
 /**
  * The page behind the emailed link (APP_BASE_URL/verify-email?token=...).
@@ -34,10 +35,7 @@ const PAGE = `<!doctype html>
 @ApiExcludeController()
 @Controller('verify-email')
 export class VerifyEmailPageController {
-  @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  @Header('referrer-policy', 'no-referrer')
+  @HtmlPage()
   page(): string {
     return PAGE;
   }

@@ -1,33 +1,12 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
+import { Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
+import { OneTimeTokenColumns } from './one-time-token.columns.js';
 import { UserRecord } from './user.record.js';
 
-/** A password reset token: only the selector and the SHA-256 of the verifier are stored. */
+/** A password reset token (see OneTimeTokenColumns). */
 @Entity({ name: 'password_reset_tokens' })
 @Index('password_reset_tokens_user_id_idx', ['userId'])
-export class PasswordResetTokenRecord {
-  @PrimaryColumn({ type: 'varchar', length: 32 })
-  selector!: string;
-
-  @Column({ name: 'user_id', type: 'uuid' })
-  userId!: string;
-
+export class PasswordResetTokenRecord extends OneTimeTokenColumns {
   @ManyToOne(() => UserRecord, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'password_reset_tokens_user_id_fkey' })
   user?: Relation<UserRecord>;
-
-  @Column({ name: 'verifier_hash', type: 'varchar', length: 64 })
-  verifierHash!: string;
-
-  @Column({ name: 'expires_at', type: 'timestamptz' })
-  expiresAt!: Date;
-
-  @Column({ name: 'used_at', type: 'timestamptz', nullable: true })
-  usedAt!: Date | null;
-
-  /** Set when a newer token replaced this one, or the password changed. */
-  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
-  revokedAt!: Date | null;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
 }

@@ -1,16 +1,11 @@
-import { Transform } from 'class-transformer';
-import { trimString } from '../trim-string.js';
+import { EmailAddressField } from '../email-field.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/password-policy.js';
 import { IsAcceptablePassword } from '../password-field.js';
 
 export class RegisterUserDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
-  @Transform(trimString)
-  @IsString()
-  @MaxLength(254)
-  @IsEmail({}, { message: 'email must be a valid email address' })
+  @EmailAddressField()
   email!: string;
 
   @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, format: 'password' })

@@ -1,14 +1,8 @@
-import { Transform } from 'class-transformer';
+import { EmailAddressField } from '../email-field.js';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, MaxLength } from 'class-validator';
-import { trimString } from '../trim-string.js';
 
 export class RequestPasswordResetDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
-  @Transform(trimString)
-  @IsString()
-  @MaxLength(254)
-  @IsEmail({}, { message: 'email must be a valid email address' })
+  @EmailAddressField()
   email!: string;
 }
 
