@@ -1,61 +1,106 @@
 import type { Command } from 'commander';
-import { eventsWithMissingJobs, OutboxRowError, type JobTarget } from '@herald/events';
+import {
+  eventsWithMissingJobs,
+  OutboxRowError,
+  type DeadOutboxRow,
+  type JobTarget,
+  type OutboxStore,
+  type RequeuedRow,
+} from '@herald/events';
+import type { Queue } from 'bullmq';
 import { parseDuration, parseLimit, parseOutboxId } from '../arguments.js';
 import { CliError, UsageError } from '../cli-errors.js';
-import { withContext } from '../cli-context.js';
+import { withContext, type CliContext } from '../cli-context.js';
 import { catalog } from '../contexts.js';
 import { formatAge, formatTable, isoTime, oneLine, print } from '../output.js';
 
 /** Rows checked per page by outbox:reconcile. */
 const RECONCILE_PAGE = 500;
 
+interface JsonOption {
+  json?: boolean;
+}
+interface DeadOptions extends JsonOption {
+  limit: number;
+}
+interface RequeueOptions extends JsonOption {
+  all?: boolean;
+  id?: string[];
+  stuckOlderThan?: number;
+  dryRun?: boolean;
+}
+interface PruneOptions extends JsonOption {
+  olderThan: number;
+}
+interface ReconcileOptions extends JsonOption {
+  since: number;
+  dryRun?: boolean;
+}
+
+/** A row as printed: its creation time in ISO form. */
+type Printed<Row extends { createdAt: Date }> = Omit<Row, 'createdAt'> & { createdAt: string | null };
+
 export function registerOutboxCommands(program: Command): void {
+  declareOutboxStats(program);
+  declareOutboxDead(program);
+  declareOutboxRequeue(program);
+  declareOutboxPrune(program);
+  declareOutboxReconcile(program);
+}
+
+function declareOutboxStats(program: Command): void {
   program
     .command('outbox:stats')
     .description('outbox rows pending, dispatched and dead, and the age of the oldest pending row')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }) =>
-      withContext(async (context) => {
-        const stats = await (await context.outbox()).stats();
-        print(Boolean(options.json), stats, () =>
-          formatTable([
-            {
-              pending: stats.pending,
-              dispatched: stats.dispatched,
-              dead: stats.dead,
-              'oldest pending': formatAge(stats.oldestPendingAgeMs),
-            },
-          ]),
-        );
-      }),
-    );
+    .action((options: JsonOption) => withContext((context) => outboxStats(context, options)));
+}
 
+async function outboxStats(context: CliContext, options: JsonOption): Promise<void> {
+  const stats = await (await context.outbox()).stats();
+  print(Boolean(options.json), stats, () =>
+    formatTable([
+      {
+        pending: stats.pending,
+        dispatched: stats.dispatched,
+        dead: stats.dead,
+        'oldest pending': formatAge(stats.oldestPendingAgeMs),
+      },
+    ]),
+  );
+}
+
+function declareOutboxDead(program: Command): void {
   program
     .command('outbox:dead')
     .description('list dead-lettered outbox rows, oldest first')
     .option('--limit <n>', 'at most this many', parseLimit, 50)
     .option('--json', 'print JSON')
-    .action((options: { limit: number; json?: boolean }) =>
-      withContext(async (context) => {
-        const outbox = await context.outbox();
-        const rows = (await outbox.dead(options.limit)).map((row) => ({ ...row, createdAt: isoTime(row.createdAt) }));
-        const { dead } = await outbox.stats();
-        print(Boolean(options.json), rows, () =>
-          rows.length === 0
-            ? 'No dead outbox rows.'
-            : `${formatTable(
-                rows.map((row) => ({
-                  id: row.id,
-                  'event type': row.eventType,
-                  attempts: row.attempts,
-                  'created at': row.createdAt,
-                  'last error': oneLine(row.lastError, 70),
-                })),
-              )}\n\n${rows.length} shown of ${dead} dead.`,
-        );
-      }),
-    );
+    .action((options: DeadOptions) => withContext((context) => outboxDead(context, options)));
+}
 
+async function outboxDead(context: CliContext, options: DeadOptions): Promise<void> {
+  const outbox = await context.outbox();
+  const rows = (await outbox.dead(options.limit)).map(printable);
+  const { dead } = await outbox.stats();
+  print(Boolean(options.json), rows, () => deadText(rows, dead));
+}
+
+function deadText(rows: readonly Printed<DeadOutboxRow>[], dead: number): string {
+  if (rows.length === 0) return 'No dead outbox rows.';
+  const table = formatTable(
+    rows.map((row) => ({
+      id: row.id,
+      'event type': row.eventType,
+      attempts: row.attempts,
+      'created at': row.createdAt,
+      'last error': oneLine(row.lastError, 70),
+    })),
+  );
+  return `${table}\n\n${rows.length} shown of ${dead} dead.`;
+}
+
+function declareOutboxRequeue(program: Command): void {
   program
     .command('outbox:requeue')
     .description('put dead rows, or pending rows stuck for longer than an age, back to pending: attempts 0, due now')
@@ -64,58 +109,65 @@ export function registerOutboxCommands(program: Command): void {
     .option('--stuck-older-than <duration>', 'also pending rows committed longer ago than this: 10m, 1h ...', parseDuration)
     .option('--dry-run', 'list what would be requeued; change nothing')
     .option('--json', 'print JSON')
-    .action((options: { all?: boolean; id?: string[]; stuckOlderThan?: number; dryRun?: boolean; json?: boolean }) => {
-      if (!options.all && !options.id && options.stuckOlderThan === undefined) {
-        throw new UsageError('say which rows: --all (dead), --id <uuid> (dead) and/or --stuck-older-than <duration> (pending)');
-      }
-      if (options.all && options.id) throw new UsageError('--all already takes every dead row; leave out --id');
-      return withContext(async (context) => {
-        const outbox = await context.outbox();
-        const rows = await outbox
-          .requeue({ allDead: options.all, ids: options.id, stuckOlderThanMs: options.stuckOlderThan }, { dryRun: options.dryRun })
-          .catch((error: unknown) => {
-            throw error instanceof OutboxRowError ? new CliError(error.message) : error;
-          });
-        const view = rows.map((row) => ({ ...row, createdAt: isoTime(row.createdAt) }));
-        const verb = options.dryRun ? 'Would requeue' : 'Requeued';
-        print(Boolean(options.json), { dryRun: Boolean(options.dryRun), requeued: view }, () =>
-          [
-            view.length > 0
-              ? formatTable(
-                  view.map((row) => ({
-                    id: row.id,
-                    'event type': row.eventType,
-                    was: row.previousStatus,
-                    attempts: row.previousAttempts,
-                    'created at': row.createdAt,
-                    'last error': oneLine(row.lastError, 50),
-                  })),
-                )
-              : '',
-            `${verb} ${view.length} outbox row(s).`,
-          ]
-            .filter(Boolean)
-            .join('\n\n'),
-        );
-      });
+    .action((options: RequeueOptions) => {
+      // Checked before withContext: a usage error is reported even when the configuration is bad.
+      checkRequeueOptions(options);
+      return withContext((context) => outboxRequeue(context, options));
     });
+}
 
+function checkRequeueOptions(options: RequeueOptions): void {
+  if (!options.all && !options.id && options.stuckOlderThan === undefined) {
+    throw new UsageError('say which rows: --all (dead), --id <uuid> (dead) and/or --stuck-older-than <duration> (pending)');
+  }
+  if (options.all && options.id) throw new UsageError('--all already takes every dead row; leave out --id');
+}
+
+async function outboxRequeue(context: CliContext, options: RequeueOptions): Promise<void> {
+  const outbox = await context.outbox();
+  const rows = await outbox
+    .requeue({ allDead: options.all, ids: options.id, stuckOlderThanMs: options.stuckOlderThan }, { dryRun: options.dryRun })
+    .catch((error: unknown) => {
+      throw error instanceof OutboxRowError ? new CliError(error.message) : error;
+    });
+  const view = rows.map(printable);
+  print(Boolean(options.json), { dryRun: Boolean(options.dryRun), requeued: view }, () => requeuedText(view, options.dryRun));
+}
+
+function requeuedText(view: readonly Printed<RequeuedRow>[], dryRun?: boolean): string {
+  const table = formatTable(
+    view.map((row) => ({
+      id: row.id,
+      'event type': row.eventType,
+      was: row.previousStatus,
+      attempts: row.previousAttempts,
+      'created at': row.createdAt,
+      'last error': oneLine(row.lastError, 50),
+    })),
+  );
+  const summary = `${dryRun ? 'Would requeue' : 'Requeued'} ${view.length} outbox row(s).`;
+  return view.length > 0 ? `${table}\n\n${summary}` : summary;
+}
+
+function declareOutboxPrune(program: Command): void {
   program
     .command('outbox:prune')
     .description('delete dispatched outbox rows delivered longer ago than an age')
     .requiredOption('--older-than <duration>', 'dispatched longer ago than this: 30d, 12h ...', parseDuration)
     .option('--json', 'print JSON')
-    .action((options: { olderThan: number; json?: boolean }) =>
-      withContext(async (context) => {
-        const deleted = await (await context.outbox()).prune(options.olderThan);
-        print(
-          Boolean(options.json),
-          { olderThanMs: options.olderThan, deleted },
-          () => `Deleted ${deleted} dispatched outbox row(s) older than ${formatAge(options.olderThan)}.`,
-        );
-      }),
-    );
+    .action((options: PruneOptions) => withContext((context) => outboxPrune(context, options)));
+}
 
+async function outboxPrune(context: CliContext, options: PruneOptions): Promise<void> {
+  const deleted = await (await context.outbox()).prune(options.olderThan);
+  print(
+    Boolean(options.json),
+    { olderThanMs: options.olderThan, deleted },
+    () => `Deleted ${deleted} dispatched outbox row(s) older than ${formatAge(options.olderThan)}.`,
+  );
+}
+
+function declareOutboxReconcile(program: Command): void {
   program
     .command('outbox:reconcile')
     .description('after Redis lost data: find dispatched rows whose jobs no longer exist and deliver them again')
@@ -126,35 +178,53 @@ export function registerOutboxCommands(program: Command): void {
     )
     .option('--dry-run', 'list what would be delivered again; change nothing')
     .option('--json', 'print JSON')
-    .action((options: { since: number; dryRun?: boolean; json?: boolean }) =>
-      withContext(async (context) => {
-        const retentionMs = context.config.jobs.completedRetentionHours * 3_600_000;
-        if (options.since > retentionMs) {
-          throw new UsageError(
-            `--since may be at most JOB_COMPLETED_RETENTION_HOURS (${context.config.jobs.completedRetentionHours}h): older completed jobs are removed by design`,
-          );
-        }
-        const outbox = await context.outbox();
-        const queues = await context.queues();
-        const jobs = {
-          exists: async (target: JobTarget, jobId: string) => (await queues.get(target.queue.name)!.getJob(jobId)) !== undefined,
-        };
-        let checked = 0;
-        const missing: string[] = [];
-        for (let afterId: string | null = null; ;) {
-          const rows = await outbox.dispatchedSince(options.since, afterId, RECONCILE_PAGE);
-          if (rows.length === 0) break;
-          checked += rows.length;
-          missing.push(...(await eventsWithMissingJobs(rows, catalog, jobs)));
-          afterId = rows.at(-1)!.id;
-        }
-        const redelivered = options.dryRun ? 0 : await outbox.redeliver(missing);
-        const result = { checked, missing: missing.length, redelivered, dryRun: Boolean(options.dryRun), ids: missing };
-        print(Boolean(options.json), result, () =>
-          options.dryRun
-            ? `${checked} dispatched row(s) checked; ${missing.length} have a job missing in Redis and would be delivered again.`
-            : `${checked} dispatched row(s) checked; ${redelivered} put back to pending for the relay.`,
-        );
-      }),
+    .action((options: ReconcileOptions) => withContext((context) => outboxReconcile(context, options)));
+}
+
+async function outboxReconcile(context: CliContext, options: ReconcileOptions): Promise<void> {
+  checkWithinRetention(context, options.since);
+  const outbox = await context.outbox();
+  const queues = await context.queues();
+  const { checked, missing } = await findMissingJobs(outbox, queues, options.since);
+  const redelivered = options.dryRun ? 0 : await outbox.redeliver(missing);
+  const result = { checked, missing: missing.length, redelivered, dryRun: Boolean(options.dryRun), ids: missing };
+  print(Boolean(options.json), result, () =>
+    options.dryRun
+      ? `${checked} dispatched row(s) checked; ${missing.length} have a job missing in Redis and would be delivered again.`
+      : `${checked} dispatched row(s) checked; ${redelivered} put back to pending for the relay.`,
+  );
+}
+
+function checkWithinRetention(context: CliContext, sinceMs: number): void {
+  const { completedRetentionHours } = context.config.jobs;
+  if (sinceMs > completedRetentionHours * 3_600_000) {
+    throw new UsageError(
+      `--since may be at most JOB_COMPLETED_RETENTION_HOURS (${completedRetentionHours}h): older completed jobs are removed by design`,
     );
+  }
+}
+
+/** Dispatched rows within the window, page by page, and the ids of those whose jobs are gone from Redis. */
+async function findMissingJobs(
+  outbox: OutboxStore,
+  queues: Map<string, Queue>,
+  sinceMs: number,
+): Promise<{ checked: number; missing: string[] }> {
+  const jobs = {
+    exists: async (target: JobTarget, jobId: string) => (await queues.get(target.queue.name)!.getJob(jobId)) !== undefined,
+  };
+  let checked = 0;
+  const missing: string[] = [];
+  for (let afterId: string | null = null; ;) {
+    const rows = await outbox.dispatchedSince(sinceMs, afterId, RECONCILE_PAGE);
+    if (rows.length === 0) break;
+    checked += rows.length;
+    missing.push(...(await eventsWithMissingJobs(rows, catalog, jobs)));
+    afterId = rows.at(-1)!.id;
+  }
+  return { checked, missing };
+}
+
+function printable<Row extends { createdAt: Date }>(row: Row): Printed<Row> {
+  return { ...row, createdAt: isoTime(row.createdAt) };
 }
