@@ -75,8 +75,14 @@ describe('Prometheus alert rules (deploy/prometheus/alerts.yml)', () => {
     ).tests.flatMap((test) => test.alert_rule_test ?? []);
     for (const rule of rules) {
       const cases = tests.filter((test) => test.alertname === rule.alert);
-      expect({ alert: rule.alert, fires: cases.some((test) => (test.exp_alerts ?? []).length > 0) }).toEqual({ alert: rule.alert, fires: true });
-      expect({ alert: rule.alert, silent: cases.some((test) => (test.exp_alerts ?? []).length === 0) }).toEqual({ alert: rule.alert, silent: true });
+      expect({ alert: rule.alert, fires: cases.some((test) => (test.exp_alerts ?? []).length > 0) }).toEqual({
+        alert: rule.alert,
+        fires: true,
+      });
+      expect({ alert: rule.alert, silent: cases.some((test) => (test.exp_alerts ?? []).length === 0) }).toEqual({
+        alert: rule.alert,
+        silent: true,
+      });
     }
   });
 
@@ -92,7 +98,10 @@ describe('Prometheus alert rules (deploy/prometheus/alerts.yml)', () => {
 
   it('are loaded by the example Prometheus configuration (promtool check config)', () => {
     const result = promtool('check', 'config', PROMETHEUS_CONFIG_FILE);
-    expect({ status: result.status, output: result.output }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS: 6 rules found') });
+    expect({ status: result.status, output: result.output }).toEqual({
+      status: 0,
+      output: expect.stringContaining('SUCCESS: 6 rules found'),
+    });
   });
 });
 
@@ -104,7 +113,9 @@ describe('Grafana dashboard (deploy/grafana/herald.json)', () => {
     expect(dashboard.title).toBe('herald');
     expect(dashboard.uid).toMatch(/^[a-z0-9-]{1,40}$/);
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
-    expect(dashboard.templating.list).toContainEqual(expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }));
+    expect(dashboard.templating.list).toContainEqual(
+      expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }),
+    );
   });
 
   it('gives every panel a unique id, a place on the 24-column grid, the data source variable and at least one query', () => {
@@ -145,7 +156,10 @@ describe('Grafana dashboard (deploy/grafana/herald.json)', () => {
       const rules = dashboardQueries(dashboard).map((expr, i) => ({ record: `dashboard:query_${i}`, expr: asPlainPromql(expr) }));
       writeFileSync(file, dump({ groups: [{ name: 'dashboard', rules }] }));
       const result = promtool('check', 'rules', file);
-      expect({ status: result.status, output: result.output }).toEqual({ status: 0, output: expect.stringContaining(`SUCCESS: ${rules.length} rules found`) });
+      expect({ status: result.status, output: result.output }).toEqual({
+        status: 0,
+        output: expect.stringContaining(`SUCCESS: ${rules.length} rules found`),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -89,7 +89,8 @@ export function monitoredMetricNames(): Map<string, string[]> {
   const record = (names: string[], where: string) => {
     for (const name of names) uses.set(name, [...(uses.get(name) ?? []), where]);
   };
-  for (const panel of readDashboard().panels) for (const target of panel.targets ?? []) record(metricNamesIn(target.expr), `panel "${panel.title}"`);
+  for (const panel of readDashboard().panels)
+    for (const target of panel.targets ?? []) record(metricNamesIn(target.expr), `panel "${panel.title}"`);
   for (const rule of readAlertRules()) record(metricNamesIn(rule.expr), `alert ${rule.alert}`);
   return uses;
 }

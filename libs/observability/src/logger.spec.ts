@@ -23,7 +23,12 @@ describe(createLogger.name, () => {
     const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
     Object.defineProperty(process.stdout, 'isTTY', { value: stdoutIsTty, configurable: true });
     try {
-      const logger = createLogger({ name: 'herald-test', level: 'info', destination: { write: (line: string) => chunks.push(line) }, ...settings });
+      const logger = createLogger({
+        name: 'herald-test',
+        level: 'info',
+        destination: { write: (line: string) => chunks.push(line) },
+        ...settings,
+      });
       logger.info({ queue: 'email', password: 'hunter2' }, 'job done');
     } finally {
       if (tty) Object.defineProperty(process.stdout, 'isTTY', tty);
