@@ -86,15 +86,18 @@ describe('Prometheus alert rules (deploy/prometheus/alerts.yml)', () => {
     }
   });
 
-  it.each(rules.map((rule) => [rule.alert, rule]))('%s has a severity, a summary, a description and a runbook section', (_, rule) => {
-    expect(rule.labels?.severity).toMatch(/^(warning|critical)$/);
-    expect(rule.annotations?.summary).toBeTruthy();
-    expect(rule.annotations?.description).toBeTruthy();
-    const [file, anchor] = (rule.annotations?.runbook_url ?? '').split('#');
-    expect(file).toMatch(/^runbooks\/[a-z-]+\.md$/);
-    const headings = [...readFileSync(file!, 'utf8').matchAll(/^#{2,3} (.+)$/gm)].map((match) => anchorOf(match[1]!));
-    expect(headings).toContain(anchor);
-  });
+  it.each(rules.map((rule) => [rule.alert, rule] as const))(
+    '%s has a severity, a summary, a description and a runbook section',
+    (_, rule) => {
+      expect(rule.labels?.severity).toMatch(/^(warning|critical)$/);
+      expect(rule.annotations?.summary).toBeTruthy();
+      expect(rule.annotations?.description).toBeTruthy();
+      const [file, anchor] = (rule.annotations?.runbook_url ?? '').split('#');
+      expect(file).toMatch(/^runbooks\/[a-z-]+\.md$/);
+      const headings = [...readFileSync(file!, 'utf8').matchAll(/^#{2,3} (.+)$/gm)].map((match) => anchorOf(match[1]!));
+      expect(headings).toContain(anchor);
+    },
+  );
 
   it('are loaded by the example Prometheus configuration (promtool check config)', () => {
     const result = promtool('check', 'config', PROMETHEUS_CONFIG_FILE);
