@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { Correlation } from './correlation.js';
+import { activeTraceIds } from './tracing.js';
 
 /**
  * Paths removed from every log line. Secrets must never reach logs even when a
@@ -57,10 +58,11 @@ export function createLogger(options: LoggerSettings): Logger {
     base: { pid: process.pid, app: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    // Every line carries the correlation id of the work it belongs to.
+    // Every line carries the correlation id of the work it belongs to, and its trace and span when traced.
     mixin() {
       const scope = Correlation.current();
-      return scope ? { correlationId: scope.correlationId, ...(scope.causationId ? { causationId: scope.causationId } : {}) } : {};
+      const ids = scope ? { correlationId: scope.correlationId, ...(scope.causationId ? { causationId: scope.causationId } : {}) } : {};
+      return { ...ids, ...activeTraceIds() };
     },
   };
   const stdoutIsTty = process.stdout.isTTY === true;
