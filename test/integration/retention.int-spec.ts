@@ -233,9 +233,11 @@ describe('Retention (real Postgres + Redis)', () => {
         ids.claimed,
         ids.recentDone,
       ]);
-      expect((await db.query<{ selector: string }>(`SELECT selector FROM email_verification_tokens ORDER BY selector`)).map((row) => row.selector)).toEqual(
-        ['open', 'used-recently'],
-      );
+      expect(
+        (await db.query<{ selector: string }>(`SELECT selector FROM email_verification_tokens ORDER BY selector`)).map(
+          (row) => row.selector,
+        ),
+      ).toEqual(['open', 'used-recently']);
 
       const metrics = (await app.get(Metrics).render()).body;
       expect(sample(metrics, 'herald_retention_pruned_rows_total', 'outbox')).toBe(1);

@@ -144,7 +144,10 @@ export const envSchema = z.object({
 
   // Pruning of kept rows, run by the worker on one BullMQ job schedule per deployment (runbooks/retention.md).
   RETENTION_ENABLED: flag.default(true),
-  RETENTION_INTERVAL_MS: positiveInt.min(1000).max(7 * 24 * 3_600_000).default(600_000),
+  RETENTION_INTERVAL_MS: positiveInt
+    .min(1000)
+    .max(7 * 24 * 3_600_000)
+    .default(600_000),
   // Rows per DELETE statement; each statement is its own short transaction.
   RETENTION_BATCH_SIZE: positiveInt.max(10_000).default(1000),
   // Dispatched outbox rows: what outbox:reconcile can redeliver after a Redis loss.

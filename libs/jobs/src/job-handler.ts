@@ -38,11 +38,7 @@ interface StoredHandler {
  * a job with two, or a handler whose job nothing queues and no schedule runs.
  */
 export function JobHandler<J extends HandledJob>(job: J) {
-  return <M extends JobHandlerMethod<J>>(
-    target: object,
-    method: string | symbol,
-    _descriptor: TypedPropertyDescriptor<M>,
-  ): void => {
+  return <M extends JobHandlerMethod<J>>(target: object, method: string | symbol, _descriptor: TypedPropertyDescriptor<M>): void => {
     const stored: StoredHandler[] = Reflect.getOwnMetadata(HANDLERS, target.constructor) ?? [];
     Reflect.defineMetadata(HANDLERS, [...stored, { job, method }], target.constructor);
   };

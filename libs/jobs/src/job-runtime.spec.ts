@@ -43,9 +43,9 @@ describe(assertHandlersMatchJobs.name, () => {
   });
 
   it('refuses a scheduled job with two handlers, naming both', () => {
-    expect(() =>
-      assertHandlersMatchJobs([], [handlerOf(sweepThings, 'A.sweep'), handlerOf(sweepThings, 'B.sweep')]),
-    ).toThrow(/scheduled job "sweep-things" has 2 handlers: A.sweep, B.sweep/);
+    expect(() => assertHandlersMatchJobs([], [handlerOf(sweepThings, 'A.sweep'), handlerOf(sweepThings, 'B.sweep')])).toThrow(
+      /scheduled job "sweep-things" has 2 handlers: A.sweep, B.sweep/,
+    );
   });
 
   it('refuses a scheduled job that bears the name of a queued job', () => {

@@ -41,7 +41,9 @@ export class TokenRetention implements OnModuleInit {
     const olderThanMs = this.config.retention.tokenHours * 3_600_000;
     const results: PruneResult[] = [];
     for (const table of TOKEN_TABLES) {
-      results.push(await this.retention.inBatches(table, this.config.retention.batchSize, (limit) => this.pruneBatch(table, olderThanMs, limit)));
+      results.push(
+        await this.retention.inBatches(table, this.config.retention.batchSize, (limit) => this.pruneBatch(table, olderThanMs, limit)),
+      );
     }
     return results;
   }
