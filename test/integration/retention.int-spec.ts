@@ -29,8 +29,10 @@ function sample(text: string, metric: string, table: string): number | undefined
 }
 
 /**
- * Watches every session of the database for lock waits until stopped: how
- * many samples were taken, and the sessions seen waiting on a lock.
+ * Watches every session of the database for waits on a table, row or
+ * transaction lock until stopped: how many samples were taken, and the
+ * statements seen waiting. (Waits to extend a file, which concurrent inserts
+ * cause among themselves, are not what retention could cause.)
  */
 function watchLockWaits(db: TestDatabase): { stop(): Promise<{ samples: number; waits: string[] }> } {
   let running = true;
@@ -40,7 +42,8 @@ function watchLockWaits(db: TestDatabase): { stop(): Promise<{ samples: number; 
     while (running) {
       const rows = await db.query<{ query: string }>(
         `SELECT left(query, 120) AS query FROM pg_stat_activity
-         WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+         WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND wait_event_type = 'Lock' AND wait_event IN ('relation', 'tuple', 'transactionid')`,
       );
       samples += 1;
       waits.push(...rows.map((row) => row.query));

@@ -208,8 +208,8 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
       this.logger.error({ msg: 'job rejected: invalid payload', ...base, outcome: 'invalid', err: error });
       throw new UnrecoverableError((error as Error).message);
     }
-    const run = () => this.run(queue, handler, job, base, started, data);
-    if (isScheduledJob(handler.job)) {
+    const run = () => this.run(queue, handler!, job, base, started, data);
+    if (isScheduledJob(handler!.job)) {
       // A scheduled run carries no data and no event: it is its own correlation.
       return Correlation.run({ correlationId: job.id ?? job.name }, run);
     }

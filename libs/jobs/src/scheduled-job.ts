@@ -5,6 +5,9 @@ import { defineQueue, type QueueDefinition } from './job-definition.js';
 
 const NAME = /^[A-Za-z0-9_-]{1,100}$/;
 
+/** The data of every scheduled run: none (anything else in it is refused). */
+const NO_DATA = z.strictObject({});
+
 /**
  * A job that no event causes: the worker runs it on a schedule (pruning,
  * upkeep). Each worker registers its schedule with BullMQ at boot under the
@@ -19,7 +22,7 @@ export interface ScheduledJobDefinition<Name extends string = string> {
   /** Milliseconds between runs, from the configuration; `null` turns the schedule off (it is removed at boot). */
   readonly everyMs: (config: HeraldConfig) => number | null;
   /** A scheduled job carries no data: what it does comes from the configuration when it runs. */
-  readonly schema: z.ZodObject<Record<string, never>, z.core.$strict>;
+  readonly schema: typeof NO_DATA;
   /** Options of every run (attempts, retention of finished runs), over the configured defaults. */
   readonly options?: Omit<JobsOptions, 'jobId' | 'repeat' | 'delay' | 'deduplication'>;
 }
@@ -43,7 +46,7 @@ export function defineScheduledJob<const Name extends string>(definition: {
     name: definition.name,
     queue: definition.queue,
     everyMs: definition.everyMs,
-    schema: z.strictObject({}),
+    schema: NO_DATA,
     ...(definition.options ? { options: definition.options } : {}),
   });
 }
