@@ -143,7 +143,14 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
       this.workers.push(worker);
     }
     this.logger.log({ msg: 'queue workers started', queues: [...byQueue.keys()], concurrency: this.config.worker.concurrency });
-    for (const handler of handlers) if (isScheduledJob(handler.job)) await this.schedule(handler.job);
+    for (const handler of handlers) {
+      if (!isScheduledJob(handler.job)) continue;
+      // Upkeep must not keep the worker from serving jobs: a schedule that could not be set is logged,
+      // and set again by the next worker to boot.
+      await this.schedule(handler.job).catch((error: unknown) =>
+        this.logger.error({ msg: 'could not set the job schedule', queue: handler.job.queue.name, jobName: handler.job.name, err: error }),
+      );
+    }
   }
 
   /**
