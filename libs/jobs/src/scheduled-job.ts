@@ -51,8 +51,8 @@ export function defineScheduledJob<const Name extends string>(definition: {
   });
 }
 
-export function isScheduledJob(job: { readonly kind?: string }): job is ScheduledJobDefinition {
-  return job.kind === 'scheduled';
+export function isScheduledJob(job: object): job is ScheduledJobDefinition {
+  return 'kind' in job && job.kind === 'scheduled';
 }
 
 /**
