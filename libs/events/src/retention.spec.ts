@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Metrics } from '@herald/observability';
 import { Retention } from './retention.js';
@@ -17,6 +18,7 @@ function fakeTable(rows: number) {
 }
 
 describe(Retention.name, () => {
+  beforeAll(() => Logger.overrideLogger(false)); // each pass logs what it pruned
   const setUp = () => {
     const metrics = new Metrics();
     return { metrics, retention: new Retention({} as DataSource, metrics) };
