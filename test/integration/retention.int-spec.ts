@@ -184,7 +184,7 @@ describe('Retention (real Postgres + Redis)', () => {
       const outbox = (id: string, status: string, at: string) =>
         db.query(
           `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, occurred_at, created_at, available_at, status, dispatched_at)
-           VALUES ($1, 'users.UserRegistered', 1, gen_random_uuid(), '{}', 'c', ${at}, ${at}, ${at}, $2, CASE WHEN $2 = 'dispatched' THEN ${at} END)`,
+           VALUES ($1, 'users.UserRegistered', 1, gen_random_uuid(), '{}', 'c', ${at}, ${at}, ${at}, $2::varchar, CASE WHEN $2::varchar = 'dispatched' THEN ${at} END)`,
           [id, status],
         );
       const inbox = (eventId: string, status: string, at: string) =>
