@@ -5,7 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * completion time, and one-time tokens by the moment they were spent (used,
  * revoked or expired, whichever came first). Built CONCURRENTLY, so a
  * deployment with large tables keeps taking registrations while they build;
- * that needs a migration outside a transaction.
+ * that needs a migration outside a transaction. (Reverting runs in one:
+ * TypeORM wraps every revert in a transaction, so `down` drops plainly.)
  */
 export class RetentionIndexes1796000000000 implements MigrationInterface {
   name = 'RetentionIndexes1796000000000';
@@ -24,8 +25,8 @@ export class RetentionIndexes1796000000000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const table of ['password_reset_tokens', 'email_verification_tokens']) {
-      await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "public"."${table}_spent_at_idx"`);
+      await queryRunner.query(`DROP INDEX IF EXISTS "public"."${table}_spent_at_idx"`);
     }
-    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "public"."inbox_done_completed_at_idx"`);
+    await queryRunner.query(`DROP INDEX IF EXISTS "public"."inbox_done_completed_at_idx"`);
   }
 }
