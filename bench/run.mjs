@@ -29,8 +29,9 @@ import {
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const RELAY_ROWS = Number(process.env.BENCH_RELAY_ROWS ?? 50_000);
+const PRUNE_ROWS = Number(process.env.BENCH_PRUNE_ROWS ?? 100_000);
 // BENCH_ONLY=1,3 runs only those scenarios (memory is always reported).
-const ONLY = (process.env.BENCH_ONLY ?? '1,2,3').split(',').map(Number);
+const ONLY = (process.env.BENCH_ONLY ?? '1,2,3,5').split(',').map(Number);
 const runs = (scenario) => ONLY.includes(scenario);
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
@@ -47,6 +48,8 @@ async function main() {
   const env = {
     ...benchAppEnv({ databaseUrl: database.url, queuePrefix: prefix, smtpPort: smtp.port, apiPort, workerPort }),
     OUTBOX_RELAY_BATCH_SIZE: '1000', // scenario 2: the relay's best batch size here
+    // Scenario 5 starts pruning runs itself; the schedule's own ticks must not fall into other scenarios.
+    RETENTION_INTERVAL_MS: String(7 * 24 * 3_600_000),
   };
   const { api, worker } = await startApps({
     env,
@@ -273,6 +276,11 @@ async function main() {
         ratio: round(stats(registrations).median / stats(hashes).median, 3),
       };
     }
+    // ---------------------------------------------------------------- scenario 5
+    if (runs(5)) {
+      log(`scenario 5: commits and registrations while ${PRUNE_ROWS} prunable rows are pruned, ${RUNS} runs`);
+      results.scenarios.retention = await retentionScenario({ db, post, users, emailQueue });
+    }
   } finally {
     post.close();
     // Where the memory is at the end: V8 heap (used/total), external (Buffers), RSS.
@@ -315,6 +323,117 @@ async function main() {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.json', JSON.stringify(results, null, 2));
   print(results);
+}
+
+/**
+ * Scenario 5: the write paths' latency while the worker prunes PRUNE_ROWS rows
+ * (its real scheduled jobs, started by hand), against the same load with
+ * nothing to prune, alternated run by run. Two kinds of request in the same
+ * windows: resend verification (a commit of a user row lock and an outbox row,
+ * no password hashing: the latency pruning could add is not hidden) and
+ * registration (Argon2id first). Each run's window lasts exactly as long as
+ * the pruning does.
+ */
+async function retentionScenario({ db, post, users, emailQueue }) {
+  const maintenance = new Queue('maintenance', { connection, prefix });
+  await emailQueue.pause(); // no mails competing for the two cores
+  const split = { outbox: 0.6, inbox: 0.3, tokens: 0.1 };
+  const seed = async () => {
+    const old = `now() - interval '400 days'`;
+    await db.query(
+      `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, occurred_at, created_at, available_at, status, dispatched_at)
+       SELECT gen_random_uuid(), 'users.UserRegistered', 1, gen_random_uuid(), '{}', 'bench', ${old}, ${old}, ${old}, 'dispatched', ${old}
+       FROM generate_series(1, $1)`,
+      [Math.round(PRUNE_ROWS * split.outbox)],
+    );
+    await db.query(
+      `INSERT INTO inbox (consumer, event_id, status, claimed_at, completed_at)
+       SELECT 'bench', gen_random_uuid(), 'done', ${old}, ${old} FROM generate_series(1, $1)`,
+      [Math.round(PRUNE_ROWS * split.inbox)],
+    );
+    await db.query(
+      `INSERT INTO email_verification_tokens (selector, user_id, verifier_hash, expires_at, created_at)
+       SELECT substr(md5(random()::text || i), 1, 32), $1, md5(i::text), ${old}, ${old} FROM generate_series(1, $2) AS i`,
+      [users[0].id, Math.round(PRUNE_ROWS * split.tokens)],
+    );
+    await db.query('ANALYZE outbox, inbox, email_verification_tokens');
+  };
+  const prune = async () => {
+    const jobs = await Promise.all([maintenance.add('prune-events', {}), maintenance.add('prune-user-tokens', {})]);
+    const finished = await waitFor(
+      'the pruning jobs',
+      async () => {
+        const states = await Promise.all(jobs.map((job) => job.getState()));
+        if (states.includes('failed')) throw new Error('a pruning job failed');
+        return states.every((state) => state === 'completed') && states;
+      },
+      600_000,
+      20,
+    );
+    return finished;
+  };
+  let nextUser = 0;
+  let n = 0;
+  /** Requests on 6 lanes (4 resend, 2 register) until `until` settles; latencies per kind. */
+  const load = async (until) => {
+    let done = false;
+    const stop = () => (done = true);
+    until.then(stop, stop);
+    const latency = { commit: [], registration: [] };
+    let errors = 0;
+    const lane = async (kind) => {
+      while (!done) {
+        const started = performance.now();
+        const ok =
+          kind === 'commit'
+            ? (await post('/users/verification-email', { email: users[nextUser++ % users.length].email })) === 202
+            : (await post('/users', { email: `retention-${n++}@example.com`, password: 'a long and lovely passphrase' })) === 202;
+        latency[kind].push(performance.now() - started);
+        if (!ok) errors++;
+      }
+    };
+    await Promise.all([...Array(4).fill('commit'), ...Array(2).fill('registration')].map(lane));
+    await until;
+    return { latency, errors };
+  };
+  const without = { commit: [], registration: [] };
+  const withPruning = { commit: [], registration: [] };
+  const pruneSeconds = [];
+  let errors = 0;
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      await seed();
+      const started = performance.now();
+      const pruning = prune().then(() => pruneSeconds.push((performance.now() - started) / 1000));
+      const during = await load(pruning);
+      const seconds = pruneSeconds.at(-1);
+      // The same load for as long, nothing to prune (the rows are gone; the schedule is idle).
+      const idle = await load(new Promise((resolve) => setTimeout(resolve, seconds * 1000)));
+      const [{ count }] = (
+        await db.query(
+          `SELECT count(*)::int AS count FROM outbox WHERE status = 'dispatched' AND dispatched_at < now() - interval '30 days'`,
+        )
+      ).rows;
+      if (count !== 0) throw new Error(`scenario 5: ${count} prunable outbox rows left after pruning`);
+      for (const kind of ['commit', 'registration']) {
+        withPruning[kind].push(...during.latency[kind]);
+        without[kind].push(...idle.latency[kind]);
+      }
+      errors += during.errors + idle.errors;
+    }
+  } finally {
+    await emailQueue.obliterate({ force: true });
+    await emailQueue.resume();
+    await maintenance.close();
+  }
+  const p = { with: { commit: percentiles(withPruning.commit), registration: percentiles(withPruning.registration) } };
+  p.without = { commit: percentiles(without.commit), registration: percentiles(without.registration) };
+  return {
+    measured: { rowsPruned: PRUNE_ROWS, pruneSeconds: stats(pruneSeconds), httpMsWhilePruning: p.with, errors },
+    baseline: { httpMsWithoutPruning: p.without },
+    ratio: round(p.with.commit.p99 / p.without.commit.p99, 3),
+    registrationP99Ratio: round(p.with.registration.p99 / p.without.registration.p99, 3),
+  };
 }
 
 /** Cumulative bucket counts (le in ms -> count) of the API's post-commit commit-to-enqueue histogram. */
@@ -374,6 +493,12 @@ function print(results) {
       `${st(s.registration.measured.requestsPerSec)} req/s; p50/p95/p99 ${f(s.registration.measured.httpMs.p50)}/${f(s.registration.measured.httpMs.p95)}/${f(s.registration.measured.httpMs.p99)} ms; ${s.registration.measured.errors} errors`,
       `raw Argon2id ${st(s.registration.baseline.rawArgon2idHashesPerSec)} hashes/s`,
       s.registration.ratio,
+    ],
+    s.retention && [
+      `5 pruning ${s.retention.measured.rowsPruned} rows`,
+      `while pruning (${st(s.retention.measured.pruneSeconds)} s): commit p50/p99 ${f(s.retention.measured.httpMsWhilePruning.commit.p50)}/${f(s.retention.measured.httpMsWhilePruning.commit.p99)} ms, registration p50/p99 ${f(s.retention.measured.httpMsWhilePruning.registration.p50)}/${f(s.retention.measured.httpMsWhilePruning.registration.p99)} ms; ${s.retention.measured.errors} errors`,
+      `nothing to prune: commit p50/p99 ${f(s.retention.baseline.httpMsWithoutPruning.commit.p50)}/${f(s.retention.baseline.httpMsWithoutPruning.commit.p99)} ms, registration p50/p99 ${f(s.retention.baseline.httpMsWithoutPruning.registration.p50)}/${f(s.retention.baseline.httpMsWithoutPruning.registration.p99)} ms`,
+      `${s.retention.ratio} (commit p99); ${s.retention.registrationP99Ratio} (registration p99)`,
     ],
     [
       '4 peak RSS',

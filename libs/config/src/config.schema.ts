@@ -144,6 +144,21 @@ export const envSchema = z.object({
   JOB_COMPLETED_RETENTION_HOURS: positiveInt.default(72),
   JOB_FAILED_RETENTION_DAYS: positiveInt.default(14),
 
+  // Pruning of kept rows, run by the worker on one BullMQ job schedule per deployment (runbooks/retention.md).
+  RETENTION_ENABLED: flag.default(true),
+  RETENTION_INTERVAL_MS: positiveInt
+    .min(1000)
+    .max(7 * 24 * 3_600_000)
+    .default(600_000),
+  // Rows per DELETE statement; each statement is its own short transaction.
+  RETENTION_BATCH_SIZE: positiveInt.max(10_000).default(1000),
+  // Dispatched outbox rows: what outbox:reconcile can redeliver after a Redis loss.
+  OUTBOX_RETENTION_HOURS: positiveInt.max(24 * 3650).default(24 * 7),
+  // Done inbox records: what stops a redelivered event from sending a second email.
+  INBOX_RETENTION_HOURS: positiveInt.max(24 * 3650).default(24 * 30),
+  // Verification and password reset tokens once used, revoked or expired.
+  TOKEN_RETENTION_HOURS: positiveInt.max(24 * 3650).default(24 * 7),
+
   STARTUP_TIMEOUT_MS: positiveInt.default(30000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
 });
@@ -180,6 +195,47 @@ export function parsedValueProblems(env: Env): { variable: string; message: stri
       message:
         `SMTP_CONNECTION_TIMEOUT_MS + SMTP_GREETING_TIMEOUT_MS + SMTP_SOCKET_TIMEOUT_MS (${smtpMs} ms) must not exceed ` +
         `WORKER_LOCK_DURATION_MS (${env.WORKER_LOCK_DURATION_MS} ms): a send must give up before its job can be taken for dead and run again`,
+    });
+  }
+  return [...problems, ...retentionProblems(env)];
+}
+
+/** Hours from a job's first attempt to its last: the exponential backoff between JOB_ATTEMPTS attempts. */
+export function jobRetrySpanHours(env: Pick<Env, 'JOB_ATTEMPTS' | 'JOB_BACKOFF_MS'>): number {
+  const spanMs = env.JOB_BACKOFF_MS * (2 ** (env.JOB_ATTEMPTS - 1) - 1);
+  return Math.ceil(spanMs / 3_600_000);
+}
+
+/**
+ * Retention must never forget what de-duplication still relies on:
+ * - a dispatched outbox row is what `outbox:reconcile` redelivers while the
+ *   completed job that de-duplicates it may be gone (Redis lost), so rows stay
+ *   at least as long as completed jobs;
+ * - an inbox record is what stops any redelivery from sending a second email,
+ *   so it outlives every way an event can come back: an outbox row still kept
+ *   (operators redeliver dispatched rows), a failed job kept for an operator's
+ *   retry, and the retries of a job that completed once (their backoff).
+ */
+function retentionProblems(env: Env): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  if (env.OUTBOX_RETENTION_HOURS < env.JOB_COMPLETED_RETENTION_HOURS) {
+    problems.push({
+      variable: 'OUTBOX_RETENTION_HOURS',
+      message:
+        `(${env.OUTBOX_RETENTION_HOURS}h) must be at least JOB_COMPLETED_RETENTION_HOURS (${env.JOB_COMPLETED_RETENTION_HOURS}h): ` +
+        'outbox:reconcile redelivers dispatched rows from that window after a Redis loss',
+    });
+  }
+  const retrySpan = jobRetrySpanHours(env);
+  const needed = Math.max(env.OUTBOX_RETENTION_HOURS, env.JOB_FAILED_RETENTION_DAYS * 24, env.JOB_COMPLETED_RETENTION_HOURS) + retrySpan;
+  if (env.INBOX_RETENTION_HOURS < needed) {
+    problems.push({
+      variable: 'INBOX_RETENTION_HOURS',
+      message:
+        `(${env.INBOX_RETENTION_HOURS}h) must be at least ${needed}h: the longest of OUTBOX_RETENTION_HOURS (${env.OUTBOX_RETENTION_HOURS}h), ` +
+        `JOB_FAILED_RETENTION_DAYS (${env.JOB_FAILED_RETENTION_DAYS}d = ${env.JOB_FAILED_RETENTION_DAYS * 24}h) and ` +
+        `JOB_COMPLETED_RETENTION_HOURS (${env.JOB_COMPLETED_RETENTION_HOURS}h), plus the retry span of JOB_ATTEMPTS and JOB_BACKOFF_MS ` +
+        `(${retrySpan}h): an inbox record must outlive every redelivery of its event, or a second email is sent`,
     });
   }
   return problems;

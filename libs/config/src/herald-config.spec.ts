@@ -1,4 +1,5 @@
 import { ConfigValidationError, loadConfig, workerPoolSize } from './herald-config.js';
+import { jobRetrySpanHours } from './config.schema.js';
 
 const STRONG_SECRET = 's'.repeat(32);
 
@@ -207,6 +208,75 @@ describe(loadConfig.name, () => {
 
       expect(config.mail.socketTimeoutMs).toBe(2000);
     });
+  });
+});
+
+describe('retention settings', () => {
+  it('prunes every 10 minutes in batches of 1000 by default, keeping outbox rows 7 days, inbox records 30 and spent tokens 7', () => {
+    expect(loadConfig({}).retention).toEqual({
+      enabled: true,
+      intervalMs: 600_000,
+      batchSize: 1000,
+      outboxHours: 168,
+      inboxHours: 720,
+      tokenHours: 168,
+    });
+  });
+
+  it.each([
+    ['RETENTION_INTERVAL_MS', '500'],
+    ['RETENTION_BATCH_SIZE', '0'],
+    ['RETENTION_BATCH_SIZE', '10001'],
+    ['TOKEN_RETENTION_HOURS', '0'],
+    ['RETENTION_ENABLED', 'perhaps'],
+  ])('refuses %s=%s and names that variable', (name, value) => {
+    expect(namedVariables(configError({ [name]: value }))).toEqual([name]);
+  });
+
+  it('refuses an outbox retention shorter than the completed-job retention that outbox:reconcile relies on', () => {
+    const error = configError({ OUTBOX_RETENTION_HOURS: '48', JOB_COMPLETED_RETENTION_HOURS: '72' });
+
+    expect(namedVariables(error)).toEqual(['OUTBOX_RETENTION_HOURS']);
+    expect(error.message).toContain('OUTBOX_RETENTION_HOURS: (48h) must be at least JOB_COMPLETED_RETENTION_HOURS (72h)');
+  });
+
+  it('refuses an inbox retention shorter than the outbox retention: a kept event can be redelivered', () => {
+    const error = configError({ OUTBOX_RETENTION_HOURS: '2000', INBOX_RETENTION_HOURS: '1000' });
+
+    expect(namedVariables(error)).toEqual(['INBOX_RETENTION_HOURS']);
+    expect(error.message).toMatch(/INBOX_RETENTION_HOURS: \(1000h\) must be at least 2001h: .*OUTBOX_RETENTION_HOURS \(2000h\)/);
+  });
+
+  it('refuses an inbox retention shorter than failed jobs are kept for an operator to retry', () => {
+    const error = configError({ JOB_FAILED_RETENTION_DAYS: '40', INBOX_RETENTION_HOURS: '720' });
+
+    expect(namedVariables(error)).toEqual(['INBOX_RETENTION_HOURS']);
+    expect(error.message).toContain('JOB_FAILED_RETENTION_DAYS (40d = 960h)');
+  });
+
+  it("adds the job retries' backoff to what the inbox must outlive", () => {
+    // 10 attempts, 1 h doubling: 1+2+...+256 = 511 h of retries after the first attempt.
+    const env = { JOB_ATTEMPTS: '10', JOB_BACKOFF_MS: String(3_600_000), JOB_FAILED_RETENTION_DAYS: '14' };
+
+    expect(jobRetrySpanHours({ JOB_ATTEMPTS: 10, JOB_BACKOFF_MS: 3_600_000 })).toBe(511);
+    expect(configError({ ...env, INBOX_RETENTION_HOURS: '846' }).message).toMatch(/INBOX_RETENTION_HOURS: \(846h\) must be at least 847h/);
+    expect(loadConfig({ ...env, INBOX_RETENTION_HOURS: '847' }).retention.inboxHours).toBe(847);
+  });
+
+  it('accepts shorter retention when the job retention is shortened with it', () => {
+    const config = loadConfig({
+      JOB_COMPLETED_RETENTION_HOURS: '6',
+      JOB_FAILED_RETENTION_DAYS: '1',
+      OUTBOX_RETENTION_HOURS: '12',
+      INBOX_RETENTION_HOURS: '25',
+      TOKEN_RETENTION_HOURS: '1',
+    });
+
+    expect(config.retention).toMatchObject({ outboxHours: 12, inboxHours: 25, tokenHours: 1 });
+  });
+
+  it('turns the schedules off with RETENTION_ENABLED=false', () => {
+    expect(loadConfig({ RETENTION_ENABLED: 'false' }).retention.enabled).toBe(false);
   });
 });
 

@@ -64,6 +64,14 @@ export abstract class HeraldConfig {
     completedRetentionHours: number;
     failedRetentionDays: number;
   };
+  declare readonly retention: {
+    enabled: boolean;
+    intervalMs: number;
+    batchSize: number;
+    outboxHours: number;
+    inboxHours: number;
+    tokenHours: number;
+  };
   declare readonly lifecycle: { startupTimeoutMs: number; shutdownTimeoutMs: number };
 }
 
@@ -154,6 +162,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       enqueueTimeoutMs: env.JOB_ENQUEUE_TIMEOUT_MS,
       completedRetentionHours: env.JOB_COMPLETED_RETENTION_HOURS,
       failedRetentionDays: env.JOB_FAILED_RETENTION_DAYS,
+    },
+    retention: {
+      enabled: env.RETENTION_ENABLED,
+      intervalMs: env.RETENTION_INTERVAL_MS,
+      batchSize: env.RETENTION_BATCH_SIZE,
+      outboxHours: env.OUTBOX_RETENTION_HOURS,
+      inboxHours: env.INBOX_RETENTION_HOURS,
+      tokenHours: env.TOKEN_RETENTION_HOURS,
     },
     lifecycle: { startupTimeoutMs: env.STARTUP_TIMEOUT_MS, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
   };

@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { MetricsModule } from '@herald/observability';
 import { EventCatalogExplorer } from './event-catalog-explorer.js';
 import { EventDispatcher } from './event-dispatcher.js';
+import { EventRetention } from './event-retention.js';
 import { Inbox } from './inbox.js';
 import { InboxRecord } from './inbox-record.entity.js';
 import { OutboxMetrics } from './outbox-metrics.js';
@@ -12,6 +13,7 @@ import { OutboxRecord } from './outbox-record.entity.js';
 import { OutboxRelay, RELAY_ENABLED } from './outbox-relay.js';
 import { OutboxStore } from './outbox-store.js';
 import { PostCommitDispatch } from './post-commit-dispatch.js';
+import { Retention } from './retention.js';
 import { UnitOfWork } from './unit-of-work.js';
 
 export interface EventsModuleOptions {
@@ -20,8 +22,8 @@ export interface EventsModuleOptions {
 }
 
 /**
- * The event platform: unit of work, outbox, post-commit dispatch, relay and
- * inbox. It knows no context: event types and reactions are found at boot
+ * The event platform: unit of work, outbox, post-commit dispatch, relay,
+ * inbox, and the retention of kept rows. It knows no context: event types and reactions are found at boot
  * (@BoundedContext, @Reaction), and jobs go to the JobSink another module
  * provides (JobsModule).
  */
@@ -42,8 +44,21 @@ export class EventsModule {
         OutboxRelay,
         Inbox,
         OutboxMetrics,
+        Retention,
+        EventRetention,
       ],
-      exports: [UnitOfWork, Inbox, OutboxRelay, OutboxStore, EventDispatcher, PostCommitDispatch, EventCatalogExplorer, CqrsModule],
+      exports: [
+        UnitOfWork,
+        Inbox,
+        OutboxRelay,
+        OutboxStore,
+        EventDispatcher,
+        PostCommitDispatch,
+        EventCatalogExplorer,
+        CqrsModule,
+        Retention,
+        EventRetention,
+      ],
     };
   }
 }

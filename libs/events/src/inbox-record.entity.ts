@@ -1,4 +1,4 @@
-import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export const InboxStatus = { Claimed: 'claimed', Done: 'done' } as const;
 export type InboxStatus = (typeof InboxStatus)[keyof typeof InboxStatus];
@@ -10,6 +10,7 @@ export type InboxStatus = (typeof InboxStatus)[keyof typeof InboxStatus];
  */
 @Entity({ name: 'inbox' })
 @Check('inbox_status_check', `"status" IN ('claimed', 'done')`)
+@Index('inbox_done_completed_at_idx', ['completedAt'], { where: `"status" = 'done'` })
 export class InboxRecord {
   @PrimaryColumn({ type: 'varchar', length: 100 })
   consumer!: string;

@@ -4,6 +4,7 @@ export { DomainEvent, type DomainEventClass, type DomainEventMetadata } from './
 export { EventCatalog, EventCatalogError, UnknownEventTypeError, type StoredEvent } from './event-catalog.js';
 export { catalogOfModules, EventCatalogExplorer } from './event-catalog-explorer.js';
 export { EnqueueFailedError, EventDispatcher, type DispatchOutcome } from './event-dispatcher.js';
+export { EventRetention } from './event-retention.js';
 export { EventsModule, type EventsModuleOptions } from './events.module.js';
 export {
   DeliveryInProgressError,
@@ -27,6 +28,7 @@ export {
   type RequeueSelection,
 } from './outbox-store.js';
 export { PostCommitDispatch } from './post-commit-dispatch.js';
+export { Retention, type PruneBatch, type PruneResult, type TableSize } from './retention.js';
 export { Reaction, reactionsOf, type BoundReaction, type ReactionDescriptor, type ReactionOptions } from './reaction.js';
 export { NoActiveTransactionError, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from './unit-of-work.js';
 

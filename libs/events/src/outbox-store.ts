@@ -67,7 +67,8 @@ export class OutboxRowError extends Error {
   }
 }
 
-const PRUNE_BATCH = 5000;
+/** Rows per DELETE of outbox:prune (the scheduled retention uses RETENTION_BATCH_SIZE). */
+const PRUNE_BATCH = 1000;
 
 const CANDIDATES = `
   (o.status = '${OutboxStatus.Dead}' AND ($1::boolean OR o.id = ANY($2::uuid[])))
@@ -267,21 +268,34 @@ export class OutboxStore {
     return changed;
   }
 
-  /** Deletes dispatched rows delivered longer ago than `olderThanMs`, in batches; returns how many. */
-  async prune(olderThanMs: number): Promise<number> {
+  /** Deletes dispatched rows delivered longer ago than `olderThanMs`, batch by batch; returns how many. */
+  async prune(olderThanMs: number, batchSize = PRUNE_BATCH): Promise<number> {
     let total = 0;
     for (;;) {
-      const [, deleted] = (await this.dataSource.query(
-        `DELETE FROM outbox WHERE id IN (
-           SELECT id FROM outbox
-           WHERE status = '${OutboxStatus.Dispatched}'
-             AND dispatched_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
-           LIMIT $2)`,
-        [olderThanMs, PRUNE_BATCH],
-      )) as [unknown, number];
+      const deleted = await this.pruneDispatchedBatch(olderThanMs, batchSize);
       total += deleted;
-      if (deleted < PRUNE_BATCH) return total;
+      if (deleted < batchSize) return total;
     }
+  }
+
+  /**
+   * Deletes at most `limit` dispatched rows delivered longer ago than
+   * `olderThanMs`, in one short statement (its own transaction). Rows another
+   * transaction holds are skipped, so pruning never waits on the relay or a
+   * dispatch; `now()` (stable) makes the age an index condition on
+   * outbox_dispatched_at_idx.
+   */
+  async pruneDispatchedBatch(olderThanMs: number, limit: number): Promise<number> {
+    const [, deleted] = (await this.dataSource.query(
+      `DELETE FROM outbox WHERE id IN (
+         SELECT id FROM outbox
+         WHERE status = '${OutboxStatus.Dispatched}'
+           AND dispatched_at < now() - make_interval(secs => $1::double precision / 1000)
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED)`,
+      [olderThanMs, limit],
+    )) as [unknown, number];
+    return deleted;
   }
 
   private async assertDead(manager: EntityManager, ids: readonly string[]): Promise<void> {

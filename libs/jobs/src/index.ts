@@ -9,7 +9,7 @@ export {
   type QueueDefinition,
 } from './job-definition.js';
 export { EFFECT_PERFORMED_AT, jobContext, type JobContext } from './job-context.js';
-export { JobHandler, type BoundJobHandler, type JobHandlerDescriptor } from './job-handler.js';
+export { JobHandler, type BoundJobHandler, type HandledJob, type JobHandlerDescriptor, type JobHandlerMethod } from './job-handler.js';
 export { defaultJobOptions } from './job-options.js';
 export { EnqueueTimeoutError, JobProducer } from './job-producer.js';
 export {
@@ -20,5 +20,13 @@ export {
   stalledCheckInterval,
 } from './job-runtime.js';
 export { JobsModule } from './jobs.module.js';
+export { EventRetentionJob, PruneEvents, retentionEveryMs } from './event-retention.job.js';
+export {
+  defineScheduledJob,
+  isScheduledJob,
+  MaintenanceQueue,
+  type ScheduledJobContext,
+  type ScheduledJobDefinition,
+} from './scheduled-job.js';
 export { bullConnection, createClusterClient, createRedisClient, redisOptionsFromUrl } from './redis-connection.js';
 export { RedisHealthIndicator } from './redis-health.indicator.js';

@@ -12,8 +12,8 @@ const NAME = /^[A-Za-z0-9_-]{1,100}$/;
  */
 export interface QueueDefinition {
   readonly name: string;
-  /** Worker options of this queue's consumers, from the configuration (a rate limit, say). */
-  readonly workerOptions?: (config: HeraldConfig) => Pick<WorkerOptions, 'limiter'>;
+  /** Worker options of this queue's consumers, from the configuration (a rate limit, fewer jobs at once). */
+  readonly workerOptions?: (config: HeraldConfig) => Pick<WorkerOptions, 'limiter' | 'concurrency'>;
 }
 
 export function defineQueue(definition: QueueDefinition): QueueDefinition {

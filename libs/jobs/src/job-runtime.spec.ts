@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import type { JobContext } from './job-context.js';
-import { defineJob, defineQueue, type AnyJobDefinition, type JobData } from './job-definition.js';
-import { boundJobHandlersOf, JobHandler, type BoundJobHandler } from './job-handler.js';
+import { defineJob, defineQueue, type JobData } from './job-definition.js';
+import { boundJobHandlersOf, JobHandler, type BoundJobHandler, type HandledJob } from './job-handler.js';
 import { assertHandlersMatchJobs, JobHandlerRegistryError, stalledCheckInterval } from './job-runtime.js';
+import { defineScheduledJob } from './scheduled-job.js';
 
 const queue = defineQueue({ name: 'things' });
 const shipThing = defineJob({ name: 'ship-thing', queue, data: { thingId: z.uuid() } });
 const wrapThing = defineJob({ name: 'wrap-thing', queue, data: { thingId: z.uuid() } });
-const handlerOf = (job: AnyJobDefinition, declaredAt = `Things.${job.name}`): BoundJobHandler => ({
+const sweepThings = defineScheduledJob({ name: 'sweep-things', queue, everyMs: () => 60_000 });
+const handlerOf = (job: HandledJob, declaredAt = `Things.${job.name}`): BoundJobHandler => ({
   job,
   declaredAt,
   handle: async () => undefined,
@@ -32,7 +34,24 @@ describe(assertHandlersMatchJobs.name, () => {
 
   it('refuses a handler for a job that no reaction queues', () => {
     expect(() => assertHandlersMatchJobs([shipThing], [handlerOf(shipThing), handlerOf(wrapThing)])).toThrow(
-      /Things.wrap-thing handles job "wrap-thing", which no reaction queues/,
+      /Things.wrap-thing handles job "wrap-thing", which no reaction queues and no schedule runs/,
+    );
+  });
+
+  it('accepts the handler of a scheduled job, which no reaction queues: the worker schedules it itself', () => {
+    expect(() => assertHandlersMatchJobs([shipThing], [handlerOf(shipThing), handlerOf(sweepThings)])).not.toThrow();
+  });
+
+  it('refuses a scheduled job with two handlers, naming both', () => {
+    expect(() => assertHandlersMatchJobs([], [handlerOf(sweepThings, 'A.sweep'), handlerOf(sweepThings, 'B.sweep')])).toThrow(
+      /scheduled job "sweep-things" has 2 handlers: A.sweep, B.sweep/,
+    );
+  });
+
+  it('refuses a scheduled job that bears the name of a queued job', () => {
+    const clash = defineScheduledJob({ name: 'ship-thing', queue, everyMs: () => 1000 });
+    expect(() => assertHandlersMatchJobs([shipThing], [handlerOf(shipThing), handlerOf(clash, 'Sweeper.run')])).toThrow(
+      /scheduled job "ship-thing" \(Sweeper.run\) has the name of a job reactions queue/,
     );
   });
 

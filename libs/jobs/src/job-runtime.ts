@@ -9,6 +9,7 @@ import { parseJobData, type AnyJobDefinition } from './job-definition.js';
 import { boundJobHandlersOf, type BoundJobHandler } from './job-handler.js';
 import { JobProducer } from './job-producer.js';
 import { bullConnection } from './redis-connection.js';
+import { isScheduledJob, type ScheduledJobDefinition } from './scheduled-job.js';
 import { traceparentOfJob } from './trace-metadata.js';
 
 /** How long a queue pauses when a job found Postgres or Redis unavailable (then it tries again). */
@@ -37,7 +38,8 @@ export class JobHandlerRegistryError extends Error {
 
 /**
  * Checks that every job the reactions queue has exactly one handler, and every
- * handler a job some reaction queues, so no job can sit in a queue that nothing
+ * handler a job some reaction queues or a scheduled job (defineScheduledJob:
+ * the worker itself schedules it), so no job can sit in a queue that nothing
  * serves and no handler waits for jobs that never come.
  */
 export function assertHandlersMatchJobs(queued: readonly AnyJobDefinition[], handlers: readonly BoundJobHandler[]): void {
@@ -54,8 +56,15 @@ export function assertHandlersMatchJobs(queued: readonly AnyJobDefinition[], han
   }
   const queuedNames = new Set(queued.map((job) => job.name));
   for (const handler of handlers) {
-    if (!queuedNames.has(handler.job.name))
-      problems.push(`${handler.declaredAt} handles job "${handler.job.name}", which no reaction queues`);
+    if (isScheduledJob(handler.job)) {
+      if (queuedNames.has(handler.job.name))
+        problems.push(`scheduled job "${handler.job.name}" (${handler.declaredAt}) has the name of a job reactions queue`);
+      const same = byName.get(handler.job.name)!;
+      if (same.length > 1 && same[0] === handler)
+        problems.push(`scheduled job "${handler.job.name}" has ${same.length} handlers: ${same.map((h) => h.declaredAt).join(', ')}`);
+    } else if (!queuedNames.has(handler.job.name)) {
+      problems.push(`${handler.declaredAt} handles job "${handler.job.name}", which no reaction queues and no schedule runs`);
+    }
   }
   if (problems.length > 0) throw new JobHandlerRegistryError(problems);
 }
@@ -102,7 +111,7 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
     });
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const handlers = this.discovery
       .getProviders()
       .filter((wrapper) => wrapper.isDependencyTreeStatic() && wrapper.instance)
@@ -135,6 +144,34 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
       this.workers.push(worker);
     }
     this.logger.log({ msg: 'queue workers started', queues: [...byQueue.keys()], concurrency: this.config.worker.concurrency });
+    for (const handler of handlers) {
+      if (!isScheduledJob(handler.job)) continue;
+      // Upkeep must not keep the worker from serving jobs: a schedule that could not be set is logged,
+      // and set again by the next worker to boot.
+      await this.schedule(handler.job).catch((error: unknown) =>
+        this.logger.error({ msg: 'could not set the job schedule', queue: handler.job.queue.name, jobName: handler.job.name, err: error }),
+      );
+    }
+  }
+
+  /**
+   * Registers (or updates, or with `everyMs` null removes) the job's schedule
+   * in Redis under its name. Every worker does so at boot; BullMQ keeps one
+   * scheduler per id, so many workers make one schedule per deployment, and
+   * the last worker to boot sets the interval.
+   */
+  private async schedule(job: ScheduledJobDefinition): Promise<void> {
+    const queue = this.producer.queue(job.queue.name);
+    const everyMs = job.everyMs(this.config);
+    if (everyMs === null) {
+      const removed = await queue.removeJobScheduler(job.name);
+      this.logger.log({ msg: 'job schedule off', queue: job.queue.name, jobName: job.name, removed });
+      return;
+    }
+    // One attempt: the next tick is the retry. Finished runs are kept by count, for operators to look at.
+    const opts = { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 }, ...job.options };
+    await queue.upsertJobScheduler(job.name, { every: everyMs }, { name: job.name, data: {}, opts });
+    this.logger.log({ msg: 'job scheduled', queue: job.queue.name, jobName: job.name, everyMs });
   }
 
   /** Stops taking jobs and waits for the active ones (SIGTERM path). */
@@ -189,36 +226,54 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
     const started = performance.now();
     const base = { queue, jobName: job.name, jobId: job.id, attempt: job.attemptsMade + 1 };
     const handler = handlers.get(job.name);
-    let data: { eventId: string; correlationId: string };
+    let data: unknown;
     try {
       if (!handler) throw new Error(`no handler for job "${job.name}" on queue "${queue}"`);
-      data = parseJobData(handler.job, job.data) as { eventId: string; correlationId: string };
+      data = parseJobData(handler.job as AnyJobDefinition, job.data);
     } catch (error) {
       this.processed.inc({ queue, name: job.name.slice(0, 64), outcome: 'invalid' });
       this.logger.error({ msg: 'job rejected: invalid payload', ...base, outcome: 'invalid', err: error });
       throw new UnrecoverableError((error as Error).message);
     }
+    const run = () => this.run(queue, handler!, job, base, started, data);
+    if (isScheduledJob(handler!.job)) {
+      // A scheduled run carries no data and no event: it is its own correlation.
+      return Correlation.run({ correlationId: job.id ?? job.name }, run);
+    }
+    const { eventId, correlationId } = data as { eventId: string; correlationId: string };
+    return Correlation.run({ correlationId, causationId: eventId }, run);
+  }
 
-    return Correlation.run({ correlationId: data.correlationId, causationId: data.eventId }, async () => {
-      try {
-        const result = await handler!.handle(data, jobContext(job, data));
-        this.record(queue, job.name, 'completed', started);
-        this.logger.log({ msg: 'job done', ...base, outcome: result ?? 'ok', durationMs: Math.round(performance.now() - started) });
-        return result;
-      } catch (error) {
-        if (isServiceUnavailable(error)) {
-          // Postgres or Redis is away (a restart, a failover): waiting costs nothing, failing would use up the
-          // job's attempts in seconds and leave it failed. Pause the queue briefly and put the job back, uncounted.
-          await this.producer.queue(queue).rateLimit(SERVICE_UNAVAILABLE_PAUSE_MS);
-          this.record(queue, job.name, 'deferred', started);
-          this.logger.warn({ msg: 'job deferred: a service is unavailable', ...base, pauseMs: SERVICE_UNAVAILABLE_PAUSE_MS, err: error });
-          throw new RateLimitError();
-        }
-        this.record(queue, job.name, 'failed', started);
-        this.logger.warn({ msg: 'job failed', ...base, outcome: 'error', durationMs: Math.round(performance.now() - started), err: error });
-        throw error;
+  /** Runs a handler on validated data and records the outcome; defers the job while a service is unavailable. */
+  private async run(
+    queue: string,
+    handler: BoundJobHandler,
+    job: Job,
+    base: Record<string, unknown>,
+    started: number,
+    data: unknown,
+  ): Promise<unknown> {
+    const context = isScheduledJob(handler.job)
+      ? { jobId: job.id ?? '', attempt: job.attemptsMade + 1 }
+      : jobContext(job, data as { eventId: string });
+    try {
+      const result = await handler.handle(data, context);
+      this.record(queue, job.name, 'completed', started);
+      this.logger.log({ msg: 'job done', ...base, outcome: result ?? 'ok', durationMs: Math.round(performance.now() - started) });
+      return result;
+    } catch (error) {
+      if (isServiceUnavailable(error)) {
+        // Postgres or Redis is away (a restart, a failover): waiting costs nothing, failing would use up the
+        // job's attempts in seconds and leave it failed. Pause the queue briefly and put the job back, uncounted.
+        await this.producer.queue(queue).rateLimit(SERVICE_UNAVAILABLE_PAUSE_MS);
+        this.record(queue, job.name, 'deferred', started);
+        this.logger.warn({ msg: 'job deferred: a service is unavailable', ...base, pauseMs: SERVICE_UNAVAILABLE_PAUSE_MS, err: error });
+        throw new RateLimitError();
       }
-    });
+      this.record(queue, job.name, 'failed', started);
+      this.logger.warn({ msg: 'job failed', ...base, outcome: 'error', durationMs: Math.round(performance.now() - started), err: error });
+      throw error;
+    }
   }
 
   private record(queue: string, name: string, outcome: 'completed' | 'failed' | 'deferred', started: number): void {

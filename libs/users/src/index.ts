@@ -38,3 +38,4 @@ export { AccessTokens, type AccessTokenClaims } from './infrastructure/access-to
 export { UserRecord } from './infrastructure/user.record.js';
 export { EmailVerificationTokenRecord } from './infrastructure/email-verification-token.record.js';
 export { PasswordResetTokenRecord } from './infrastructure/password-reset-token.record.js';
+export { PruneUserTokens, TokenRetention } from './infrastructure/token-retention.js';

@@ -20,6 +20,7 @@ import { UserRecord } from './infrastructure/user.record.js';
 import { UserRepository } from './infrastructure/user.repository.js';
 import { PasswordResetTokenRepository, VerificationTokenRepository } from './infrastructure/one-time-token.repository.js';
 import { PasswordResetTokenRecord } from './infrastructure/password-reset-token.record.js';
+import { TokenRetention } from './infrastructure/token-retention.js';
 import { GetCurrentUserHandler } from './queries/get-current-user/get-current-user.handler.js';
 import { GetUserContactHandler } from './queries/get-user-contact/get-user-contact.handler.js';
 import { UserActivityTelemetry } from './telemetry/user-activity.telemetry.js';
@@ -60,6 +61,7 @@ import { UserActivityTelemetry } from './telemetry/user-activity.telemetry.js';
     GetCurrentUserHandler,
     GetUserContactHandler,
     UserActivityTelemetry,
+    TokenRetention,
   ],
   exports: [AccessTokens],
 })
