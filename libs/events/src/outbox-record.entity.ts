@@ -11,6 +11,8 @@ export type OutboxStatus = (typeof OutboxStatus)[keyof typeof OutboxStatus];
 @Check('outbox_status_check', `"status" IN ('pending', 'dispatched', 'dead')`)
 @Index('outbox_pending_available_idx', ['availableAt'], { where: `"status" = 'pending'` })
 @Index('outbox_dispatched_at_idx', ['dispatchedAt'], { where: `"status" = 'dispatched'` })
+// outbox:replay reads one event type's rows by time.
+@Index('outbox_event_type_occurred_at_idx', ['eventType', 'occurredAt', 'id'])
 export class OutboxRecord {
   /** The event id (UUIDv7). */
   @PrimaryColumn({ type: 'uuid' })
