@@ -44,10 +44,10 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
   async function user(label: string): Promise<{ id: string; email: string }> {
     const id = uuidv7();
     const email = `${label}-${id}@example.com`;
-    await db.query(
-      `INSERT INTO users (id, email, password_hash, display_name, email_verified_at) VALUES ($1, $2, 'x', 'Replay', now())`,
-      [id, email],
-    );
+    await db.query(`INSERT INTO users (id, email, password_hash, display_name, email_verified_at) VALUES ($1, $2, 'x', 'Replay', now())`, [
+      id,
+      email,
+    ]);
     return { id, email };
   }
 
@@ -68,8 +68,11 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
   }
 
   const inboxOf = async (eventId: string) =>
-    (await db.query<{ consumer: string; status: string }>('SELECT consumer, status FROM inbox WHERE event_id = $1 ORDER BY consumer', [eventId]))
-      .map((row) => `${row.consumer}:${row.status}`);
+    (
+      await db.query<{ consumer: string; status: string }>('SELECT consumer, status FROM inbox WHERE event_id = $1 ORDER BY consumer', [
+        eventId,
+      ])
+    ).map((row) => `${row.consumer}:${row.status}`);
   const replayRows = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox_replays'))[0]!.n;
   const jobTotal = async () => Object.values(await queue.getJobCounts()).reduce((sum, n) => sum + n, 0);
 
@@ -77,10 +80,14 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
   async function processJobs(jobIds: string[]): Promise<void> {
     await queue.resume();
     try {
-      await waitFor(`jobs ${jobIds.join(', ')} completed`, async () => {
-        const states = await Promise.all(jobIds.map((id) => queue.getJobState(id)));
-        return states.every((state) => state === 'completed');
-      }, 30_000);
+      await waitFor(
+        `jobs ${jobIds.join(', ')} completed`,
+        async () => {
+          const states = await Promise.all(jobIds.map((id) => queue.getJobState(id)));
+          return states.every((state) => state === 'completed');
+        },
+        30_000,
+      );
     } finally {
       await queue.pause();
     }
@@ -185,7 +192,11 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
     expect(dryText.stdout).toContain(`Inbox: would delete 3 record(s) (${WELCOME} 3).`);
     expect(dryText.stdout).toContain(replayJobId(WELCOME, events[2]!, dry.replayId));
     expect(await replayRows()).toBe(0);
-    expect(await Promise.all(events.map((id) => queue.getJob(replayJobId(WELCOME, id, dry.replayId))))).toEqual([undefined, undefined, undefined]);
+    expect(await Promise.all(events.map((id) => queue.getJob(replayJobId(WELCOME, id, dry.replayId))))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect(await inboxOf(events[0]!)).toEqual([`${VERIFICATION}:done`, `${WELCOME}:done`]);
 
     // Stopped half way: --limit is an interruption after the first events.
@@ -243,7 +254,17 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
     await opsJson(['outbox:replay', '--type', 'users.EmailVerified', ...IN_RANGE, '--replay-id', 'fix-42']);
     const before = await jobTotal();
 
-    const result = await ops(['outbox:replay', '--type', 'users.EmailVerified', '--since', '2025-01-09', '--until', '2025-01-11', '--replay-id', 'fix-42']);
+    const result = await ops([
+      'outbox:replay',
+      '--type',
+      'users.EmailVerified',
+      '--since',
+      '2025-01-09',
+      '--until',
+      '2025-01-11',
+      '--replay-id',
+      'fix-42',
+    ]);
 
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
@@ -255,8 +276,14 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
   describe('bad arguments', () => {
     it.each([
       [['--type', 'users.Nope', ...IN_RANGE], 'unknown event type "users.Nope"; known types: users.EmailVerified,'],
-      [['--type', 'users.EmailVerified', ...IN_RANGE, '--reaction', 'nope'], `unknown reaction "nope" for users.EmailVerified; its reactions: ${WELCOME}`],
-      [['--type', 'users.EmailVerified', ...IN_RANGE, '--reaction', VERIFICATION], `unknown reaction "${VERIFICATION}" for users.EmailVerified`],
+      [
+        ['--type', 'users.EmailVerified', ...IN_RANGE, '--reaction', 'nope'],
+        `unknown reaction "nope" for users.EmailVerified; its reactions: ${WELCOME}`,
+      ],
+      [
+        ['--type', 'users.EmailVerified', ...IN_RANGE, '--reaction', VERIFICATION],
+        `unknown reaction "${VERIFICATION}" for users.EmailVerified`,
+      ],
       [['--type', 'users.EmailVerified', '--since', 'yesterday'], '"yesterday" is not a time'],
       [['--type', 'users.EmailVerified', '--since', '2025-01-10T10:00'], '"2025-01-10T10:00" is not a time'],
       [['--type', 'users.EmailVerified', '--since', '2025-02-30'], '"2025-02-30" is not a time'],

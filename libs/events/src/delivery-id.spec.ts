@@ -26,12 +26,16 @@ describe(parseDeliveryJobId.name, () => {
     });
   });
 
-  it.each(['42', `welcome.${EVENT}.x1`, `welcome.${EVENT}.r`, `welcome.${EVENT}.ra.b`, `welcome.${EVENT.toUpperCase()}`, 'test.not-a-uuid'])(
-    'returns null for %j',
-    (id) => {
-      expect(parseDeliveryJobId(id)).toBeNull();
-    },
-  );
+  it.each([
+    '42',
+    `welcome.${EVENT}.x1`,
+    `welcome.${EVENT}.r`,
+    `welcome.${EVENT}.ra.b`,
+    `welcome.${EVENT.toUpperCase()}`,
+    'test.not-a-uuid',
+  ])('returns null for %j', (id) => {
+    expect(parseDeliveryJobId(id)).toBeNull();
+  });
 });
 
 describe(replayJobId.name, () => {

@@ -41,7 +41,14 @@ export {
 export { OutboxReplayRecord } from './outbox-replay-record.entity.js';
 export { ReplayMismatchError, ReplayStore, type InboxTally, type ReplayDefinition, type StoredReplay } from './replay-store.js';
 export { PostCommitDispatch } from './post-commit-dispatch.js';
-export { Reaction, reactionsOf, unboundReactionsOf, type BoundReaction, type ReactionDescriptor, type ReactionOptions } from './reaction.js';
+export {
+  Reaction,
+  reactionsOf,
+  unboundReactionsOf,
+  type BoundReaction,
+  type ReactionDescriptor,
+  type ReactionOptions,
+} from './reaction.js';
 export { NoActiveTransactionError, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from './unit-of-work.js';
 
 export { eventsWithMissingJobs } from './reconcile.js';

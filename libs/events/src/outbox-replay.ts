@@ -156,7 +156,12 @@ export class OutboxReplay {
       range = { eventType: request.eventType, since: request.since, until: stored?.until ?? request.until ?? (await this.replays.now()) };
       if (request.reprocess) {
         const tally: InboxTally = stored?.inboxClearedAt ? { done: {}, inProgress: {} } : await this.replays.inboxToClear(range, names);
-        inbox = { clearedAt: stored?.inboxClearedAt?.toISOString() ?? null, clearedNow: false, deleted: tally.done, inProgress: tally.inProgress };
+        inbox = {
+          clearedAt: stored?.inboxClearedAt?.toISOString() ?? null,
+          clearedNow: false,
+          deleted: tally.done,
+          inProgress: tally.inProgress,
+        };
       }
     } else {
       const begun = await this.replays.begin(definition, names);
@@ -220,7 +225,11 @@ export class OutboxReplay {
           try {
             const data = { ...reaction.toJobInput(event), eventId: event.eventId, correlationId: event.correlationId };
             const jobId = replayJobId(reaction.name, event.eventId, replayId);
-            jobs.push({ job: { target: reaction.job, jobId, data, timestamp: Date.now() }, reaction: reaction.name, occurredAt: event.occurredAt });
+            jobs.push({
+              job: { target: reaction.job, jobId, data, timestamp: Date.now() },
+              reaction: reaction.name,
+              occurredAt: event.occurredAt,
+            });
           } catch (error) {
             failed.push({ eventId: event.eventId, reaction: reaction.name, error: messageOf(error) });
           }

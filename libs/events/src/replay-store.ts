@@ -51,8 +51,7 @@ export class ReplayStore {
 
   async find(replayId: string): Promise<StoredReplay | null> {
     const [row] = (await this.dataSource.query(`SELECT ${REPLAY_COLUMNS} FROM outbox_replays WHERE replay_id = $1`, [replayId])) as
-      | StoredReplay[]
-      | [];
+      StoredReplay[] | [];
     return row ?? null;
   }
 

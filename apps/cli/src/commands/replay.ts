@@ -137,7 +137,8 @@ function replayText(report: ReplayReport): string {
         `${report.jobs.alreadyQueued} already queued by an earlier run of this replay.`,
     );
   }
-  if (left > 0) lines.push(`Left out: ${report.skipped.pending} pending (the relay delivers them), ${report.skipped.dead} dead (outbox:requeue).`);
+  if (left > 0)
+    lines.push(`Left out: ${report.skipped.pending} pending (the relay delivers them), ${report.skipped.dead} dead (outbox:requeue).`);
   if (report.deliveries && report.deliveries.length > 0) {
     const shown = report.deliveries.slice(0, LISTED);
     lines.push(
@@ -168,7 +169,8 @@ function inboxText(report: ReplayReport): string {
   const total = Object.values(inbox.deleted).reduce((sum, n) => sum + n, 0);
   const busy = Object.values(inbox.inProgress).reduce((sum, n) => sum + n, 0);
   const underWay = busy > 0 ? `; ${busy} under way left alone (${perReaction(inbox.inProgress)})` : '';
-  if (report.dryRun && inbox.clearedAt === null) return `Inbox: would delete ${total} record(s) (${perReaction(inbox.deleted)})${underWay}.`;
+  if (report.dryRun && inbox.clearedAt === null)
+    return `Inbox: would delete ${total} record(s) (${perReaction(inbox.deleted)})${underWay}.`;
   if (inbox.clearedNow) return `Inbox: deleted ${total} record(s) (${perReaction(inbox.deleted)})${underWay}.`;
   return `Inbox: already cleared at ${inbox.clearedAt} by an earlier run (${total} record(s)); not cleared again.`;
 }
