@@ -155,7 +155,9 @@ export class OutboxReplay {
       resumed = stored !== null;
       range = { eventType: request.eventType, since: request.since, until: stored?.until ?? request.until ?? (await this.replays.now()) };
       if (request.reprocess) {
-        const tally: InboxTally = stored?.inboxClearedAt ? { done: {}, inProgress: {} } : await this.replays.inboxToClear(range, names);
+        const tally: InboxTally = stored?.inboxClearedAt
+          ? { done: stored.inboxCleared ?? {}, inProgress: {} }
+          : await this.replays.inboxToClear(range, names);
         inbox = {
           clearedAt: stored?.inboxClearedAt?.toISOString() ?? null,
           clearedNow: false,

@@ -98,7 +98,11 @@ function cliJobSink(context: CliContext): JobSink {
       const queues = await context.queues();
       const defaults = defaultJobOptions(context.config);
       const byQueue = new Map<string, SinkJob[]>();
-      for (const job of jobs) byQueue.set(job.target.queue.name, [...(byQueue.get(job.target.queue.name) ?? []), job]);
+      for (const job of jobs) {
+        const queueJobs = byQueue.get(job.target.queue.name);
+        if (queueJobs) queueJobs.push(job);
+        else byQueue.set(job.target.queue.name, [job]);
+      }
       for (const [queueName, queueJobs] of byQueue) {
         await queues.get(queueName)!.addBulk(
           queueJobs.map((job) => ({
