@@ -22,8 +22,6 @@ const WELCOME = 'welcome-email-on-verification';
 const VERIFICATION = 'verification-email-on-registration';
 const IN_RANGE = ['--since', '2025-01-10', '--until', '2025-01-11'];
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the CLI's JSON output is read as it comes */
-
 describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
   const smtp = new SmtpSink();
   let db: TestDatabase;
