@@ -54,7 +54,7 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
     const id = uuidv7();
     await db.query(
       `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, occurred_at, available_at, status, dispatched_at)
-       VALUES ($1, $2, 1, $3, '{"email":"x@example.com"}', $4, $5, now(), $6, CASE WHEN $6 = 'dispatched' THEN now() END)`,
+       VALUES ($1, $2, 1, $3, '{"email":"x@example.com"}', $4, $5, now(), $6::varchar, CASE WHEN $6::varchar = 'dispatched' THEN now() END)`,
       [id, type, userId, `replay-test-${id}`, occurredAt, status],
     );
     return id;
