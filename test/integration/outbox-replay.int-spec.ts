@@ -234,6 +234,23 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
     expect(users.map((u) => smtp.to(u.email).length)).toEqual([1, 1, 1]);
   });
 
+  it('prints its usage with --help, and is listed in the top-level help', async () => {
+    const usage = await ops(['outbox:replay', '--help']);
+    expect(usage.code).toBe(0);
+    expect(usage.stdout).toContain('Usage: herald-cli outbox:replay [options]');
+    for (const option of [
+      '--type <eventType>',
+      '--since <time>',
+      '--until <time>',
+      '--reaction <name>',
+      '--reprocess',
+      '--replay-id <id>',
+      '--dry-run',
+    ])
+      expect(usage.stdout).toContain(option);
+    expect((await ops(['--help'])).stdout).toContain('outbox:replay');
+  });
+
   it('says so when the range holds no dispatched event, and changes nothing', async () => {
     const u = await user('empty');
     await event('users.EmailVerified', u.id, '2025-01-10T10:00:00Z', 'dead');
