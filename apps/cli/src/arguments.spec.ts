@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseDuration, parseJobId, parseLimit, parseOutboxId, parseQueueName } from './arguments.js';
+import { parseDuration, parseJobId, parseLimit, parseOutboxId, parseQueueName, parseReplayId, parseTime } from './arguments.js';
 
 describe(parseDuration.name, () => {
   it.each([
@@ -48,5 +48,31 @@ describe(parseOutboxId.name, () => {
       '0190a000-0000-7000-8000-000000000002',
     ]);
     expect(() => parseOutboxId('42')).toThrow(InvalidArgumentError);
+  });
+});
+
+describe(parseTime.name, () => {
+  it.each([
+    ['2026-05-01', '2026-05-01T00:00:00.000Z'],
+    ['2026-05-01T12:00Z', '2026-05-01T12:00:00.000Z'],
+    ['2026-05-01T12:00:30.250Z', '2026-05-01T12:00:30.250Z'],
+    ['2026-05-01T14:00+02:00', '2026-05-01T12:00:00.000Z'],
+    ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+  ])('reads %s', (text, iso) => {
+    expect(parseTime(text).toISOString()).toBe(iso);
+  });
+
+  it.each(['2026-05-01T12:00', '2026-02-30', '2025-02-29', '2026-13-01', '2026-05-01T25:00Z', '2h', 'yesterday', '1714564800', ''])(
+    'refuses %j',
+    (text) => {
+      expect(() => parseTime(text)).toThrow(InvalidArgumentError);
+    },
+  );
+});
+
+describe(parseReplayId.name, () => {
+  it('accepts letters, digits, "-" and "_" up to 40', () => {
+    expect(parseReplayId('fix-42_b')).toBe('fix-42_b');
+    for (const bad of ['', 'a.b', 'a:b', 'a b', 'x'.repeat(41)]) expect(() => parseReplayId(bad)).toThrow(InvalidArgumentError);
   });
 });

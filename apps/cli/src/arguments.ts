@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { REPLAY_ID } from '@herald/events';
 import { JOB_NAMES, QUEUE_NAMES } from './contexts.js';
 
 // Every value an operator types is checked here, before any connection is
@@ -56,4 +57,35 @@ export function parseDuration(value: string): number {
     throw new InvalidArgumentError(`"${value}" is not a duration: use a positive number and a unit, like 30m, 12h or 7d (s, m, h, d, w)`);
   }
   return ms;
+}
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * A point in time as ISO 8601: a date (midnight UTC) or a date and time with
+ * its offset (Z or +hh:mm). Absolute on purpose: a replay is identified by its
+ * bounds, and "2h ago" would name another range at every run.
+ */
+export function parseTime(value: string): Date {
+  const text = value.trim();
+  const match = ISO_TIME.exec(text);
+  const date = match ? new Date(match[4] === undefined ? `${text}T00:00:00Z` : text) : new Date(NaN);
+  if (!match || Number.isNaN(date.getTime()) || !isCalendarDay(Number(match[1]), Number(match[2]), Number(match[3]))) {
+    throw new InvalidArgumentError(
+      `"${value}" is not a time: use ISO 8601 with a time zone, like 2026-05-01, 2026-05-01T12:00:00Z or 2026-05-01T14:00+02:00`,
+    );
+  }
+  return date;
+}
+
+/** Date would roll 2026-02-30 over to March; refuse it instead. */
+function isCalendarDay(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** A replay id of the operator's choosing: part of every job id of the replay. */
+export function parseReplayId(value: string): string {
+  if (!REPLAY_ID.test(value)) throw new InvalidArgumentError(`"${value}" is not a replay id (letters, digits, "-" and "_", at most 40)`);
+  return value;
 }

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { ConfigValidationError, loadConfig, type HeraldConfig } from '@herald/config';
 import { isServiceUnavailable } from '@herald/observability';
 import { dataSourceOptions } from '@herald/database';
-import { OutboxStore } from '@herald/events';
+import { OutboxStore, ReplayStore } from '@herald/events';
 import { createRedisClient } from '@herald/jobs';
 import { CliError, DependencyUnavailableError, reasonOf } from './cli-errors.js';
 import { QUEUE_NAMES } from './contexts.js';
@@ -78,6 +78,23 @@ export class CliContext {
   }
 
   async outbox(): Promise<OutboxStore> {
+    return new OutboxStore(await this.database());
+  }
+
+  /** The replays of outbox:replay (their table and the inbox records a reprocess clears). */
+  async replays(): Promise<ReplayStore> {
+    const dataSource = await this.database();
+    return new ReplayStore(dataSource, new OutboxStore(dataSource));
+  }
+
+  /** Whether a job exists in a queue, in any state: one EXISTS, not a read of the whole job. */
+  async jobExists(queueName: string, jobId: string): Promise<boolean> {
+    const queue = (await this.queues()).get(queueName);
+    if (!queue) throw new CliError(`unknown queue "${queueName}"`);
+    return (await this.redis!.exists(queue.toKey(jobId))) === 1;
+  }
+
+  private async database(): Promise<DataSource> {
     if (!this.dataSource) {
       const { url } = this.config.database;
       const base = dataSourceOptions(this.config, { applicationName: 'herald-cli' });
@@ -90,7 +107,7 @@ export class CliContext {
       }
       this.dataSource = dataSource;
     }
-    return new OutboxStore(this.dataSource);
+    return this.dataSource;
   }
 
   /**

@@ -1,12 +1,13 @@
 import { CONTEXT_MODULES } from '@herald/contexts';
-import { catalogOfModules, type EventCatalog } from '@herald/events';
+import { catalogOfModules, type BoundReaction, type EventCatalog } from '@herald/events';
 
 /**
  * The event types, reactions and jobs of the contexts herald is made of, read
  * from their modules' declarations: the same catalog the apps find at boot,
- * without starting anything (the CLI opens only what a command needs).
+ * without starting anything (the CLI opens only what a command needs). Its
+ * reactions run without an instance (outbox:replay builds jobs with them).
  */
-export const catalog: EventCatalog = catalogOfModules(CONTEXT_MODULES);
+export const catalog: EventCatalog<BoundReaction> = catalogOfModules(CONTEXT_MODULES);
 
 /** Every queue the contexts' jobs use, sorted. */
 export const QUEUE_NAMES: readonly string[] = [...new Set(catalog.jobs.map((job) => job.queue.name))].sort();

@@ -5,6 +5,7 @@ import { registerJobCommands } from './commands/jobs.js';
 import { registerMigrationCommands } from './commands/migration.js';
 import { registerOutboxCommands } from './commands/outbox.js';
 import { registerQueueCommands } from './commands/queues.js';
+import { registerReplayCommand } from './commands/replay.js';
 
 const NAME = 'herald-cli';
 
@@ -25,6 +26,7 @@ function buildProgram(): Command {
   registerQueueCommands(program);
   registerJobCommands(program);
   registerOutboxCommands(program);
+  registerReplayCommand(program);
   registerMigrationCommands(program);
   return program;
 }

@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService, ModulesContainer } from '@nestjs/core';
 import { boundedContextOf, type BoundedContextOptions } from './bounded-context.js';
 import { EventCatalog } from './event-catalog.js';
-import { boundReactionsOf, reactionsOf, type AnyClass, type BoundReaction, type ReactionDescriptor } from './reaction.js';
+import { boundReactionsOf, unboundReactionsOf, type AnyClass, type BoundReaction } from './reaction.js';
 
 /**
  * The catalog of this process, found at boot the way @nestjs/cqrs finds its
@@ -40,9 +40,10 @@ export class EventCatalogExplorer implements OnModuleInit {
 /**
  * The catalog of some context modules without starting them (the ops CLI): the
  * same declarations, read from the modules' metadata — providers of each module
- * and of the modules it imports — instead of from live instances.
+ * and of the modules it imports — instead of from live instances. Reactions
+ * run without an instance (unboundReactionsOf), as a replay needs.
  */
-export function catalogOfModules(contextModules: readonly Type[]): EventCatalog<ReactionDescriptor> {
+export function catalogOfModules(contextModules: readonly Type[]): EventCatalog<BoundReaction> {
   const contexts: BoundedContextOptions[] = [];
   const providers = new Set<AnyClass>();
   const seen = new Set<unknown>();
@@ -62,7 +63,7 @@ export function catalogOfModules(contextModules: readonly Type[]): EventCatalog<
     for (const imported of [...metadataList(moduleClass, 'imports'), ...(dynamic?.imports ?? [])]) visit(imported);
   };
   contextModules.forEach(visit);
-  return new EventCatalog(uniqueContexts(contexts), [...providers].flatMap(reactionsOf));
+  return new EventCatalog(uniqueContexts(contexts), [...providers].flatMap(unboundReactionsOf));
 }
 
 function metadataList(moduleClass: AnyClass, key: 'providers' | 'imports'): unknown[] {

@@ -78,6 +78,16 @@ export class EventCatalog<R extends ReactionDescriptor = ReactionDescriptor> {
     return this.reactionsByEvent.get(event.constructor as DomainEventClass) ?? [];
   }
 
+  /** Every event type the contexts record (any schema version), sorted. */
+  get eventTypes(): string[] {
+    return [...new Set([...this.eventsByType.values()].map((eventClass) => eventClass.eventType))].sort();
+  }
+
+  /** The reactions to every schema version of an event type (by name, as stored in the outbox). */
+  reactionsToType(eventType: string): readonly R[] {
+    return this.reactions.filter((reaction) => reaction.event.eventType === eventType);
+  }
+
   /** Every job some reaction queues, once each. */
   get jobs(): JobTarget[] {
     return [...new Map(this.reactions.map((reaction) => [reaction.job.name, reaction.job])).values()];

@@ -1,5 +1,5 @@
 export { BoundedContext, boundedContextOf, type BoundedContextOptions } from './bounded-context.js';
-export { deliveryJobId, parseDeliveryJobId, type DeliveryKey } from './delivery-id.js';
+export { deliveryJobId, parseDeliveryJobId, REPLAY_ID, replayJobId, type DeliveryKey } from './delivery-id.js';
 export { DomainEvent, type DomainEventClass, type DomainEventMetadata } from './domain-event.js';
 export { EventCatalog, EventCatalogError, UnknownEventTypeError, type StoredEvent } from './event-catalog.js';
 export { catalogOfModules, EventCatalogExplorer } from './event-catalog-explorer.js';
@@ -25,11 +25,32 @@ export {
   type DeadOutboxRow,
   type OutboxStats,
   type RequeuedRow,
+  type ReplayCursor,
+  type ReplayPage,
+  type ReplayRange,
   type RequeueSelection,
 } from './outbox-store.js';
+export {
+  deriveReplayId,
+  OutboxReplay,
+  reactionsOfRequest,
+  ReplayRequestError,
+  type ReplayDelivery,
+  type ReplayReport,
+  type ReplayRequest,
+} from './outbox-replay.js';
+export { OutboxReplayRecord } from './outbox-replay-record.entity.js';
+export { ReplayMismatchError, ReplayStore, type InboxTally, type ReplayDefinition, type StoredReplay } from './replay-store.js';
 export { PostCommitDispatch } from './post-commit-dispatch.js';
 export { Retention, type PruneBatch, type PruneResult, type TableSize } from './retention.js';
-export { Reaction, reactionsOf, type BoundReaction, type ReactionDescriptor, type ReactionOptions } from './reaction.js';
+export {
+  Reaction,
+  reactionsOf,
+  unboundReactionsOf,
+  type BoundReaction,
+  type ReactionDescriptor,
+  type ReactionOptions,
+} from './reaction.js';
 export { NoActiveTransactionError, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from './unit-of-work.js';
 
 export { eventsWithMissingJobs } from './reconcile.js';

@@ -59,6 +59,25 @@ export interface RequeuedRow {
   readonly lastError: string | null;
 }
 
+/** The committed events of one type within [since, until): what a replay reads. */
+export interface ReplayRange {
+  readonly eventType: string;
+  readonly since: Date;
+  readonly until: Date;
+}
+
+/** Where the next page of a replay starts: Postgres's own text of the time, so no microsecond is lost. */
+export interface ReplayCursor {
+  readonly occurredAt: string;
+  readonly id: string;
+}
+
+export interface ReplayPage {
+  readonly rows: ClaimedRow[];
+  /** null after the last page. */
+  readonly next: ReplayCursor | null;
+}
+
 /** An outbox id an operator named does not exist, or is not in a state the operation accepts. */
 export class OutboxRowError extends Error {
   constructor(message: string) {
@@ -255,6 +274,46 @@ export class OutboxStore {
        ORDER BY id LIMIT $3`,
       [sinceMs, afterId, limit],
     )) as ClaimedRow[];
+  }
+
+  /**
+   * Dispatched events of a range, oldest first, a page at a time (keyset on
+   * occurred_at, id, read through outbox_event_type_occurred_at_idx). Pending
+   * rows are left out: the relay delivers them to every reaction anyway; dead
+   * rows are outbox:requeue's business. `manager`: inside a caller's transaction.
+   */
+  async replayPage(
+    range: ReplayRange,
+    after: ReplayCursor | null,
+    limit: number,
+    manager: Pick<EntityManager, 'query'> = this.dataSource,
+  ): Promise<ReplayPage> {
+    const rows = (await manager.query(
+      `SELECT ${STORED_EVENT_COLUMNS}, o.occurred_at::text AS "cursorAt"
+       FROM outbox o
+       WHERE o.event_type = $1 AND o.status = '${OutboxStatus.Dispatched}'
+         AND o.occurred_at >= $2 AND o.occurred_at < $3
+         AND ($4::timestamptz IS NULL OR (o.occurred_at, o.id) > ($4::timestamptz, $5::uuid))
+       ORDER BY o.occurred_at, o.id LIMIT $6`,
+      [range.eventType, range.since, range.until, after?.occurredAt ?? null, after?.id ?? null, limit],
+    )) as (ClaimedRow & { cursorAt: string })[];
+    const last = rows.at(-1);
+    return {
+      rows: rows.map(({ cursorAt: _, ...row }) => row),
+      next: last && rows.length === limit ? { occurredAt: last.cursorAt, id: last.id } : null,
+    };
+  }
+
+  /** Rows of an event type within [since, until), counted per status. */
+  async countInRange(range: ReplayRange): Promise<Record<OutboxStatus, number>> {
+    const rows = (await this.dataSource.query(
+      `SELECT status, count(*)::int AS n FROM outbox
+       WHERE event_type = $1 AND occurred_at >= $2 AND occurred_at < $3 GROUP BY status`,
+      [range.eventType, range.since, range.until],
+    )) as { status: OutboxStatus; n: number }[];
+    const counts: Record<OutboxStatus, number> = { pending: 0, dispatched: 0, dead: 0 };
+    for (const row of rows) counts[row.status] = row.n;
+    return counts;
   }
 
   /** Puts dispatched rows back to pending, due now: the relay delivers them again. */

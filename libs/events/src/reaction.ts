@@ -38,6 +38,8 @@ interface StoredReaction extends Omit<ReactionDescriptor, 'declaredAt'> {
  * method turns it into the fields of one job, which is queued with the id
  * `<name>.<eventId>` (so a repeat adds nothing) and delivered to its handler.
  * The method must be pure and fast (no I/O): it runs in the dispatch path.
+ * It must not use what the provider's constructor injected either: the ops
+ * CLI's `outbox:replay` calls it without an instance (see unboundReactionsOf).
  * Found at boot among the providers (like @nestjs/cqrs's @EventsHandler).
  *
  * The compiler checks both ends: the method takes the event and returns the
@@ -64,6 +66,20 @@ export function boundReactionsOf(instance: object): BoundReaction[] {
   return storedReactions(providerClass).map(({ method, ...reaction }) => {
     const fn = (instance as Record<string | symbol, (event: DomainEvent) => object>)[method]!;
     return { ...reaction, declaredAt: `${providerClass.name}.${String(method)}`, toJobInput: (event) => fn.call(instance, event) };
+  });
+}
+
+/**
+ * The reactions a provider class declares, callable without an instance (the
+ * ops CLI, which starts no Nest container): each method runs on a bare object
+ * of the class's prototype, so it may call the class's other methods but finds
+ * no injected dependency — which a pure reaction does not need.
+ */
+export function unboundReactionsOf(providerClass: AnyClass): BoundReaction[] {
+  const bare = Object.create(providerClass.prototype as object) as object;
+  return storedReactions(providerClass).map(({ method, ...reaction }) => {
+    const fn = (bare as Record<string | symbol, (event: DomainEvent) => object>)[method]!;
+    return { ...reaction, declaredAt: `${providerClass.name}.${String(method)}`, toJobInput: (event) => fn.call(bare, event) };
   });
 }
 

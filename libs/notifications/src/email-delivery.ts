@@ -28,14 +28,16 @@ export class EmailDelivery {
 
   /** `prepare` runs in the claim transaction; it returns null when there is nothing to send. */
   send(context: JobContext, prepare: () => Promise<PreparedMail | null>, afterSend?: () => void): Promise<InboxOutcome> {
-    const { consumer, eventId } = context.delivery.key;
+    const { consumer, eventId, replayId } = context.delivery.key;
+    // A replay's mail is a new message (a reprocess sends on purpose again), stable across its own retries.
+    const messageId = `${consumer}.${eventId}${replayId ? `.r${replayId}` : ''}@herald`;
     return this.inbox.deliverOnce(context.delivery, {
       prepare,
       perform: async (mail) => {
         await this.mailer.send({
           to: mail.to,
           ...mail.content,
-          messageId: `${consumer}.${eventId}@herald`,
+          messageId,
           headers: { 'X-Herald-Event-Id': eventId, 'X-Herald-Mail-Kind': mail.kind },
         });
         afterSend?.();

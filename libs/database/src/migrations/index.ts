@@ -3,6 +3,7 @@ import { InboxClaims1795934500000 } from './1795934500000-inbox-claims.js';
 import { InboxConsumerIsReaction1795940000000 } from './1795940000000-inbox-consumer-is-reaction.js';
 import { PasswordReset1795950000000 } from './1795950000000-password-reset.js';
 import { RetentionIndexes1796000000000 } from './1796000000000-retention-indexes.js';
+import { OutboxReplays1796100000000 } from './1796100000000-outbox-replays.js';
 import { OutboxDeadIndex1796180000000 } from './1796180000000-outbox-dead-index.js';
 import { OutboxTraceparent1796200000000 } from './1796200000000-outbox-traceparent.js';
 
@@ -13,6 +14,7 @@ export const migrations = [
   InboxConsumerIsReaction1795940000000,
   PasswordReset1795950000000,
   RetentionIndexes1796000000000,
+  OutboxReplays1796100000000,
   OutboxDeadIndex1796180000000,
   OutboxTraceparent1796200000000,
 ];

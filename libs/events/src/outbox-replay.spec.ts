@@ -1,0 +1,212 @@
+import { DomainEvent } from './domain-event.js';
+import { EventCatalog } from './event-catalog.js';
+import type { JobSink, SinkJob } from './job-sink.js';
+import { deriveReplayId, OutboxReplay, ReplayRequestError, type ReplayRequest } from './outbox-replay.js';
+import type { ClaimedRow, OutboxStore, ReplayCursor, ReplayRange } from './outbox-store.js';
+import type { BoundReaction } from './reaction.js';
+import type { ReplayStore, StoredReplay } from './replay-store.js';
+
+class ThingCreated extends DomainEvent<{ name: string }> {
+  static readonly eventType = 'test.ThingCreated';
+  static readonly schemaVersion = 1;
+}
+
+const queue = { name: 'things' };
+const reaction = (name: string, toJobInput: BoundReaction['toJobInput']): BoundReaction => ({
+  name,
+  event: ThingCreated,
+  job: { name: `${name}-job`, queue },
+  declaredAt: `Test.${name}`,
+  toJobInput,
+});
+const catalog = new EventCatalog(
+  [{ name: 'things', events: [ThingCreated] }],
+  [
+    reaction('ship', (event) => ({ thingId: event.aggregateId })),
+    reaction('audit', (event) => {
+      if ((event as ThingCreated).payload.name === 'poison') throw new Error('audit refuses poison');
+      return { thingId: event.aggregateId };
+    }),
+  ],
+);
+
+const rowOf = (i: number, name = `thing-${i}`): ClaimedRow => ({
+  id: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+  eventType: ThingCreated.eventType,
+  schemaVersion: 1,
+  aggregateId: `0190a000-0000-7000-9000-${String(i).padStart(12, '0')}`,
+  payload: { name },
+  correlationId: `c-${i}`,
+  causationId: null,
+  occurredAt: new Date(Date.UTC(2025, 0, 10, i)),
+  attempts: 0,
+});
+
+/** An outbox of dispatched rows in memory, paged like the real one (keyset on the index of the row). */
+function fakeOutbox(rows: ClaimedRow[]): Pick<OutboxStore, 'replayPage' | 'countInRange'> {
+  return {
+    async replayPage(_range: ReplayRange, after: ReplayCursor | null, limit: number) {
+      const start = after ? rows.findIndex((row) => row.id === after.id) + 1 : 0;
+      const page = rows.slice(start, start + limit);
+      const last = page.at(-1);
+      return { rows: page, next: last && page.length === limit ? { occurredAt: last.occurredAt.toISOString(), id: last.id } : null };
+    },
+    async countInRange() {
+      return { pending: 0, dispatched: rows.length, dead: 0 };
+    },
+  };
+}
+
+function fakeReplays(): Pick<ReplayStore, 'find' | 'now' | 'begin' | 'inboxToClear' | 'recordRun'> & { runs: number } {
+  let stored: StoredReplay | null = null;
+  return {
+    runs: 0,
+    async find() {
+      return stored;
+    },
+    async now() {
+      return new Date('2026-01-01T00:00:00Z');
+    },
+    async begin(definition) {
+      const resumed = stored !== null;
+      stored ??= {
+        ...definition,
+        until: definition.until ?? new Date('2026-01-01T00:00:00Z'),
+        inboxClearedAt: null,
+        inboxCleared: null,
+        runs: 0,
+      };
+      return { replay: stored, resumed, cleared: null };
+    },
+    async inboxToClear() {
+      return { done: {}, inProgress: {} };
+    },
+    async recordRun() {
+      this.runs++;
+    },
+  };
+}
+
+/** A job sink in memory: BullMQ's rule, an id that exists is not added again. */
+function fakeSink(): JobSink & { jobs: Map<string, SinkJob> } {
+  const jobs = new Map<string, SinkJob>();
+  return {
+    jobs,
+    async enqueue(added) {
+      for (const job of added) if (!jobs.has(job.jobId)) jobs.set(job.jobId, job);
+    },
+    async exists(_target, jobId) {
+      return jobs.has(jobId);
+    },
+  };
+}
+
+const request = (overrides: Partial<ReplayRequest> = {}): ReplayRequest => ({
+  eventType: ThingCreated.eventType,
+  since: new Date('2025-01-10T00:00:00Z'),
+  until: new Date('2025-01-11T00:00:00Z'),
+  reprocess: false,
+  dryRun: false,
+  ...overrides,
+});
+
+function replayOf(rows: ClaimedRow[]) {
+  const sink = fakeSink();
+  const replays = fakeReplays();
+  const replay = new OutboxReplay(catalog, fakeOutbox(rows) as OutboxStore, replays as unknown as ReplayStore, sink);
+  return { replay, sink, replays };
+}
+
+describe(OutboxReplay.name, () => {
+  it('queues one job per (reaction, event) under the replay id, with the event id and correlation id', async () => {
+    const { replay, sink } = replayOf([rowOf(1)]);
+
+    const report = await replay.run(request({ reaction: 'ship' }));
+
+    expect(report).toMatchObject({ events: 1, jobs: { added: 1, alreadyQueued: 0 }, complete: true, failed: [] });
+    expect([...sink.jobs.values()].map((job) => [job.jobId, job.target.name, job.data])).toEqual([
+      [
+        `ship.${rowOf(1).id}.r${report.replayId}`,
+        'ship-job',
+        { thingId: rowOf(1).aggregateId, eventId: rowOf(1).id, correlationId: 'c-1' },
+      ],
+    ]);
+  });
+
+  it('continues where a run stopped by the limit left off, adding each job once', async () => {
+    const rows = Array.from({ length: 5 }, (_, i) => rowOf(i + 1));
+    const { replay, sink, replays } = replayOf(rows);
+
+    const first = await replay.run(request({ limit: 3 }));
+    expect(first).toMatchObject({ events: 3, jobs: { added: 6 }, complete: false });
+    const second = await replay.run(request());
+    expect(second).toMatchObject({ resumed: true, events: 5, jobs: { added: 4, alreadyQueued: 6 }, complete: true });
+    expect(sink.jobs.size).toBe(10);
+    expect(replays.runs).toBe(2);
+  });
+
+  it('says a run that stopped at the limit exactly at the end of the range is complete', async () => {
+    const { replay } = replayOf([rowOf(1), rowOf(2)]);
+
+    expect(await replay.run(request({ limit: 2 }))).toMatchObject({ events: 2, complete: true });
+  });
+
+  it("reports a reaction that refuses an event and still delivers the event's other reactions and the other events", async () => {
+    const { replay, sink } = replayOf([rowOf(1, 'poison'), rowOf(2)]);
+
+    const report = await replay.run(request());
+
+    expect(report.failed).toEqual([{ eventId: rowOf(1).id, reaction: 'audit', error: 'audit refuses poison' }]);
+    expect(report.jobs.byReaction).toEqual({ ship: { added: 2, alreadyQueued: 0 }, audit: { added: 1, alreadyQueued: 0 } });
+    expect(sink.jobs.size).toBe(3);
+  });
+
+  it('lists what it would deliver in a dry run and adds nothing', async () => {
+    const { replay, sink, replays } = replayOf([rowOf(1)]);
+
+    const report = await replay.run(request({ dryRun: true, reaction: 'audit' }));
+
+    expect(report.deliveries).toEqual([
+      {
+        eventId: rowOf(1).id,
+        occurredAt: rowOf(1).occurredAt.toISOString(),
+        reaction: 'audit',
+        jobId: `audit.${rowOf(1).id}.r${report.replayId}`,
+        alreadyQueued: false,
+      },
+    ]);
+    expect(sink.jobs.size).toBe(0);
+    expect(replays.runs).toBe(0);
+  });
+
+  it.each([
+    [{ eventType: 'test.Nope' }, 'unknown event type "test.Nope"; known types: test.ThingCreated'],
+    [{ reaction: 'nope' }, 'unknown reaction "nope" for test.ThingCreated; its reactions: ship, audit'],
+    [{ until: new Date('2025-01-10T00:00:00Z') }, 'must be before --until'],
+    [{ since: new Date('2030-01-01T00:00:00Z'), until: undefined }, 'is not in the past'],
+  ])('refuses %j', async (overrides, message) => {
+    const { replay, sink } = replayOf([rowOf(1)]);
+
+    await expect(replay.run(request(overrides))).rejects.toThrow(ReplayRequestError);
+    await expect(replay.run(request(overrides))).rejects.toThrow(message);
+    expect(sink.jobs.size).toBe(0);
+  });
+});
+
+describe(deriveReplayId.name, () => {
+  it('is the same for the same arguments and differs when any of them does', () => {
+    const base = request();
+    const id = deriveReplayId(base);
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(deriveReplayId({ ...base })).toBe(id);
+    for (const other of [
+      { ...base, reaction: 'ship' },
+      { ...base, reprocess: true },
+      { ...base, until: undefined },
+      { ...base, since: new Date('2025-01-09T00:00:00Z') },
+      { ...base, eventType: 'test.Other' },
+    ]) {
+      expect(deriveReplayId(other)).not.toBe(id);
+    }
+  });
+});

@@ -1,0 +1,273 @@
+import { createHash } from 'node:crypto';
+import { replayJobId } from './delivery-id.js';
+import type { EventCatalog } from './event-catalog.js';
+import type { JobSink, SinkJob } from './job-sink.js';
+import type { OutboxStore, ReplayCursor, ReplayRange } from './outbox-store.js';
+import type { BoundReaction } from './reaction.js';
+import type { InboxTally, ReplayStore } from './replay-store.js';
+
+/** What an operator asks to replay (checked at the CLI boundary; checked again here). */
+export interface ReplayRequest {
+  readonly eventType: string;
+  /** One reaction; absent: every reaction to the event type. */
+  readonly reaction?: string;
+  readonly since: Date;
+  /** Absent: up to the first run's time. */
+  readonly until?: Date;
+  /** Clear the reactions' inbox records of the range first (once per replay), so they act again. */
+  readonly reprocess: boolean;
+  /** Absent: derived from the arguments above, so the same command continues the same replay. */
+  readonly replayId?: string;
+  /** At most this many events in this run (a rerun continues). */
+  readonly limit?: number;
+  readonly dryRun: boolean;
+}
+
+export interface ReplayDelivery {
+  readonly eventId: string;
+  readonly occurredAt: string;
+  readonly reaction: string;
+  readonly jobId: string;
+  /** The job exists already (an earlier run of this replay added it). */
+  readonly alreadyQueued: boolean;
+}
+
+export interface ReplayReport {
+  readonly replayId: string;
+  readonly dryRun: boolean;
+  readonly eventType: string;
+  readonly reactions: string[];
+  readonly since: string;
+  readonly until: string;
+  readonly reprocess: boolean;
+  /** A run of a replay recorded before (its bounds and inbox clearing were taken from the record). */
+  readonly resumed: boolean;
+  /** Rows of the range not replayed: pending ones (the relay delivers them) and dead ones (outbox:requeue). */
+  readonly skipped: { readonly pending: number; readonly dead: number };
+  /** With --reprocess: the inbox records deleted now (or, dry, that would be), or when an earlier run did. */
+  readonly inbox: {
+    readonly clearedAt: string | null;
+    readonly clearedNow: boolean;
+    readonly deleted: Record<string, number>;
+    /** Records of deliveries under way, left alone. */
+    readonly inProgress: Record<string, number>;
+  } | null;
+  /** Dispatched events of the range looked at in this run. */
+  readonly events: number;
+  readonly jobs: {
+    readonly added: number;
+    readonly alreadyQueued: number;
+    readonly byReaction: Record<string, { added: number; alreadyQueued: number }>;
+  };
+  /** Dry run only: every delivery it would make. */
+  readonly deliveries?: ReplayDelivery[];
+  readonly failed: { eventId: string; reaction: string; error: string }[];
+  /** false when --limit stopped the run before the end of the range: run it again to continue. */
+  readonly complete: boolean;
+}
+
+/** A replay asked for something the catalog does not have, or bounds that do not make a range. */
+export class ReplayRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplayRequestError';
+  }
+}
+
+/** Events read and enqueued per page. */
+const PAGE = 200;
+
+/**
+ * The id of a replay given no --replay-id: a digest of what defines it, so
+ * the same command run again is the same replay (same job ids, no doubles).
+ */
+export function deriveReplayId(request: Pick<ReplayRequest, 'eventType' | 'reaction' | 'since' | 'until' | 'reprocess'>): string {
+  const parts = [
+    request.eventType,
+    request.reaction ?? '*',
+    request.since.toISOString(),
+    request.until?.toISOString() ?? 'open',
+    request.reprocess ? 'reprocess' : 'backfill',
+  ];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
+
+/** The reactions a request names, checked against the catalog. */
+export function reactionsOfRequest(catalog: EventCatalog<BoundReaction>, eventType: string, reaction?: string): BoundReaction[] {
+  if (!catalog.eventTypes.includes(eventType)) {
+    throw new ReplayRequestError(`unknown event type "${eventType}"; known types: ${catalog.eventTypes.join(', ')}`);
+  }
+  const reactions = catalog.reactionsToType(eventType);
+  if (reactions.length === 0) throw new ReplayRequestError(`no reaction reacts to ${eventType}: nothing to replay`);
+  if (reaction === undefined) return [...reactions];
+  const chosen = reactions.filter((candidate) => candidate.name === reaction);
+  if (chosen.length === 0) {
+    throw new ReplayRequestError(
+      `unknown reaction "${reaction}" for ${eventType}; its reactions: ${reactions.map((candidate) => candidate.name).join(', ')}`,
+    );
+  }
+  return chosen;
+}
+
+/**
+ * Delivers committed events again to one reaction or all (ops CLI
+ * `outbox:replay`): for a reaction added after the events (backfill: the
+ * inbox still skips what was done), or, with `reprocess`, for a consumer
+ * fixed after a bug (its inbox records of the range are cleared first, once).
+ *
+ * Each (replay, reaction, event) has its own job id, so a replay that is
+ * stopped and run again adds each job once; the job's id still names the
+ * (reaction, event) pair, so the inbox de-duplicates it like the original.
+ */
+export class OutboxReplay {
+  constructor(
+    private readonly catalog: EventCatalog<BoundReaction>,
+    private readonly outbox: OutboxStore,
+    private readonly replays: ReplayStore,
+    private readonly sink: JobSink,
+  ) {}
+
+  async run(request: ReplayRequest): Promise<ReplayReport> {
+    const reactions = reactionsOfRequest(this.catalog, request.eventType, request.reaction);
+    const names = reactions.map((reaction) => reaction.name);
+    if (request.until && request.until.getTime() <= request.since.getTime()) {
+      throw new ReplayRequestError(`--since (${request.since.toISOString()}) must be before --until (${request.until.toISOString()})`);
+    }
+    const replayId = request.replayId ?? deriveReplayId(request);
+    const definition = {
+      replayId,
+      eventType: request.eventType,
+      reaction: request.reaction ?? null,
+      since: request.since,
+      until: request.until,
+      reprocess: request.reprocess,
+    };
+
+    if (!request.until && request.since.getTime() >= (await this.replays.now()).getTime()) {
+      throw new ReplayRequestError(`--since (${request.since.toISOString()}) is not in the past: nothing can have happened since`);
+    }
+
+    let range: ReplayRange;
+    let resumed: boolean;
+    let inbox: ReplayReport['inbox'] = null;
+    if (request.dryRun) {
+      const stored = await this.replays.find(replayId);
+      resumed = stored !== null;
+      range = { eventType: request.eventType, since: request.since, until: stored?.until ?? request.until ?? (await this.replays.now()) };
+      if (request.reprocess) {
+        const tally: InboxTally = stored?.inboxClearedAt
+          ? { done: stored.inboxCleared ?? {}, inProgress: {} }
+          : await this.replays.inboxToClear(range, names);
+        inbox = {
+          clearedAt: stored?.inboxClearedAt?.toISOString() ?? null,
+          clearedNow: false,
+          deleted: tally.done,
+          inProgress: tally.inProgress,
+        };
+      }
+    } else {
+      const begun = await this.replays.begin(definition, names);
+      resumed = begun.resumed;
+      range = begun.replay;
+      if (request.reprocess) {
+        inbox = {
+          clearedAt: begun.replay.inboxClearedAt?.toISOString() ?? null,
+          clearedNow: begun.cleared !== null,
+          deleted: begun.cleared?.done ?? begun.replay.inboxCleared ?? {},
+          inProgress: begun.cleared?.inProgress ?? {},
+        };
+      }
+    }
+
+    const counts = await this.outbox.countInRange(range);
+    const delivered = await this.deliver(range, reactions, replayId, request);
+    if (!request.dryRun) await this.replays.recordRun(replayId);
+    return {
+      replayId,
+      dryRun: request.dryRun,
+      eventType: request.eventType,
+      reactions: names,
+      since: range.since.toISOString(),
+      until: range.until.toISOString(),
+      reprocess: request.reprocess,
+      resumed,
+      skipped: { pending: counts.pending, dead: counts.dead },
+      inbox,
+      ...delivered,
+    };
+  }
+
+  /** Page by page: each event's jobs for the chosen reactions, those not yet in Redis added (unless dry). */
+  private async deliver(
+    range: ReplayRange,
+    reactions: readonly BoundReaction[],
+    replayId: string,
+    request: ReplayRequest,
+  ): Promise<Pick<ReplayReport, 'events' | 'jobs' | 'deliveries' | 'failed' | 'complete'>> {
+    const byReaction = Object.fromEntries(reactions.map((reaction) => [reaction.name, { added: 0, alreadyQueued: 0 }]));
+    const failed: ReplayReport['failed'] = [];
+    const deliveries: ReplayDelivery[] = [];
+    const limit = request.limit ?? Number.POSITIVE_INFINITY;
+    let events = 0;
+    let after: ReplayCursor | null = null;
+    let complete = true;
+    do {
+      const page = await this.outbox.replayPage(range, after, Math.min(PAGE, limit - events));
+      const jobs: { job: SinkJob; reaction: string; occurredAt: Date }[] = [];
+      for (const row of page.rows) {
+        let event;
+        try {
+          event = this.catalog.load(row);
+        } catch (error) {
+          failed.push({ eventId: row.id, reaction: '*', error: messageOf(error) });
+          continue;
+        }
+        const reacting = this.catalog.reactionsTo(event);
+        for (const reaction of reactions.filter((candidate) => reacting.includes(candidate))) {
+          try {
+            const data = { ...reaction.toJobInput(event), eventId: event.eventId, correlationId: event.correlationId };
+            const jobId = replayJobId(reaction.name, event.eventId, replayId);
+            jobs.push({
+              job: { target: reaction.job, jobId, data, timestamp: Date.now() },
+              reaction: reaction.name,
+              occurredAt: event.occurredAt,
+            });
+          } catch (error) {
+            failed.push({ eventId: event.eventId, reaction: reaction.name, error: messageOf(error) });
+          }
+        }
+      }
+      events += page.rows.length;
+      const existing = await Promise.all(jobs.map(({ job }) => this.sink.exists(job.target, job.jobId)));
+      if (!request.dryRun) await this.sink.enqueue(jobs.filter((_, i) => !existing[i]).map(({ job }) => job));
+      jobs.forEach(({ job, reaction, occurredAt }, i) => {
+        byReaction[reaction]![existing[i] ? 'alreadyQueued' : 'added']++;
+        if (request.dryRun) {
+          deliveries.push({
+            eventId: job.data.eventId,
+            occurredAt: occurredAt.toISOString(),
+            reaction,
+            jobId: job.jobId,
+            alreadyQueued: existing[i]!,
+          });
+        }
+      });
+      after = page.next;
+      if (after && events >= limit) {
+        // A full last page may have been the end of the range: look one row further.
+        complete = (await this.outbox.replayPage(range, after, 1)).rows.length === 0;
+        break;
+      }
+    } while (after);
+    const total = (field: 'added' | 'alreadyQueued') => Object.values(byReaction).reduce((sum, counts) => sum + counts[field], 0);
+    return {
+      events,
+      jobs: { added: total('added'), alreadyQueued: total('alreadyQueued'), byReaction },
+      ...(request.dryRun ? { deliveries } : {}),
+      failed,
+      complete,
+    };
+  }
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
