@@ -38,6 +38,7 @@ const rowOf = (i: number, name = `thing-${i}`): ClaimedRow => ({
   payload: { name },
   correlationId: `c-${i}`,
   causationId: null,
+  traceparent: null,
   occurredAt: new Date(Date.UTC(2025, 0, 10, i)),
   attempts: 0,
 });

@@ -228,7 +228,8 @@ export class OutboxReplay {
             const data = { ...reaction.toJobInput(event), eventId: event.eventId, correlationId: event.correlationId };
             const jobId = replayJobId(reaction.name, event.eventId, replayId);
             jobs.push({
-              job: { target: reaction.job, jobId, data, timestamp: Date.now() },
+              // In the event's trace, like its first delivery.
+              job: { target: reaction.job, jobId, data, timestamp: Date.now(), traceparent: event.traceparent },
               reaction: reaction.name,
               occurredAt: event.occurredAt,
             });
