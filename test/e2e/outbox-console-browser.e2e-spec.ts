@@ -39,7 +39,12 @@ describe('Outbox console in a browser', () => {
     const event = ThingHappened.create(randomUUID(), { label: 'from the next release' });
     eventId = event.eventId;
     await newRelease.uow.run(() => newRelease.uow.record([event]));
-    await waitFor('the worker relay to dead-letter the unknown event', async () => (await statusOf(eventId)) === OutboxStatus.Dead, 30_000, 100);
+    await waitFor(
+      'the worker relay to dead-letter the unknown event',
+      async () => (await statusOf(eventId)) === OutboxStatus.Dead,
+      30_000,
+      100,
+    );
 
     browser = await launchChromium();
   });
@@ -85,7 +90,10 @@ describe('Outbox console in a browser', () => {
       // The cause goes: the worker that does not know the event type stops; the new release's relay will deliver.
       await worker.stop();
 
-      await Promise.all([page.waitForURL(/\/admin\/outbox\?requeued=1$/), page.getByRole('button', { name: `Requeue ${eventId}` }).click()]);
+      await Promise.all([
+        page.waitForURL(/\/admin\/outbox\?requeued=1$/),
+        page.getByRole('button', { name: `Requeue ${eventId}` }).click(),
+      ]);
       expect(await page.locator('#notice').textContent()).toContain('Requeued 1 dead row');
       expect(await page.locator('#dead-total').textContent()).toBe('0');
       expect(await page.locator('#pending').textContent()).toBe('1');

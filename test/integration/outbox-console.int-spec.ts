@@ -98,7 +98,11 @@ describe('Outbox console at /admin/outbox', () => {
 
     it('refuses wrong credentials and changes nothing', async () => {
       const [dead] = await poisonRows(c, 1);
-      for (const headers of [basic('operator', 'wrong-password-123'), basic('someone', ADMIN.ADMIN_PASSWORD), { authorization: 'Bearer x' }]) {
+      for (const headers of [
+        basic('operator', 'wrong-password-123'),
+        basic('someone', ADMIN.ADMIN_PASSWORD),
+        { authorization: 'Bearer x' },
+      ]) {
         const response = await fetch(`${c.api.baseUrl}/admin/outbox/requeue`, {
           method: 'POST',
           redirect: 'manual',

@@ -24,7 +24,10 @@ export function sameOriginOnly(req: Request, res: Response, next: NextFunction):
     refusal = 'a write must come from the console page (no Origin or Sec-Fetch-Site header); scripts use the ops CLI';
   }
   if (refusal === null) return next();
-  res.status(403).type('application/problem+json').json(problem(403, 'CROSS_SITE_WRITE', refusal));
+  res
+    .status(403)
+    .type('application/problem+json')
+    .json(problem(403, 'CROSS_SITE_WRITE', refusal));
 }
 
 function hostOf(origin: string): string | null {

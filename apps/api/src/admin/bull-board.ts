@@ -39,7 +39,10 @@ export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig
   }
   const producer = app.get(JobProducer);
   const serverAdapter = new ExpressAdapter().setBasePath(BULL_BOARD_PATH);
-  const board = createBullBoard({ queues: [], serverAdapter, options: {
+  const board = createBullBoard({
+    queues: [],
+    serverAdapter,
+    options: {
       // The outbox console sits behind the same credentials: the board's menu links to it.
       uiConfig: { boardTitle: 'herald queues', miscLinks: [{ text: 'Outbox console', url: OUTBOX_CONSOLE_PATH }] },
     },

@@ -15,7 +15,9 @@ const view = (overrides: Partial<OutboxConsoleView> = {}): OutboxConsoleView => 
   lagSampleSize: 1000,
   byEventType: [{ eventType: 'users.UserRegistered', pending: 2, dead: 1, dispatchedRecently: 7 }],
   recentWindowMs: 3_600_000,
-  deadRows: [{ id: ID, eventType: 'users.UserRegistered', attempts: 10, lastError: 'reaction refused', createdAt: new Date('2030-01-02T03:04:05Z') }],
+  deadRows: [
+    { id: ID, eventType: 'users.UserRegistered', attempts: 10, lastError: 'reaction refused', createdAt: new Date('2030-01-02T03:04:05Z') },
+  ],
   deadTotal: 1,
   notice: null,
   renderedAt: new Date('2030-01-02T03:05:00Z'),
@@ -96,7 +98,9 @@ describe('outbox console', () => {
     });
 
     it('says when there is nothing pending, dead or dispatched', () => {
-      const html = renderOutboxConsole(view({ pending: 0, oldestPendingAgeMs: null, lag: null, byEventType: [], deadRows: [], deadTotal: 0 }));
+      const html = renderOutboxConsole(
+        view({ pending: 0, oldestPendingAgeMs: null, lag: null, byEventType: [], deadRows: [], deadTotal: 0 }),
+      );
       expect(html).toContain('<dd id="oldest-pending">—</dd>');
       expect(html).toContain('nothing dispatched yet');
       expect(html).toContain('No dead rows.');

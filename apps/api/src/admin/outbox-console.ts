@@ -98,7 +98,10 @@ export function mountOutboxConsole(app: NestExpressApplication, config: HeraldCo
   const requeue = async (req: Request, res: Response): Promise<void> => {
     const request = parseRequeueForm(await readFormBody(req));
     if (typeof request === 'string') {
-      res.status(400).type('application/problem+json').json(problem(400, 'VALIDATION_FAILED', request));
+      res
+        .status(400)
+        .type('application/problem+json')
+        .json(problem(400, 'VALIDATION_FAILED', request));
       return;
     }
     try {
@@ -119,7 +122,10 @@ export function mountOutboxConsole(app: NestExpressApplication, config: HeraldCo
   const routes = (req: Request, res: Response): void => {
     const route = req.path === '/' ? { allow: 'GET, HEAD', run: page } : req.path === '/requeue' ? { allow: 'POST', run: requeue } : null;
     if (!route) {
-      res.status(404).type('application/problem+json').json(problem(404, 'NOT_FOUND', `no such page under ${OUTBOX_CONSOLE_PATH}`));
+      res
+        .status(404)
+        .type('application/problem+json')
+        .json(problem(404, 'NOT_FOUND', `no such page under ${OUTBOX_CONSOLE_PATH}`));
       return;
     }
     if (!route.allow.split(', ').includes(req.method)) {
@@ -135,10 +141,17 @@ export function mountOutboxConsole(app: NestExpressApplication, config: HeraldCo
 
   const fail = (error: unknown, res: Response): void => {
     if (error instanceof FormBodyError) {
-      res.status(error.status).type('application/problem+json').json(problem(error.status, error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'UNSUPPORTED_MEDIA_TYPE', error.message));
+      res
+        .status(error.status)
+        .type('application/problem+json')
+        .json(problem(error.status, error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'UNSUPPORTED_MEDIA_TYPE', error.message));
     } else if (isServiceUnavailable(error)) {
       logger.warn({ err: error }, 'outbox console: Postgres is unavailable');
-      res.status(503).set('Retry-After', '5').type('application/problem+json').json(problem(503, 'SERVICE_UNAVAILABLE', 'Postgres is unavailable; try again shortly.'));
+      res
+        .status(503)
+        .set('Retry-After', '5')
+        .type('application/problem+json')
+        .json(problem(503, 'SERVICE_UNAVAILABLE', 'Postgres is unavailable; try again shortly.'));
     } else {
       // Never Express's default error page (it shows the stack outside production).
       logger.error({ err: error }, 'outbox console failed');
