@@ -119,26 +119,6 @@ export function mountOutboxConsole(app: NestExpressApplication, config: HeraldCo
     }
   };
 
-  const routes = (req: Request, res: Response): void => {
-    const route = req.path === '/' ? { allow: 'GET, HEAD', run: page } : req.path === '/requeue' ? { allow: 'POST', run: requeue } : null;
-    if (!route) {
-      res
-        .status(404)
-        .type('application/problem+json')
-        .json(problem(404, 'NOT_FOUND', `no such page under ${OUTBOX_CONSOLE_PATH}`));
-      return;
-    }
-    if (!route.allow.split(', ').includes(req.method)) {
-      res.status(405).set('Allow', route.allow).type('application/problem+json').json(problem(405, 'METHOD_NOT_ALLOWED'));
-      return;
-    }
-    if (req.method === 'POST') {
-      sameOriginOnly(req, res, () => void route.run(req, res).catch((error: unknown) => fail(error, res)));
-      return;
-    }
-    route.run(req, res).catch((error: unknown) => fail(error, res));
-  };
-
   const fail = (error: unknown, res: Response): void => {
     if (error instanceof FormBodyError) {
       res
@@ -157,6 +137,26 @@ export function mountOutboxConsole(app: NestExpressApplication, config: HeraldCo
       logger.error({ err: error }, 'outbox console failed');
       res.status(500).type('application/problem+json').json(problem(500, 'INTERNAL_ERROR'));
     }
+  };
+
+  const routes = (req: Request, res: Response): void => {
+    const route = req.path === '/' ? { allow: 'GET, HEAD', run: page } : req.path === '/requeue' ? { allow: 'POST', run: requeue } : null;
+    if (!route) {
+      res
+        .status(404)
+        .type('application/problem+json')
+        .json(problem(404, 'NOT_FOUND', `no such page under ${OUTBOX_CONSOLE_PATH}`));
+      return;
+    }
+    if (!route.allow.split(', ').includes(req.method)) {
+      res.status(405).set('Allow', route.allow).type('application/problem+json').json(problem(405, 'METHOD_NOT_ALLOWED'));
+      return;
+    }
+    if (req.method === 'POST') {
+      sameOriginOnly(req, res, () => void route.run(req, res).catch((error: unknown) => fail(error, res)));
+      return;
+    }
+    route.run(req, res).catch((error: unknown) => fail(error, res));
   };
 
   const guards = [basicAuth(user, password, AREA), ...(boardReadOnly ? [refuseWrites(AREA)] : [])];
