@@ -21,9 +21,9 @@ async function startConsole(readOnly: boolean): Promise<Console> {
   return { api, events };
 }
 
-async function stopConsole(console: Console | undefined): Promise<void> {
-  await console?.events.close();
-  await console?.api.close();
+async function stopConsole(c: Console | undefined): Promise<void> {
+  await c?.events.close();
+  await c?.api.close();
 }
 
 /**
