@@ -137,6 +137,19 @@ describe('Outbox console at /admin/outbox', () => {
       expect(html).toContain('Requeue all 1 dead row');
     });
 
+    it('takes the dispatch lag from the latest dispatched rows and counts only the last hour of them', async () => {
+      const [fast, slow] = [await deliveredRow(c), await deliveredRow(c)];
+      // Known lags: the figures must come from these timestamps, whatever the machine's speed.
+      await c.api.db.query(`UPDATE outbox SET dispatched_at = created_at + interval '1 second' WHERE id = $1`, [fast]);
+      await c.api.db.query(`UPDATE outbox SET dispatched_at = created_at + interval '3 seconds' WHERE id = $1`, [slow]);
+      const html = await page(c);
+      expect(html).toMatch(/median 2\.0 s · p95 2\.9 s · max 3\.0 s\s*<small>\(last 2 dispatched rows\)/);
+      expect(html).toMatch(/<td>0<\/td><td>0<\/td><td>2<\/td>/);
+
+      await c.api.db.query(`UPDATE outbox SET dispatched_at = now() - interval '2 hours', created_at = now() - interval '2 hours'`);
+      expect(await page(c)).toContain('No pending or dead rows, nothing dispatched recently.');
+    });
+
     it('requeues one dead row (303 back to the page with a notice); the other stays dead', async () => {
       const [first, second] = await poisonRows(c, 2);
       const response = await requeue(c, `id=${first!.toUpperCase()}`);
