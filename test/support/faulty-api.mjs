@@ -1,11 +1,10 @@
 // The built API with a fault injected, for the fault tests only: the apps carry no fault hooks.
 // It replaces the post-commit dispatch the way a test module overrides a provider, then serves
-// the API exactly as apps/api/src/main.ts does.
+// the API exactly as apps/api/src/main.ts and serve.ts do (tracing first, when OTEL_* asks for it).
 //   HERALD_TEST_FAULT=crash-after-commit  the process dies (SIGKILL) right after a commit, before its
 //                                         events are dispatched, as a crash or an OOM kill would
 //   HERALD_TEST_FAULT=skip-dispatch       committed events are not dispatched: the relay must deliver them
 import 'reflect-metadata';
-import { Test } from '@nestjs/testing';
 
 const FAULTS = ['crash-after-commit', 'skip-dispatch'];
 const fault = process.env.HERALD_TEST_FAULT;
@@ -15,6 +14,9 @@ if (!FAULTS.includes(fault)) {
 }
 
 const built = (path) => import(new URL(`../../dist/apps/api/${path}`, import.meta.url).href);
+const { startTracing } = await built('libs/observability/src/index.js');
+await startTracing('herald-api');
+const { Test } = await import('@nestjs/testing');
 const { AppModule } = await built('apps/api/src/app.module.js');
 const { apiLogger, configureApiApp, serveApi } = await built('apps/api/src/bootstrap.js');
 const { HttpDrain } = await built('apps/api/src/http/http-drain.js');

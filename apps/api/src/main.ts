@@ -1,19 +1,11 @@
-import 'reflect-metadata';
-import { ConfigValidationError, loadConfig } from '@herald/config';
-import { createApiApp, serveApi } from './bootstrap.js';
-import { HttpDrain } from './http/http-drain.js';
+// The API's entry point. Tracing starts first (when OTEL_* asks for it): its instrumentations patch
+// http, express, Nest, pg and ioredis as they load, so the app itself is imported only afterwards.
+import { startTracing, TracingConfigError } from '@herald/observability';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const drain = new HttpDrain();
-  await serveApi(await createApiApp(config, drain), config, drain);
-}
-
-main().catch((error: unknown) => {
-  if (error instanceof ConfigValidationError) {
-    process.stderr.write(`herald-api: ${error.message}\n`);
-  } else {
-    process.stderr.write(`herald-api: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  }
+try {
+  await startTracing('herald-api');
+} catch (error) {
+  process.stderr.write(`herald-api: ${error instanceof TracingConfigError ? error.message : String(error)}\n`);
   process.exit(1);
-});
+}
+await import('./serve.js');

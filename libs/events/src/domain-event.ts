@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { Correlation } from '@herald/observability';
+import { Correlation, currentTraceparent } from '@herald/observability';
 
 export interface DomainEventMetadata {
   /** UUIDv7: unique, time-ordered; also the outbox row id and the consumers' idempotency key. */
@@ -8,6 +8,13 @@ export interface DomainEventMetadata {
   readonly aggregateId: string;
   readonly correlationId: string;
   readonly causationId: string | null;
+  /**
+   * W3C trace context of the work that recorded the event (null when not
+   * traced): stored with the outbox row and carried by every job of the
+   * event, so the job's spans join the request's trace, however late and by
+   * whichever process the event is delivered.
+   */
+  readonly traceparent?: string | null;
 }
 
 export interface DomainEventClass<E extends DomainEvent = DomainEvent> {
@@ -30,6 +37,7 @@ export abstract class DomainEvent<TPayload extends object = object> implements D
   readonly aggregateId: string;
   readonly correlationId: string;
   readonly causationId: string | null;
+  readonly traceparent: string | null;
 
   constructor(
     readonly payload: Readonly<TPayload>,
@@ -40,6 +48,7 @@ export abstract class DomainEvent<TPayload extends object = object> implements D
     this.aggregateId = metadata.aggregateId;
     this.correlationId = metadata.correlationId;
     this.causationId = metadata.causationId;
+    this.traceparent = metadata.traceparent ?? null;
   }
 
   /** A new event in the current correlation scope (the request or job being handled). */
@@ -52,6 +61,7 @@ export abstract class DomainEvent<TPayload extends object = object> implements D
       aggregateId,
       correlationId: scope?.correlationId ?? eventId,
       causationId: scope?.causationId ?? null,
+      traceparent: currentTraceparent(),
     });
   }
 

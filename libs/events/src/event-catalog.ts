@@ -24,7 +24,8 @@ export class EventCatalogError extends Error {
 export type StoredEvent = Pick<
   OutboxRecord,
   'id' | 'eventType' | 'schemaVersion' | 'aggregateId' | 'payload' | 'correlationId' | 'causationId' | 'occurredAt'
->;
+> &
+  Partial<Pick<OutboxRecord, 'traceparent'>>;
 
 /**
  * Every event type the bounded contexts record (to load outbox rows back) and
@@ -92,6 +93,7 @@ export class EventCatalog<R extends ReactionDescriptor = ReactionDescriptor> {
       aggregateId: row.aggregateId,
       correlationId: row.correlationId,
       causationId: row.causationId,
+      traceparent: row.traceparent,
     });
   }
 }

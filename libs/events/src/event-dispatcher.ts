@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
-import { LATENCY_BUCKETS, Metrics } from '@herald/observability';
+import { batchSpanOptions, inSpan, LATENCY_BUCKETS, Metrics, SpanKind } from '@herald/observability';
 import { deliveryJobId } from './delivery-id.js';
 import type { DomainEvent } from './domain-event.js';
 import { EventCatalogExplorer } from './event-catalog-explorer.js';
@@ -57,7 +57,23 @@ export class EventDispatcher {
     });
   }
 
-  async dispatch(events: readonly DomainEvent[], options: DispatchOptions): Promise<DispatchOutcome> {
+  /**
+   * One span per dispatch: a child of the event's trace when the batch serves
+   * one trace, otherwise a trace of its own linked to each event's.
+   */
+  dispatch(events: readonly DomainEvent[], options: DispatchOptions): Promise<DispatchOutcome> {
+    return inSpan(
+      'outbox dispatch',
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { 'herald.dispatch.source': options.source, 'herald.dispatch.events': events.length },
+        ...batchSpanOptions(events.map((event) => event.traceparent)),
+      },
+      () => this.dispatchEvents(events, options),
+    );
+  }
+
+  private async dispatchEvents(events: readonly DomainEvent[], options: DispatchOptions): Promise<DispatchOutcome> {
     const failed = new Map<string, Error>();
     const jobs: { eventId: string; job: SinkJob }[] = [];
     for (const event of events) {
@@ -70,6 +86,7 @@ export class EventDispatcher {
               jobId: deliveryJobId(reaction.name, event.eventId),
               data: { ...reaction.toJobInput(event), eventId: event.eventId, correlationId: event.correlationId },
               timestamp: options.committedAt?.get(event.eventId) ?? event.occurredAt.getTime(),
+              traceparent: event.traceparent,
             },
           });
         } catch (error) {

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
+import { inSpan } from '@herald/observability';
 import type { DeliveryKey } from './delivery-id.js';
 import { InboxStatus } from './inbox-record.entity.js';
 import { UnitOfWork } from './unit-of-work.js';
@@ -73,7 +74,16 @@ export class Inbox {
     private readonly config: HeraldConfig,
   ) {}
 
-  async deliverOnce<P>(context: DeliveryContext, steps: DeliverySteps<P>): Promise<InboxOutcome> {
+  deliverOnce<P>(context: DeliveryContext, steps: DeliverySteps<P>): Promise<InboxOutcome> {
+    const { consumer, eventId } = context.key;
+    return inSpan('inbox delivery', { attributes: { 'herald.consumer': consumer, 'herald.event_id': eventId } }, async (span) => {
+      const outcome = await this.deliver(context, steps);
+      span.setAttribute('herald.inbox.outcome', outcome);
+      return outcome;
+    });
+  }
+
+  private async deliver<P>(context: DeliveryContext, steps: DeliverySteps<P>): Promise<InboxOutcome> {
     const { consumer, eventId } = context.key;
     if (await context.journal?.performed()) {
       await this.complete(consumer, eventId);

@@ -18,6 +18,8 @@ export interface SinkJob {
   readonly data: { readonly eventId: string; readonly correlationId: string } & object;
   /** When the job came into being (ms since epoch): its transaction's commit, or the event's time. */
   readonly timestamp: number;
+  /** The event's W3C trace context: the job's spans are its children (carried in job options, not in the data). */
+  readonly traceparent?: string | null;
 }
 
 /**

@@ -6,12 +6,21 @@ import { OutboxStatus, type OutboxRecord } from './outbox-record.entity.js';
 
 export type ClaimedRow = Pick<
   OutboxRecord,
-  'id' | 'eventType' | 'schemaVersion' | 'aggregateId' | 'payload' | 'correlationId' | 'causationId' | 'occurredAt' | 'attempts'
+  | 'id'
+  | 'eventType'
+  | 'schemaVersion'
+  | 'aggregateId'
+  | 'payload'
+  | 'correlationId'
+  | 'causationId'
+  | 'occurredAt'
+  | 'traceparent'
+  | 'attempts'
 >;
 
 /** The columns of a stored event, as ClaimedRow names them (table alias `o`). */
 const STORED_EVENT_COLUMNS = `o.id, o.event_type AS "eventType", o.schema_version AS "schemaVersion", o.aggregate_id AS "aggregateId",
-  o.payload, o.correlation_id AS "correlationId", o.causation_id AS "causationId", o.occurred_at AS "occurredAt", o.attempts`;
+  o.payload, o.correlation_id AS "correlationId", o.causation_id AS "causationId", o.occurred_at AS "occurredAt", o.traceparent, o.attempts`;
 
 export interface OutboxStats {
   readonly pending: number;
@@ -114,12 +123,13 @@ export class OutboxStore {
         event.correlationId,
         event.causationId,
         event.occurredAt,
+        event.traceparent,
       );
       const p = (i: number) => `$${base + i}`;
-      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::jsonb, ${p(6)}, ${p(7)}, ${p(8)}, clock_timestamp() + make_interval(secs => $1::double precision / 1000))`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::jsonb, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, clock_timestamp() + make_interval(secs => $1::double precision / 1000))`;
     });
     await manager.query(
-      `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, causation_id, occurred_at, available_at)
+      `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, causation_id, occurred_at, traceparent, available_at)
        VALUES ${tuples.join(', ')}`,
       params,
     );

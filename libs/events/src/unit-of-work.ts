@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { AggregateRoot } from '@nestjs/cqrs';
 import type { AfterQueryEvent, DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
+import { inSpan } from '@herald/observability';
 import type { DomainEvent } from './domain-event.js';
 import { OutboxStore } from './outbox-store.js';
 import { PostCommitDispatch } from './post-commit-dispatch.js';
@@ -184,7 +185,12 @@ export class UnitOfWork {
     return level;
   }
 
-  private async runOutermost<T>(work: () => Promise<T>): Promise<T> {
+  /** The transaction's span: its statements (pg spans) are its children, and so is the recording of its events. */
+  private runOutermost<T>(work: () => Promise<T>): Promise<T> {
+    return inSpan('unit of work', {}, () => this.runTransaction(work));
+  }
+
+  private async runTransaction<T>(work: () => Promise<T>): Promise<T> {
     const queryRunner = this.dataSource.createQueryRunner();
     await queryRunner.connect();
     const tx: Transaction = { queryRunner, events: [], undo: [], savepoints: 0, ended: false };

@@ -6,6 +6,7 @@ import { Metrics } from '@herald/observability';
 import type { AnyJobDefinition } from './job-definition.js';
 import { defaultJobOptions } from './job-options.js';
 import { bullConnection } from './redis-connection.js';
+import { traceMetadata } from './trace-metadata.js';
 
 export class EnqueueTimeoutError extends Error {
   constructor(timeoutMs: number) {
@@ -118,7 +119,13 @@ export class JobProducer implements JobSink, OnApplicationShutdown {
           queueJobs.map((job) => ({
             name: job.target.name,
             data: job.data,
-            opts: { ...(job.target as Partial<AnyJobDefinition>).options, jobId: job.jobId, timestamp: job.timestamp },
+            opts: {
+              ...(job.target as Partial<AnyJobDefinition>).options,
+              jobId: job.jobId,
+              timestamp: job.timestamp,
+              // BullMQ's own carrier for a job's trace context (stored with the job, outside its data).
+              ...(job.traceparent ? { telemetry: { metadata: traceMetadata(job.traceparent) } } : {}),
+            },
           })),
         ),
       ),

@@ -3,12 +3,13 @@ import { DiscoveryService } from '@nestjs/core';
 import { RateLimitError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
 import { EventCatalogExplorer } from '@herald/events';
-import { Correlation, isServiceUnavailable, LATENCY_BUCKETS, Metrics } from '@herald/observability';
+import { contextOf, Correlation, inSpan, isServiceUnavailable, LATENCY_BUCKETS, Metrics, SpanKind } from '@herald/observability';
 import { jobContext } from './job-context.js';
 import { parseJobData, type AnyJobDefinition } from './job-definition.js';
 import { boundJobHandlersOf, type BoundJobHandler } from './job-handler.js';
 import { JobProducer } from './job-producer.js';
 import { bullConnection } from './redis-connection.js';
+import { traceparentOfJob } from './trace-metadata.js';
 
 /** How long a queue pauses when a job found Postgres or Redis unavailable (then it tries again). */
 export const SERVICE_UNAVAILABLE_PAUSE_MS = 1000;
@@ -165,7 +166,26 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
     return states;
   }
 
-  private async process(queue: string, handlers: ReadonlyMap<string, BoundJobHandler>, job: Job): Promise<unknown> {
+  /** One job, in a span that continues the trace of the event that queued it (carried in the job's options). */
+  private process(queue: string, handlers: ReadonlyMap<string, BoundJobHandler>, job: Job): Promise<unknown> {
+    return inSpan(
+      `job ${job.name}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextOf(traceparentOfJob(job)),
+        attributes: {
+          'messaging.system': 'bullmq',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': queue,
+          'messaging.message.id': job.id ?? '',
+          'herald.job.attempt': job.attemptsMade + 1,
+        },
+      },
+      () => this.processJob(queue, handlers, job),
+    );
+  }
+
+  private async processJob(queue: string, handlers: ReadonlyMap<string, BoundJobHandler>, job: Job): Promise<unknown> {
     const started = performance.now();
     const base = { queue, jobName: job.name, jobId: job.id, attempt: job.attemptsMade + 1 };
     const handler = handlers.get(job.name);

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { HeraldConfig } from '@herald/config';
+import { inSpan, SpanKind } from '@herald/observability';
 
 export interface OutgoingMail {
   readonly to: string;
@@ -48,7 +49,12 @@ export class Mailer implements OnApplicationShutdown {
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 
-  async send(mail: OutgoingMail): Promise<SentMail> {
+  send(mail: OutgoingMail): Promise<SentMail> {
+    // No address or subject on the span: traces are not a place for personal data.
+    return inSpan('smtp send', { kind: SpanKind.CLIENT, attributes: { 'herald.mail.mode': this.mode } }, () => this.deliver(mail));
+  }
+
+  private async deliver(mail: OutgoingMail): Promise<SentMail> {
     const info = await this.transport.sendMail({
       from: this.config.mail.from,
       to: mail.to,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { shutdownTracing } from './tracing-sdk.js';
 
 /** The part of `process` a graceful stop listens to and ends (a fake in unit tests). */
 export interface ShutdownHost {
@@ -53,6 +54,8 @@ export function installGracefulShutdown(options: GracefulShutdownOptions): void 
     timer.unref();
     options
       .close()
+      // The spans of the work just finished, still in the exporter's buffer.
+      .then(() => shutdownTracing())
       .then(() => {
         clearTimeout(timer);
         logger.info('stopped');

@@ -3,3 +3,17 @@ export { createLogger, PinoNestLogger, REDACTED_PATHS } from './logger.js';
 export { installGracefulShutdown, type GracefulShutdownOptions, type ShutdownHost } from './graceful-shutdown.js';
 export { LATENCY_BUCKETS, Metrics, MetricsModule } from './metrics.js';
 export { isServiceUnavailable } from './service-unavailable.js';
+export {
+  activeTraceIds,
+  batchSpanOptions,
+  contextOf,
+  currentTraceparent,
+  inSpan,
+  spanContextOf,
+  SpanKind,
+  type Attributes,
+  type Link,
+  type Span,
+  type SpanOptions,
+} from './tracing.js';
+export { OTLP_PROTOCOLS, shutdownTracing, startTracing, TracingConfigError, tracingSettings, type TracingSettings } from './tracing-sdk.js';

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { Correlation } from './correlation.js';
+import { activeTraceIds } from './tracing.js';
 
 /**
  * Paths removed from every log line. Secrets must never reach logs even when a
@@ -31,10 +32,11 @@ export function createLogger(options: { level: string; name: string; destination
     base: { pid: process.pid, app: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    // Every line carries the correlation id of the work it belongs to.
+    // Every line carries the correlation id of the work it belongs to, and its trace and span when traced.
     mixin() {
       const scope = Correlation.current();
-      return scope ? { correlationId: scope.correlationId, ...(scope.causationId ? { causationId: scope.causationId } : {}) } : {};
+      const ids = scope ? { correlationId: scope.correlationId, ...(scope.causationId ? { causationId: scope.causationId } : {}) } : {};
+      return { ...ids, ...activeTraceIds() };
     },
   };
   return options.destination ? pino(config, options.destination) : pino(config);

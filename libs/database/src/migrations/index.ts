@@ -3,6 +3,7 @@ import { InboxClaims1795934500000 } from './1795934500000-inbox-claims.js';
 import { InboxConsumerIsReaction1795940000000 } from './1795940000000-inbox-consumer-is-reaction.js';
 import { PasswordReset1795950000000 } from './1795950000000-password-reset.js';
 import { OutboxDeadIndex1796150000000 } from './1796150000000-outbox-dead-index.js';
+import { OutboxTraceparent1796200000000 } from './1796200000000-outbox-traceparent.js';
 
 /** Every migration, in order. Listed explicitly (no globs): the build output is ESM. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   InboxConsumerIsReaction1795940000000,
   PasswordReset1795950000000,
   OutboxDeadIndex1796150000000,
+  OutboxTraceparent1796200000000,
 ];

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { SendVerificationEmail } from '@herald/notifications';
+import { OtlpReceiver, SpanKindCode, type ReceivedSpan } from '../support/otlp-receiver.js';
+import { Stack } from '../support/stack.js';
+import { waitFor } from '../support/wait-for.js';
+
+/** A client's own trace context, so the test knows the trace id the whole path must carry. */
+function clientTrace(): { traceId: string; parentSpanId: string; traceparent: string } {
+  const traceId = randomBytes(16).toString('hex');
+  const parentSpanId = randomBytes(8).toString('hex');
+  return { traceId, parentSpanId, traceparent: `00-${traceId}-${parentSpanId}-01` };
+}
+
+const VERIFICATION_JOB = `job ${SendVerificationEmail.name}`;
+
+/** The one span of that name (and service) in a trace; fails listing what the trace holds. */
+function only(spans: readonly ReceivedSpan[], name: string, service: string): ReceivedSpan {
+  const found = spans.filter((span) => span.name === name && span.service === service);
+  if (found.length !== 1) {
+    throw new Error(
+      `expected one "${name}" span of ${service}, found ${found.length} among ${spans.map((s) => `${s.service}:${s.name}`).join(', ')}`,
+    );
+  }
+  return found[0]!;
+}
+
+/** Whether `ancestor` is `span` itself or one of its ancestors within the spans received. */
+function descendsFrom(spans: readonly ReceivedSpan[], span: ReceivedSpan, ancestor: ReceivedSpan): boolean {
+  const byId = new Map(spans.map((candidate) => [candidate.spanId, candidate]));
+  for (let current: ReceivedSpan | undefined = span; current; current = byId.get(current.parentSpanId)) {
+    if (current.spanId === ancestor.spanId) return true;
+  }
+  return false;
+}
+
+describe('Tracing: one trace per event path, across the API and the worker (OTLP)', () => {
+  const stack = new Stack();
+  const receiver = new OtlpReceiver();
+  const otel = (protocol: 'http/json' | 'http/protobuf') => ({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+    // Export within a tenth of a second, so the test waits for spans, not for the default 5 s batch delay.
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+  });
+
+  beforeAll(async () => {
+    await Promise.all([stack.start(), receiver.start()]);
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+    await receiver.stop();
+  });
+
+  it('a registration is one trace: request, transaction, dispatch, job, inbox and SMTP send, in both services', async () => {
+    const api = await stack.api(otel('http/json')).startAndWaitReady();
+    const worker = await stack.worker(otel('http/json')).startAndWaitReady();
+    const client = clientTrace();
+
+    const response = await stack.post(
+      '/users',
+      { email: 'traced@example.com', password: 'a long and lovely passphrase' },
+      { traceparent: client.traceparent },
+    );
+    expect(response.status).toBe(202);
+    await stack.smtp.waitForMail('traced@example.com', SendVerificationEmail.name);
+
+    const spans = await waitFor('the trace to hold both services up to the SMTP send', () => {
+      const trace = receiver.trace(client.traceId);
+      const names = new Set(trace.map((span) => `${span.service}:${span.name}`));
+      const complete = [
+        'herald-api:unit of work',
+        'herald-api:outbox dispatch',
+        `herald-worker:${VERIFICATION_JOB}`,
+        'herald-worker:smtp send',
+      ];
+      return complete.every((name) => names.has(name)) && trace.some((s) => s.kind === SpanKindCode.Server) ? trace : null;
+    });
+
+    // The request: the API's server span continues the client's trace.
+    const request = spans.find((span) => span.service === 'herald-api' && span.kind === SpanKindCode.Server)!;
+    expect(request.parentSpanId).toBe(client.parentSpanId);
+    expect(request.attributes['http.route'] ?? request.name).toMatch(/\/users/);
+
+    // The transaction, within the request, with its statements as children.
+    const transaction = only(spans, 'unit of work', 'herald-api');
+    expect(descendsFrom(spans, transaction, request)).toBe(true);
+    const statements = spans.filter((span) => span.parentSpanId === transaction.spanId && span.attributes['db.system.name'] !== undefined);
+    const statementsOld = spans.filter((span) => span.parentSpanId === transaction.spanId && span.attributes['db.system'] !== undefined);
+    expect(statements.length + statementsOld.length).toBeGreaterThan(0);
+
+    // The event stored the context it was recorded in; the dispatch after commit joined that trace.
+    const [row] = (await stack.db.query(`SELECT traceparent FROM outbox WHERE event_type = 'users.UserRegistered'`)) as {
+      traceparent: string;
+    }[];
+    const [, storedTraceId, storedSpanId] = row!.traceparent.split('-');
+    expect(storedTraceId).toBe(client.traceId);
+    const recordedIn = spans.find((span) => span.spanId === storedSpanId)!;
+    expect(recordedIn.service).toBe('herald-api');
+    expect(descendsFrom(spans, recordedIn, transaction)).toBe(true);
+    const dispatch = only(spans, 'outbox dispatch', 'herald-api');
+    expect(dispatch.kind).toBe(SpanKindCode.Producer);
+    expect(dispatch.attributes['herald.dispatch.source']).toBe('post-commit');
+    expect(dispatch.parentSpanId).toBe(storedSpanId);
+
+    // The worker: the job is a child of the span that recorded the event; the inbox and the SMTP send are within it.
+    const job = only(spans, VERIFICATION_JOB, 'herald-worker');
+    expect(job.kind).toBe(SpanKindCode.Consumer);
+    expect(job.parentSpanId).toBe(storedSpanId);
+    const inbox = only(spans, 'inbox delivery', 'herald-worker');
+    const send = only(spans, 'smtp send', 'herald-worker');
+    expect(inbox.parentSpanId).toBe(job.spanId);
+    expect(descendsFrom(spans, send, inbox)).toBe(true);
+    expect(send.kind).toBe(SpanKindCode.Client);
+    expect(spans.some((span) => span.service === 'herald-worker' && span.name === 'unit of work' && descendsFrom(spans, span, inbox))).toBe(
+      true,
+    );
+
+    // Log lines carry the trace next to the correlation id.
+    await waitFor('the job to be logged as done', () => worker.logs().some((line) => line.msg === 'job done'));
+    const done = worker.logs().find((line) => line.msg === 'job done' && line.jobName === SendVerificationEmail.name)!;
+    expect(done).toMatchObject({ trace_id: client.traceId, span_id: job.spanId });
+    expect(typeof done.correlationId).toBe('string');
+    expect(api.logs().some((line) => line.trace_id === client.traceId && typeof line.correlationId === 'string')).toBe(true);
+
+    await Promise.all([api.stop(), worker.stop()]);
+  });
+
+  it("after a crash between commit and dispatch, the relay's late delivery still joins the request's trace (http/protobuf)", async () => {
+    const crashingApi = await stack.faultyApi('crash-after-commit', otel('http/protobuf')).startAndWaitReady();
+    const client = clientTrace();
+    const request = await stack
+      .post('/users', { email: 'traced-crash@example.com', password: 'a long and lovely passphrase' }, { traceparent: client.traceparent })
+      .catch((error: Error) => error);
+    expect(String(request)).toMatch(/fetch failed/);
+    expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
+    const [row] = (await stack.db.query(`SELECT status, traceparent FROM outbox WHERE payload->>'email' = 'traced-crash@example.com'`)) as {
+      status: string;
+      traceparent: string;
+    }[];
+    expect(row!.status).toBe('pending');
+    const [, storedTraceId, storedSpanId] = row!.traceparent.split('-');
+    expect(storedTraceId).toBe(client.traceId);
+
+    const worker = await stack.worker(otel('http/protobuf')).startAndWaitReady();
+    await stack.smtp.waitForMail('traced-crash@example.com', SendVerificationEmail.name);
+    const spans = await waitFor('the worker spans of the relayed event', () => {
+      const trace = receiver.trace(client.traceId).filter((span) => span.service === 'herald-worker');
+      return trace.some((span) => span.name === 'smtp send') && trace.some((span) => span.name === 'outbox dispatch') ? trace : null;
+    });
+    const dispatch = only(spans, 'outbox dispatch', 'herald-worker');
+    expect(dispatch.attributes['herald.dispatch.source']).toBe('relay');
+    expect(dispatch.parentSpanId).toBe(storedSpanId);
+    expect(dispatch.links).toEqual([{ traceId: client.traceId, spanId: storedSpanId }]);
+    const job = only(spans, VERIFICATION_JOB, 'herald-worker');
+    expect(job.parentSpanId).toBe(storedSpanId);
+    expect(descendsFrom(spans, only(spans, 'smtp send', 'herald-worker'), job)).toBe(true);
+    expect(receiver.contentTypes).toContain('application/x-protobuf');
+    await worker.stop();
+  });
+
+  it('a dispatch serving many requests is a trace of its own, linked to each request, and each job stays in its request’s trace', async () => {
+    // Events committed but not dispatched (skip-dispatch): the relay then takes them in one batch.
+    const api = await stack.faultyApi('skip-dispatch', { ...otel('http/json'), OUTBOX_GRACE_MS: '0' }).startAndWaitReady();
+    const clients = Array.from({ length: 3 }, clientTrace);
+    for (const [i, client] of clients.entries()) {
+      const response = await stack.post(
+        '/users',
+        { email: `traced-batch-${i}@example.com`, password: 'a long and lovely passphrase' },
+        { traceparent: client.traceparent },
+      );
+      expect(response.status).toBe(202);
+    }
+    await api.stop();
+    const pending = (await stack.db.query(`SELECT traceparent FROM outbox WHERE status = 'pending' ORDER BY id`)) as {
+      traceparent: string;
+    }[];
+    expect(pending.map((row) => row.traceparent.split('-')[1])).toEqual(clients.map((client) => client.traceId));
+
+    const worker = await stack.worker(otel('http/json')).startAndWaitReady();
+    for (let i = 0; i < clients.length; i++) await stack.smtp.waitForMail(`traced-batch-${i}@example.com`, SendVerificationEmail.name);
+    const batch = await waitFor('the relay dispatch linked to the three requests', () =>
+      receiver.spans.find(
+        (span) => span.name === 'outbox dispatch' && span.service === 'herald-worker' && span.links.length === clients.length,
+      ),
+    );
+    expect(clients.map((client) => client.traceId)).not.toContain(batch.traceId);
+    expect(batch.parentSpanId).toBe('');
+    expect(new Set(batch.links.map((link) => link.traceId))).toEqual(new Set(clients.map((client) => client.traceId)));
+    for (const client of clients) {
+      await waitFor(`the job of trace ${client.traceId}`, () =>
+        receiver.trace(client.traceId).some((span) => span.name === VERIFICATION_JOB && span.service === 'herald-worker'),
+      );
+    }
+    await worker.stop();
+  });
+});
