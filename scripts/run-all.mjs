@@ -2,7 +2,8 @@
 // `node scripts/run-all.mjs api`), prefixes their output when there are
 // several, and stops all (SIGTERM, so active jobs finish) when one exits or on
 // SIGTERM/SIGINT. Each app gets its flags from runtime-defaults.mjs unless
-// NODE_OPTIONS is set.
+// NODE_OPTIONS is set, and readable logs when the launcher runs on a terminal
+// (LOG_FORMAT, decided by logFormatFor: the apps only see a pipe).
 //
 // Signals: every app runs in a process group of its own (`detached`), so a
 // signal sent to the launcher's whole group — systemd, a supervisor, Ctrl-C in
@@ -17,7 +18,7 @@
 // is the launcher's.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { nodeOptionsFor } from './runtime-defaults.mjs';
+import { logFormatFor, nodeOptionsFor } from './runtime-defaults.mjs';
 
 const entries = {
   api: 'dist/apps/api/apps/api/src/main.js',
@@ -31,7 +32,7 @@ if (unknown.length > 0) {
 }
 const apps = Object.fromEntries(Object.entries(entries).filter(([name]) => names.length === 0 || names.includes(name)));
 const prefixed = Object.keys(apps).length > 1;
-// The launcher's own lines go to stderr: stdout carries the apps' JSON logs.
+// The launcher's own lines go to stderr: stdout carries the apps' logs.
 const say = (message) => process.stderr.write(`[run-all] ${message}\n`);
 
 const running = new Map();
@@ -78,7 +79,7 @@ for (const [name, entry] of Object.entries(apps)) {
   const child = spawn(process.execPath, ['--enable-source-maps', entry], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, NODE_OPTIONS: nodeOptionsFor(name) },
+    env: { ...process.env, NODE_OPTIONS: nodeOptionsFor(name), LOG_FORMAT: logFormatFor() },
   });
   relay(name, child.stdout, process.stdout);
   relay(name, child.stderr, process.stderr);

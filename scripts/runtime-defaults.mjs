@@ -17,3 +17,15 @@ export const NODE_OPTIONS_BY_APP = {
 export function nodeOptionsFor(app, env = process.env) {
   return env.NODE_OPTIONS ?? NODE_OPTIONS_BY_APP[app] ?? '';
 }
+
+/**
+ * LOG_FORMAT for an app whose output the launcher pipes: the app cannot see
+ * the terminal, so the launcher decides `auto` by its own stdout (readable on
+ * a terminal outside production, JSON otherwise). An explicit value passes
+ * through (the app validates it).
+ */
+export function logFormatFor(env = process.env, stdoutIsTty = process.stdout.isTTY === true) {
+  const setting = env.LOG_FORMAT || 'auto';
+  if (setting !== 'auto') return setting;
+  return stdoutIsTty && env.NODE_ENV !== 'production' ? 'pretty' : 'json';
+}

@@ -63,7 +63,7 @@ export function configureApiApp(
 }
 
 export function apiLogger(config: HeraldConfig): Logger {
-  return createLogger({ name: 'herald-api', level: config.logLevel });
+  return createLogger({ name: 'herald-api', level: config.logLevel, format: config.logFormat, production: config.env === 'production' });
 }
 
 /** Builds the API application (not yet listening). */

@@ -9,7 +9,12 @@ import { WorkerModule } from './worker.module.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   workerPoolSize(config); // refuses, naming the variables, a pool too small for the jobs and relay loops
-  const logger = createLogger({ name: 'herald-worker', level: config.logLevel });
+  const logger = createLogger({
+    name: 'herald-worker',
+    level: config.logLevel,
+    format: config.logFormat,
+    production: config.env === 'production',
+  });
   await waitForDependencies(config, (message) => logger.warn(message));
 
   // No HTTP framework for processing: an application context only.

@@ -69,6 +69,8 @@ const trustProxy = z
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // auto: readable (pino-pretty) on a terminal outside production, JSON lines otherwise (piped, production).
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   PORT: port.default(3000),
   WORKER_PORT: port.default(3001),
   HTTP_BODY_LIMIT: z

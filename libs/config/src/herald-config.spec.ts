@@ -62,6 +62,11 @@ describe(loadConfig.name, () => {
       expect(config.auth.jwtSecret).toBe(STRONG_SECRET);
     });
 
+    it('leaves the log format to the terminal unless LOG_FORMAT names one', () => {
+      expect(loadConfig({}).logFormat).toBe('auto');
+      expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    });
+
     it('drops trailing slashes from APP_BASE_URL', () => {
       expect(loadConfig({ APP_BASE_URL: 'https://herald.example.com//' }).http.appBaseUrl).toBe('https://herald.example.com');
     });
@@ -79,6 +84,7 @@ describe(loadConfig.name, () => {
       ['JWT_SECRET', 'too-short'],
       ['CORS_ORIGINS', 'https://ok.example.com, javascript:alert(1)'],
       ['BULL_BOARD_READ_ONLY', 'sometimes'],
+      ['LOG_FORMAT', 'colour'],
     ])('refuses %s=%s and names that variable', (name, value) => {
       const error = configError({ [name]: value });
 

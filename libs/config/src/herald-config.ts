@@ -11,6 +11,7 @@ const DEV_JWT_SECRET = 'herald-development-secret-do-not-use-in-production';
 export abstract class HeraldConfig {
   declare readonly env: Env['NODE_ENV'];
   declare readonly logLevel: Env['LOG_LEVEL'];
+  declare readonly logFormat: Env['LOG_FORMAT'];
   declare readonly http: {
     port: number;
     bodyLimit: string;
@@ -94,6 +95,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     http: {
       port: env.PORT,
       bodyLimit: env.HTTP_BODY_LIMIT,

@@ -2,12 +2,12 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Metrics } from '@herald/observability';
 import { OutboxStore, type OutboxStats } from './outbox-store.js';
 
-type Backlog = Pick<OutboxStats, 'pending' | 'oldestPendingAgeMs'>;
+type Backlog = Pick<OutboxStats, 'pending' | 'dead' | 'oldestPendingAgeMs'>;
 
 /** How long one reading of the outbox serves the gauges: one query per scrape, not one per gauge. */
 const READING_TTL_MS = 1000;
 
-/** Outbox backlog gauges, read from Postgres when Prometheus scrapes. */
+/** Outbox backlog and dead-letter gauges, read from Postgres when Prometheus scrapes. */
 @Injectable()
 export class OutboxMetrics implements OnModuleInit {
   private reading?: { at: number; backlog: Promise<Backlog> };
@@ -31,6 +31,14 @@ export class OutboxMetrics implements OnModuleInit {
       help: 'Age of the oldest undispatched outbox row',
       async collect() {
         this.set(((await read()).oldestPendingAgeMs ?? 0) / 1000);
+      },
+    });
+    // A gauge of the rows, not a counter of moves: it stays up until an operator requeues them.
+    this.metrics.gauge({
+      name: 'herald_outbox_dead',
+      help: 'Outbox rows in dead letters (they wait for an operator)',
+      async collect() {
+        this.set((await read()).dead);
       },
     });
   }

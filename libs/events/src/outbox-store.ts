@@ -190,17 +190,20 @@ export class OutboxStore {
 
   /**
    * The backlog only (for the metrics, every scrape): pending rows and the age
-   * of the oldest, read through the partial index of pending rows, whatever
-   * the number of dispatched rows kept.
+   * of the oldest, and the dead rows, each read through its partial index,
+   * whatever the number of dispatched rows kept.
    */
-  async backlog(): Promise<Pick<OutboxStats, 'pending' | 'oldestPendingAgeMs'>> {
+  async backlog(): Promise<Pick<OutboxStats, 'pending' | 'dead' | 'oldestPendingAgeMs'>> {
     const [row] = (await this.dataSource.query(
-      `SELECT count(*)::int AS pending,
-              (extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::double precision AS "oldestPendingAgeMs"
-       FROM outbox WHERE status = '${OutboxStatus.Pending}'`,
-    )) as [{ pending: number; oldestPendingAgeMs: number | null }];
+      `SELECT pending.count AS pending, pending."oldestPendingAgeMs", dead.count AS dead
+       FROM (SELECT count(*)::int AS count,
+                    (extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::double precision AS "oldestPendingAgeMs"
+             FROM outbox WHERE status = '${OutboxStatus.Pending}') AS pending,
+            (SELECT count(*)::int AS count FROM outbox WHERE status = '${OutboxStatus.Dead}') AS dead`,
+    )) as [{ pending: number; dead: number; oldestPendingAgeMs: number | null }];
     return {
       pending: row.pending,
+      dead: row.dead,
       oldestPendingAgeMs: row.oldestPendingAgeMs === null ? null : Math.max(0, Math.round(row.oldestPendingAgeMs)),
     };
   }
@@ -221,7 +224,7 @@ export class OutboxStore {
   /**
    * Counts per event type. Cost is bounded whatever the number of dispatched
    * rows kept: pending and dead rows are read through their partial indexes
-   * (outbox_pending_available_idx, outbox_dead_created_idx), dispatched rows
+   * (outbox_pending_available_idx, outbox_dead_created_at_idx), dispatched rows
    * only within `recentMs`, a range of outbox_dispatched_at_idx. `now()`, not
    * `clock_timestamp()`, so the range is an index condition (see claimDue).
    */
@@ -269,7 +272,7 @@ export class OutboxStore {
     return { sampled: row.sampled, medianMs: ms(row.medianMs), p95Ms: ms(row.p95Ms), maxMs: ms(row.maxMs) };
   }
 
-  /** Dead rows, oldest first (through outbox_dead_created_idx). */
+  /** Dead rows, oldest first (through outbox_dead_created_at_idx). */
   async dead(limit: number): Promise<DeadOutboxRow[]> {
     return (await this.dataSource.query(
       `SELECT id, event_type AS "eventType", attempts, last_error AS "lastError", created_at AS "createdAt"

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import { Correlation } from './correlation.js';
 import { activeTraceIds } from './tracing.js';
 
@@ -24,7 +25,32 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(options: { level: string; name: string; destination?: pino.DestinationStream }): Logger {
+/** LOG_FORMAT: `auto` lets the terminal decide (see chooseLogFormat). */
+export type LogFormatSetting = 'auto' | 'json' | 'pretty';
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * Readable lines for a developer at a terminal; JSON lines for everything
+ * else: a log shipper in production, and any pipe (the tests parse the apps'
+ * stdout as JSON). An explicit `json` or `pretty` wins.
+ */
+export function chooseLogFormat(setting: LogFormatSetting, where: { production: boolean; stdoutIsTty: boolean }): LogFormat {
+  if (setting !== 'auto') return setting;
+  return where.stdoutIsTty && !where.production ? 'pretty' : 'json';
+}
+
+export interface LoggerSettings {
+  level: string;
+  name: string;
+  /** Where lines go instead of stdout (tests). */
+  destination?: pino.DestinationStream;
+  /** LOG_FORMAT; JSON when not given. */
+  format?: LogFormatSetting;
+  /** NODE_ENV is production: `auto` stays JSON even on a terminal. */
+  production?: boolean;
+}
+
+export function createLogger(options: LoggerSettings): Logger {
   const config: LoggerOptions = {
     name: options.name,
     level: options.level,
@@ -39,7 +65,14 @@ export function createLogger(options: { level: string; name: string; destination
       return { ...ids, ...activeTraceIds() };
     },
   };
-  return options.destination ? pino(config, options.destination) : pino(config);
+  const stdoutIsTty = process.stdout.isTTY === true;
+  const format = chooseLogFormat(options.format ?? 'json', { production: options.production ?? false, stdoutIsTty });
+  if (format === 'json') return options.destination ? pino(config, options.destination) : pino(config);
+
+  // Formatted in the main thread, synchronously: a line logged just before an exit is not lost (a terminal, not a hot path).
+  const prettify = prettyFactory({ colorize: stdoutIsTty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' });
+  const out = options.destination ?? pino.destination({ dest: 1, sync: true });
+  return pino(config, { write: (line: string) => out.write(prettify(line)) });
 }
 
 /** Nest's LoggerService on top of pino, so framework logs are structured too. */

@@ -2,7 +2,7 @@ import { InitialSchema1764180000000 } from './1764180000000-initial-schema.js';
 import { InboxClaims1795934500000 } from './1795934500000-inbox-claims.js';
 import { InboxConsumerIsReaction1795940000000 } from './1795940000000-inbox-consumer-is-reaction.js';
 import { PasswordReset1795950000000 } from './1795950000000-password-reset.js';
-import { OutboxDeadIndex1796150000000 } from './1796150000000-outbox-dead-index.js';
+import { OutboxDeadIndex1796180000000 } from './1796180000000-outbox-dead-index.js';
 import { OutboxTraceparent1796200000000 } from './1796200000000-outbox-traceparent.js';
 
 /** Every migration, in order. Listed explicitly (no globs): the build output is ESM. */
@@ -11,6 +11,6 @@ export const migrations = [
   InboxClaims1795934500000,
   InboxConsumerIsReaction1795940000000,
   PasswordReset1795950000000,
-  OutboxDeadIndex1796150000000,
+  OutboxDeadIndex1796180000000,
   OutboxTraceparent1796200000000,
 ];
