@@ -6,6 +6,7 @@ import type { HeraldConfig } from '@herald/config';
 import { createLogger, installGracefulShutdown, Metrics, PinoNestLogger } from '@herald/observability';
 import type { Logger } from 'pino';
 import { mountBullBoard } from './admin/bull-board.js';
+import { mountOutboxConsole } from './admin/outbox-console.js';
 import { AppModule } from './app.module.js';
 import { correlationMiddleware } from './http/correlation.middleware.js';
 import { HttpDrain } from './http/http-drain.js';
@@ -27,7 +28,8 @@ export function configureApiApp(
   // Whose X-Forwarded-For to believe for req.ip, the client address the rate limits count: TRUST_PROXY (default loopback).
   app.set('trust proxy', config.http.trustProxy);
   app.use(correlationMiddleware(logger));
-  // Security headers. Inline scripts/styles are allowed for our own pages (OpenAPI UI, Bull Board, /verify-email).
+  // Security headers. Inline scripts/styles are allowed for our own pages (OpenAPI UI, Bull Board, /verify-email);
+  // the outbox console sets a stricter policy of its own.
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -44,6 +46,7 @@ export function configureApiApp(
   // After correlation and metrics (a refusal is logged and counted), before any work.
   app.use(drain.middleware());
   mountBullBoard(app, config, logger);
+  mountOutboxConsole(app, config, logger);
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useGlobalPipes(createValidationPipe());
   // Global as well as APP_FILTER, so errors raised before routing (body parser) are problem+json too.

@@ -23,6 +23,8 @@ export {
   OutboxStore,
   type ClaimedRow,
   type DeadOutboxRow,
+  type DispatchLag,
+  type EventTypeCounts,
   type OutboxStats,
   type RequeuedRow,
   type ReplayCursor,

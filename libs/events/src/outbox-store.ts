@@ -38,6 +38,24 @@ export interface DeadOutboxRow {
   readonly createdAt: Date;
 }
 
+/** Rows of one event type by status: all pending and dead rows, and the rows dispatched recently. */
+export interface EventTypeCounts {
+  readonly eventType: string;
+  readonly pending: number;
+  readonly dead: number;
+  /** Dispatched within the window the caller named (dispatched rows are history: only a window is read). */
+  readonly dispatchedRecently: number;
+}
+
+/** Time from an event's row being written until its jobs were acknowledged, over the latest dispatched rows. */
+export interface DispatchLag {
+  /** How many rows the figures are taken from (at most the sample size asked for). */
+  readonly sampled: number;
+  readonly medianMs: number;
+  readonly p95Ms: number;
+  readonly maxMs: number;
+}
+
 /** What to put back to pending. At least one selector must be given. */
 export interface RequeueSelection {
   /** Every dead row. */
@@ -223,7 +241,58 @@ export class OutboxStore {
     return { ...row, oldestPendingAgeMs: row.oldestPendingAgeMs === null ? null : Math.max(0, Math.round(row.oldestPendingAgeMs)) };
   }
 
-  /** Dead rows, oldest first. */
+  /**
+   * Counts per event type. Cost is bounded whatever the number of dispatched
+   * rows kept: pending and dead rows are read through their partial indexes
+   * (outbox_pending_available_idx, outbox_dead_created_at_idx), dispatched rows
+   * only within `recentMs`, a range of outbox_dispatched_at_idx. `now()`, not
+   * `clock_timestamp()`, so the range is an index condition (see claimDue).
+   */
+  async countsByEventType(recentMs: number): Promise<EventTypeCounts[]> {
+    return (await this.dataSource.query(
+      `SELECT event_type AS "eventType",
+              count(*) FILTER (WHERE status = '${OutboxStatus.Pending}')::int AS pending,
+              count(*) FILTER (WHERE status = '${OutboxStatus.Dead}')::int AS dead,
+              count(*) FILTER (WHERE status = '${OutboxStatus.Dispatched}')::int AS "dispatchedRecently"
+       FROM (
+         SELECT event_type, status FROM outbox WHERE status = '${OutboxStatus.Pending}'
+         UNION ALL
+         SELECT event_type, status FROM outbox WHERE status = '${OutboxStatus.Dead}'
+         UNION ALL
+         SELECT event_type, status FROM outbox
+         WHERE status = '${OutboxStatus.Dispatched}' AND dispatched_at > now() - make_interval(secs => $1::double precision / 1000)
+       ) AS counted
+       GROUP BY event_type ORDER BY event_type`,
+      [recentMs],
+    )) as EventTypeCounts[];
+  }
+
+  /**
+   * Dispatch lag (dispatched_at - created_at) over the `sampleSize` rows
+   * dispatched last: a backward scan of outbox_dispatched_at_idx that stops
+   * after the sample, so it costs the same with a thousand rows or millions.
+   * Null when nothing was dispatched yet.
+   */
+  async dispatchLag(sampleSize: number): Promise<DispatchLag | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*)::int AS sampled,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY lag_ms) AS "medianMs",
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY lag_ms) AS "p95Ms",
+              max(lag_ms) AS "maxMs"
+       FROM (
+         SELECT (extract(epoch FROM dispatched_at - created_at) * 1000)::double precision AS lag_ms
+         FROM outbox WHERE status = '${OutboxStatus.Dispatched}'
+         ORDER BY dispatched_at DESC LIMIT $1
+       ) AS latest`,
+      [sampleSize],
+    )) as [{ sampled: number; medianMs: number | null; p95Ms: number | null; maxMs: number | null }];
+    if (row.sampled === 0) return null;
+    // A row dispatched in the transaction that wrote it can read a hair below zero: clocks are not the point here.
+    const ms = (value: number | null) => Math.max(0, Math.round(value ?? 0));
+    return { sampled: row.sampled, medianMs: ms(row.medianMs), p95Ms: ms(row.p95Ms), maxMs: ms(row.maxMs) };
+  }
+
+  /** Dead rows, oldest first (through outbox_dead_created_at_idx). */
   async dead(limit: number): Promise<DeadOutboxRow[]> {
     return (await this.dataSource.query(
       `SELECT id, event_type AS "eventType", attempts, last_error AS "lastError", created_at AS "createdAt"

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -7,9 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '@herald/config';
 import { JobProducer } from '@herald/jobs';
-import { problem } from '../http/problem-details.filter.js';
-
-export const BULL_BOARD_PATH = '/admin/queues';
+import { basicAuth, BULL_BOARD_PATH, OUTBOX_CONSOLE_PATH, refuseWrites } from './admin-access.js';
 
 const SENSITIVE_KEY = /pass(word)?|token|secret|authorization|cookie|api[-_]?key/i;
 
@@ -27,37 +24,6 @@ export function redactJobData(value: unknown): unknown {
   return value;
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-/** HTTP Basic check in constant time (hashes make the lengths equal). */
-export function basicAuth(user: string, password: string) {
-  const expectedUser = digest(user);
-  const expectedPassword = digest(password);
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const [scheme, encoded] = (req.headers.authorization ?? '').split(' ');
-    const [givenUser, ...rest] =
-      scheme?.toLowerCase() === 'basic' && encoded ? Buffer.from(encoded, 'base64').toString('utf8').split(':') : [];
-    const userOk = timingSafeEqual(digest(givenUser ?? ''), expectedUser);
-    const passwordOk = timingSafeEqual(digest(rest.join(':')), expectedPassword);
-    if (givenUser !== undefined && userOk && passwordOk) return next();
-    res
-      .status(401)
-      .set('WWW-Authenticate', 'Basic realm="herald admin", charset="UTF-8"')
-      .type('application/problem+json')
-      .json(problem(401, 'UNAUTHENTICATED', 'Bull Board needs the admin credentials.'));
-  };
-}
-
-/** In read-only mode every write to the board's API answers 405. */
-export function refuseWrites(req: Request, res: Response, next: NextFunction): void {
-  if (req.method === 'GET' || req.method === 'HEAD') return next();
-  res
-    .status(405)
-    .set('Allow', 'GET, HEAD')
-    .type('application/problem+json')
-    .json(problem(405, 'READ_ONLY', 'Bull Board is read-only here.'));
-}
-
 /**
  * Mounts Bull Board at /admin/queues with every queue the contexts' jobs use.
  * It is never mounted without credentials: authentication covers every path
@@ -73,7 +39,14 @@ export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig
   }
   const producer = app.get(JobProducer);
   const serverAdapter = new ExpressAdapter().setBasePath(BULL_BOARD_PATH);
-  const board = createBullBoard({ queues: [], serverAdapter, options: { uiConfig: { boardTitle: 'herald queues' } } });
+  const board = createBullBoard({
+    queues: [],
+    serverAdapter,
+    options: {
+      // The outbox console sits behind the same credentials: the board's menu links to it.
+      uiConfig: { boardTitle: 'herald queues', miscLinks: [{ text: 'Outbox console', url: OUTBOX_CONSOLE_PATH }] },
+    },
+  });
   // The queues are those of the jobs the contexts' reactions queue, known once the app has booted:
   // they are put on the board at its first request.
   let queuesShown = false;
@@ -90,7 +63,7 @@ export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig
     }
     next();
   };
-  const guards = [basicAuth(user, password), ...(boardReadOnly ? [refuseWrites] : []), showQueues];
+  const guards = [basicAuth(user, password, 'Bull Board'), ...(boardReadOnly ? [refuseWrites('Bull Board')] : []), showQueues];
   app.use(BULL_BOARD_PATH, ...guards, serverAdapter.getRouter());
   logger.info({ path: BULL_BOARD_PATH, readOnly: boardReadOnly }, 'Bull Board mounted');
   return true;

@@ -1,6 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import { LATENCY_BUCKETS, type Metrics } from '@herald/observability';
 
+/** Admin areas served by Express handlers of their own (no Nest route pattern): one label each. */
+const ADMIN_MOUNTS = ['/admin/queues', '/admin/outbox'];
+
 /**
  * Counts and times every request by method, route pattern (never the raw
  * URL: ids and tokens would explode the label set) and status.
@@ -21,7 +24,7 @@ export function httpMetricsMiddleware(metrics: Metrics) {
     const started = performance.now();
     res.on('finish', () => {
       const pattern = (req.route as { path?: string } | undefined)?.path;
-      const route = pattern ? `${req.baseUrl}${pattern}` : req.originalUrl.startsWith('/admin/queues') ? '/admin/queues' : 'unmatched';
+      const route = pattern ? `${req.baseUrl}${pattern}` : (ADMIN_MOUNTS.find((mount) => req.originalUrl.startsWith(mount)) ?? 'unmatched');
       const labels = { method: req.method, route, status: String(res.statusCode) };
       requests.inc(labels);
       duration.observe(labels, (performance.now() - started) / 1000);
