@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { NODE_OPTIONS_BY_APP } from '../scripts/runtime-defaults.mjs';
+import { v7 as uuidv7 } from 'uuid';
 
 export const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -258,4 +259,31 @@ export async function openLoop(ratePerSecond, durationMs, request) {
   }
   await Promise.all(pending);
   return { completed: latencies.length, errors, latencies, seconds: durationMs / 1000 };
+}
+
+/** `count` existing, unverified users (`<emailPrefix>-<i>@example.com`), inserted in batches. */
+export async function seedUsers(db, count, emailPrefix) {
+  const users = Array.from({ length: count }, (_, i) => ({ id: uuidv7(), email: `${emailPrefix}-${i}@example.com` }));
+  for (let i = 0; i < users.length; i += 5000) {
+    const batch = users.slice(i, i + 5000);
+    await db.query(`INSERT INTO users (id, email, password_hash) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`, [
+      batch.map((u) => u.id),
+      batch.map((u) => u.email),
+      batch.map(() => 'x'),
+    ]);
+  }
+  return users;
+}
+
+/** Resolves when a BullMQ queue has nothing waiting, active or delayed. */
+export function queueDrained(queue) {
+  return waitFor(
+    `the ${queue.name} queue to drain`,
+    async () => {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
+      return counts.waiting + counts.active + counts.delayed === 0;
+    },
+    300_000,
+    100,
+  );
 }

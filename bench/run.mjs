@@ -19,7 +19,9 @@ import {
   jsonPoster,
   openLoop,
   percentiles,
+  queueDrained,
   REDIS_URL,
+  seedUsers,
   startSmtpSink,
   startApps,
   stats,
@@ -68,30 +70,13 @@ async function main() {
 
   try {
     // Users for scenarios 1 and 2 (existing, unverified accounts).
-    const users = Array.from({ length: 20_000 }, (_, i) => ({ id: uuidv7(), email: `bench-${i}@example.com` }));
-    for (let i = 0; i < users.length; i += 5000) {
-      const batch = users.slice(i, i + 5000);
-      await db.query(`INSERT INTO users (id, email, password_hash) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`, [
-        batch.map((u) => u.id),
-        batch.map((u) => u.email),
-        batch.map(() => 'x'),
-      ]);
-    }
+    const users = await seedUsers(db, 20_000, 'bench');
     // ---------------------------------------------------------------- scenario 1
     if (runs(1)) {
       log('scenario 1: events pipeline (resend verification for existing users, no password hashing)');
       let nextUser = 0;
       const resend = async () => (await post('/users/verification-email', { email: users[nextUser++ % users.length].email })) === 202;
-      const drained = () =>
-        waitFor(
-          'the email queue to drain',
-          async () => {
-            const counts = await emailQueue.getJobCounts('waiting', 'active', 'delayed');
-            return counts.waiting + counts.active + counts.delayed === 0;
-          },
-          300_000,
-          100,
-        );
+      const drained = () => queueDrained(emailQueue);
 
       // Warm-up (not counted): JIT, connection pools, Postgres caches.
       await closedLoop(32, 3000, resend);

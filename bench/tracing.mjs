@@ -13,7 +13,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Queue } from 'bullmq';
 import pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import {
   benchAppEnv,
   benchNodeArgs,
@@ -21,11 +20,12 @@ import {
   createBenchDatabase,
   freePort,
   jsonPoster,
+  queueDrained,
   REDIS_URL,
+  seedUsers,
   startApps,
   startSmtpSink,
   stats,
-  waitFor,
 } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -62,12 +62,7 @@ async function main() {
   const otlp = await startOtlpSink();
   const prefix = `{benchtr${randomBytes(3).toString('hex')}}`;
   const emailQueue = new Queue('email', { connection: { url: REDIS_URL }, prefix });
-  const users = Array.from({ length: 20_000 }, (_, i) => ({ id: uuidv7(), email: `bench-tracing-${i}@example.com` }));
-  await db.query(`INSERT INTO users (id, email, password_hash) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`, [
-    users.map((u) => u.id),
-    users.map((u) => u.email),
-    users.map(() => 'x'),
-  ]);
+  const users = await seedUsers(db, 20_000, 'bench-tracing');
   const modes = {
     off: {},
     "off'": {},
@@ -75,16 +70,7 @@ async function main() {
   };
   const results = Object.fromEntries(Object.keys(modes).map((mode) => [mode, { eventsPerSec: [], apiCpuMsPerRequest: [] }]));
   let nextUser = 0;
-  const drained = () =>
-    waitFor(
-      'the email queue to drain',
-      async () => {
-        const counts = await emailQueue.getJobCounts('waiting', 'active', 'delayed');
-        return counts.waiting + counts.active + counts.delayed === 0;
-      },
-      300_000,
-      100,
-    );
+  const drained = () => queueDrained(emailQueue);
 
   try {
     for (let run = 0; run < RUNS; run++) {
