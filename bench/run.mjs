@@ -3,7 +3,7 @@
 // the same machine, and their ratio. Writes bench/results/latest.json; `--markdown` also prints
 // a Markdown table. See README "Performance".
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { hash } from '@node-rs/argon2';
 import { Queue, Worker } from 'bullmq';
@@ -306,6 +306,11 @@ async function main() {
   }
 
   mkdirSync('bench/results', { recursive: true });
+  // `npm run bench:peers` writes its scenarios into the same file; a run of this bench keeps them.
+  const peers = existsSync('bench/results/latest.json')
+    ? JSON.parse(readFileSync('bench/results/latest.json', 'utf8')).scenarios?.peers
+    : undefined;
+  if (peers) results.scenarios.peers = peers;
   writeFileSync('bench/results/latest.json', JSON.stringify(results, null, 2));
   print(results);
 }

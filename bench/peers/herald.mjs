@@ -1,0 +1,206 @@
+// Herald in the bench process: the event platform from the built libs (dist/), wired to the bench's
+// database and queue prefix, with a bench context of its own (one event, one reaction, one job with a
+// no-op handler) — the idea of test/support/pipeline-harness.ts, in plain JS. The same Nest context
+// also carries the naive peer (a @nestjs/cqrs event handler that adds the job after commit), so both
+// use one data source, one pool and one EventBus: what differs is only the outbox and its dispatch.
+import 'reflect-metadata';
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventBus, EventsHandler } from '@nestjs/cqrs';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { v7 as uuidv7 } from 'uuid';
+import { z } from 'zod';
+import { ConfigModule, loadConfig } from '../../dist/apps/worker/libs/config/src/index.js';
+import { DatabaseModule } from '../../dist/apps/worker/libs/database/src/index.js';
+import {
+  BoundedContext,
+  DomainEvent,
+  EventsModule,
+  PostCommitDispatch,
+  Reaction,
+  UnitOfWork,
+} from '../../dist/apps/worker/libs/events/src/index.js';
+import {
+  bullConnection,
+  defaultJobOptions,
+  defineJob,
+  defineQueue,
+  JobHandler,
+  JobProducer,
+  JobsModule,
+} from '../../dist/apps/worker/libs/jobs/src/index.js';
+
+/** Applies legacy (TypeScript-style) decorators to a class or a method, as the compiled libs expect. */
+const decorate = (target, ...decorators) => Reflect.decorate(decorators, target);
+const decorateMethod = (target, method, ...decorators) =>
+  Reflect.decorate(decorators, target.prototype, method, Object.getOwnPropertyDescriptor(target.prototype, method));
+
+export const INSERT_USER = 'INSERT INTO users (id, email, password_hash) VALUES ($1, $2, $3)';
+
+/** The bench's event: a user-like row was inserted. */
+export class BenchUserRegistered extends DomainEvent {
+  static eventType = 'bench.UserRegistered';
+  static schemaVersion = 1;
+}
+
+export const BenchQueue = defineQueue({ name: 'bench-peers' });
+export const BenchWelcome = defineJob({ name: 'bench-welcome', queue: BenchQueue, data: { userId: z.uuid() } });
+const REACTION = 'bench-welcome-on-registered';
+
+class BenchReactions {
+  welcome(event) {
+    return { userId: event.aggregateId };
+  }
+}
+decorateMethod(BenchReactions, 'welcome', Reaction(BenchUserRegistered, { name: REACTION, job: BenchWelcome }));
+decorate(BenchReactions, Injectable());
+
+/** The no-op consumer: notes when each job started (by event id), then returns. */
+export const jobStarts = new Map();
+class BenchJobHandlers {
+  async welcome(data) {
+    jobStarts.set(data.eventId, performance.now());
+  }
+}
+decorateMethod(BenchJobHandlers, 'welcome', JobHandler(BenchWelcome));
+decorate(BenchJobHandlers, Injectable());
+
+// ------------------------------------------------------------------ the naive peer
+const NAIVE_QUEUE = Symbol('NAIVE_QUEUE');
+
+/** What the naive command publishes after its commit (no outbox row). */
+export class NaiveUserRegistered {
+  constructor(userId, eventId) {
+    this.userId = userId;
+    this.eventId = eventId;
+  }
+}
+
+/** When Redis acknowledged each naive job (by event id); failures are jobs lost for good. */
+export const naiveEnqueued = new Map();
+export const naiveLost = { count: 0 };
+
+/** The after-commit hook of most NestJS codebases: an event handler that adds the job. */
+class EnqueueWelcomeWhenNaiveUserRegistered {
+  constructor(queue) {
+    this.queue = queue;
+  }
+  async handle(event) {
+    try {
+      await this.queue.add(
+        BenchWelcome.name,
+        { userId: event.userId, eventId: event.eventId, correlationId: event.eventId },
+        { jobId: `${REACTION}.${event.eventId}` },
+      );
+      naiveEnqueued.set(event.eventId, performance.now());
+    } catch {
+      naiveLost.count++;
+    }
+  }
+}
+decorate(EnqueueWelcomeWhenNaiveUserRegistered, EventsHandler(NaiveUserRegistered), Injectable());
+Inject(NAIVE_QUEUE)(EnqueueWelcomeWhenNaiveUserRegistered, undefined, 0);
+
+/**
+ * The event platform with the bench context. `consume`: also the worker's side (job runtime with the
+ * no-op handler, and the outbox relay), as in the worker app; without it, the API's side only.
+ */
+export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume }) {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: queuePrefix,
+    DATABASE_POOL_SIZE: '30',
+    WORKER_CONCURRENCY: '20',
+    OUTBOX_RELAY_ENABLED: String(consume),
+    // The retention schedule's ticks must not fall into a measurement.
+    RETENTION_INTERVAL_MS: String(7 * 24 * 3_600_000),
+  });
+  const naiveQueue = new Queue('bench-naive', {
+    connection: bullConnection(config.redis),
+    prefix: queuePrefix,
+    defaultJobOptions: defaultJobOptions(config),
+  });
+
+  class BenchContextModule {}
+  decorate(
+    BenchContextModule,
+    BoundedContext({ name: 'bench', events: [BenchUserRegistered] }),
+    Module({
+      providers: [
+        BenchReactions,
+        ...(consume ? [BenchJobHandlers] : []),
+        { provide: NAIVE_QUEUE, useValue: naiveQueue },
+        EnqueueWelcomeWhenNaiveUserRegistered,
+      ],
+    }),
+  );
+  class BenchRootModule {}
+  decorate(
+    BenchRootModule,
+    Module({
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot('herald-bench-peers'),
+        EventsModule.forRoot({ relay: consume }),
+        JobsModule.forRoot({ runtime: consume }),
+        BenchContextModule,
+      ],
+    }),
+  );
+  const app = await NestFactory.createApplicationContext(BenchRootModule, { logger: ['error', 'warn'], abortOnError: false });
+  await app.init();
+
+  const uow = app.get(UnitOfWork);
+  const dataSource = app.get(getDataSourceToken());
+  const eventBus = app.get(EventBus);
+  const producer = app.get(JobProducer);
+  const postCommit = app.get(PostCommitDispatch);
+
+  // When Redis acknowledged each of herald's jobs (by event id). The dispatcher calls the producer
+  // (the JobSink) through this instance, so noting the time here costs one Map write per job.
+  const enqueued = new Map();
+  const enqueue = producer.enqueue.bind(producer);
+  producer.enqueue = async (jobs) => {
+    await enqueue(jobs);
+    const now = performance.now();
+    for (const job of jobs) enqueued.set(job.data.eventId, now);
+  };
+
+  return {
+    config,
+    dataSource,
+    queue: producer.queue(BenchQueue.name),
+    naiveQueue,
+    enqueued,
+    /** Herald's command: the row and its event in one unit of work; resolves after the commit, with the commit time. */
+    async register(email) {
+      const event = BenchUserRegistered.create(uuidv7(), {});
+      await uow.run(async () => {
+        await uow.manager.query(INSERT_USER, [event.aggregateId, email, 'x']);
+        await uow.record([event]);
+      });
+      return { eventId: event.eventId, committedAt: performance.now() };
+    },
+    /** The naive command: the row in a transaction, then the event on the EventBus (its handler adds the job); with the commit time. */
+    async registerNaive(email) {
+      const userId = uuidv7();
+      const eventId = uuidv7();
+      await dataSource.transaction(async (manager) => {
+        await manager.query(INSERT_USER, [userId, email, 'x']);
+      });
+      const committedAt = performance.now();
+      eventBus.publish(new NaiveUserRegistered(userId, eventId));
+      return { eventId, committedAt };
+    },
+    /** Resolves when every committed event handed to the post-commit dispatch has been dispatched. */
+    drain: () => postCommit.drain(),
+    async close() {
+      await app.close();
+      await naiveQueue.close();
+    },
+  };
+}

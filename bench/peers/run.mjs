@@ -1,0 +1,373 @@
+// npm run bench:peers: herald against what a user would pick instead, in this process (no HTTP), on the
+// local Postgres and Redis, same concurrency and duration, runs alternated peer by peer:
+//
+//   naive   the same command (a user-like row in a TypeORM transaction), then the job added with
+//           `queue.add` by a @nestjs/cqrs event handler after the commit: no outbox row, no relay.
+//           Against herald's unit of work + outbox + post-commit dispatch. Commits/s and
+//           commit → enqueue (the command's transaction resolved → Redis acknowledged the job).
+//   pg-boss the same command with the job sent by pg-boss inside the same transaction, a pg-boss
+//           worker with a no-op handler. Against herald: outbox → BullMQ → herald's job runtime with
+//           a no-op handler (and the relay running, as in the worker). Jobs/s end to end (closed
+//           loop) and commit → job start (the command's transaction resolved → the no-op handler
+//           called; both stamped with performance.now() in this one process) at a paced rate both
+//           sustain: half the slower peer's jobs/s.
+//
+// Writes scenarios.peers into bench/results/latest.json (keeping what `npm run bench` wrote there)
+// and prints a Markdown table with the versions measured. BENCH_RUNS (5), BENCH_SECONDS (6),
+// BENCH_CONCURRENCY (32), BENCH_PEERS=naive,pg-boss.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { closedLoop, createBenchDatabase, openLoop, percentiles, queueDrained, REDIS_URL, stats, waitFor } from '../lib.mjs';
+import { jobStarts as heraldJobStarts, naiveEnqueued, naiveLost, startHerald } from './herald.mjs';
+import { PG_BOSS_WORK_OPTIONS, startPgBoss } from './pg-boss.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const PEERS = (process.env.BENCH_PEERS ?? 'naive,pg-boss').split(',');
+const WARM_UP_MS = 3000;
+const RESULTS = 'bench/results/latest.json';
+const log = (message) => process.stderr.write(`bench:peers: ${message}\n`);
+const round = (value, digits = 1) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
+
+for (const [name, value] of Object.entries({ BENCH_RUNS: RUNS, BENCH_SECONDS: SECONDS, BENCH_CONCURRENCY: CONCURRENCY })) {
+  if (!Number.isInteger(value) || value < 1) {
+    process.stderr.write(`bench:peers: ${name} must be a positive integer (got ${process.env[name]})\n`);
+    process.exit(2);
+  }
+}
+const unknownPeers = PEERS.filter((peer) => !['naive', 'pg-boss'].includes(peer));
+if (unknownPeers.length > 0) {
+  process.stderr.write(`bench:peers: unknown peer(s) ${unknownPeers.join(', ')} in BENCH_PEERS (naive, pg-boss)\n`);
+  process.exit(2);
+}
+
+const packageVersion = (name) =>
+  JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version;
+
+/** Runs of `peers` alternated: run r goes a, b, then b, a at r + 1, so the machine's drift hits both alike. */
+async function alternated(names, measure) {
+  const results = Object.fromEntries(names.map((name) => [name, []]));
+  for (let run = 0; run < RUNS; run++) {
+    for (const name of run % 2 === 0 ? names : [...names].reverse()) {
+      results[name].push(await measure(name, run));
+    }
+  }
+  return results;
+}
+
+/** Milliseconds from each commit to the moment noted for its event in `moments` (missing ones counted). */
+function delays(committed, moments) {
+  const values = [];
+  let missing = 0;
+  for (const [eventId, committedAt] of committed) {
+    const at = moments.get(eventId);
+    if (at === undefined) missing++;
+    else values.push(at - committedAt);
+  }
+  return { values, missing };
+}
+
+/** A command for closed or open loops: records each commit, counts (and logs once) failures. */
+function commandLoop(command, committed, failures) {
+  return async () => {
+    try {
+      const { eventId, committedAt } = await command();
+      committed.set(eventId, committedAt);
+      return true;
+    } catch (error) {
+      if (failures.count++ === 0) log(`a command failed: ${error.stack ?? error}`);
+      return false;
+    }
+  };
+}
+
+/** Removes every job of a queue between runs (obliterate pauses the queue; resume it for the next run). */
+async function emptyQueue(queue) {
+  await queue.obliterate({ force: true });
+  await queue.resume();
+}
+
+let emails = 0;
+const nextEmail = (peer) => `peer-${peer}-${emails++}@example.com`;
+
+/** Naive after-commit enqueue against herald's unit of work + outbox + post-commit dispatch. */
+async function naiveVsHerald({ database, db, prefix }) {
+  const herald = await startHerald({ databaseUrl: database.url, redisUrl: REDIS_URL, queuePrefix: prefix, consume: false });
+  const peers = {
+    naive: {
+      command: () => herald.registerNaive(nextEmail('naive')),
+      enqueued: naiveEnqueued,
+      queue: herald.naiveQueue,
+      // The handler runs detached from the command (EventBus.publish is fire-and-forget).
+      settle: (committed, lostBefore) =>
+        waitFor(
+          'the naive jobs to be acknowledged',
+          async () => naiveEnqueued.size + naiveLost.count - lostBefore >= committed.size,
+          120_000,
+          20,
+        ),
+    },
+    herald: {
+      command: () => herald.register(nextEmail('herald')),
+      enqueued: herald.enqueued,
+      queue: herald.queue,
+      settle: () => herald.drain(),
+    },
+  };
+  const measure = async (name, durationMs) => {
+    const peer = peers[name];
+    const committed = new Map();
+    const failures = { count: 0 };
+    const lostBefore = naiveLost.count;
+    const loop = await closedLoop(CONCURRENCY, durationMs, commandLoop(peer.command, committed, failures));
+    await peer.settle(committed, lostBefore);
+    const { values, missing } = delays(committed, peer.enqueued);
+    const lost = name === 'naive' ? naiveLost.count - lostBefore : missing;
+    peer.enqueued.clear();
+    await emptyQueue(peer.queue);
+    await db.query('TRUNCATE users, outbox CASCADE');
+    return { commitsPerSec: committed.size / loop.seconds, delays: values, failures: failures.count, lost };
+  };
+  try {
+    for (const name of ['naive', 'herald']) await measure(name, WARM_UP_MS); // JIT, pools, caches
+    const runs = await alternated(['naive', 'herald'], async (name, run) => {
+      const result = await measure(name, SECONDS * 1000);
+      log(`naive vs herald, run ${run + 1}/${RUNS}, ${name}: ${result.commitsPerSec.toFixed(0)} commits/s`);
+      return result;
+    });
+    const summary = Object.fromEntries(
+      Object.entries(runs).map(([name, list]) => [
+        name,
+        {
+          commitsPerSec: stats(list.map((r) => r.commitsPerSec)),
+          commitToEnqueueMs: percentiles(list.flatMap((r) => r.delays)),
+          commitToEnqueueP99PerRunMs: stats(list.map((r) => percentiles(r.delays).p99)),
+          failedCommands: list.reduce((sum, r) => sum + r.failures, 0),
+          jobsMissing: list.reduce((sum, r) => sum + r.lost, 0),
+        },
+      ]),
+    );
+    const throughputRatio = round(summary.herald.commitsPerSec.median / summary.naive.commitsPerSec.median, 3);
+    const p99DeltaMs = round(summary.herald.commitToEnqueueMs.p99 - summary.naive.commitToEnqueueMs.p99, 2);
+    return {
+      concurrency: CONCURRENCY,
+      seconds: SECONDS,
+      herald: summary.herald,
+      naive: summary.naive,
+      ratio: throughputRatio,
+      commitToEnqueueP99DeltaMs: p99DeltaMs,
+      targets: {
+        throughputRatioAtLeast: 0.8,
+        p99DeltaMsAtMost: 2,
+        met: { throughput: throughputRatio >= 0.8, p99: p99DeltaMs <= 2 },
+      },
+    };
+  } finally {
+    await herald.close();
+  }
+}
+
+/** pg-boss (transactional enqueue, pg-boss worker) against herald (outbox → BullMQ → job runtime), no-op handlers. */
+async function pgBossVsHerald({ database, db, prefix }) {
+  const herald = await startHerald({ databaseUrl: database.url, redisUrl: REDIS_URL, queuePrefix: prefix, consume: true });
+  let boss;
+  try {
+    boss = await startPgBoss({ databaseUrl: database.url, dataSource: herald.dataSource });
+    const peers = {
+      'pg-boss': { command: () => boss.register(nextEmail('pgboss')), jobStarts: boss.jobStarts, clear: () => boss.clear() },
+      herald: {
+        command: () => herald.register(nextEmail('herald')),
+        jobStarts: heraldJobStarts,
+        clear: async () => {
+          await queueDrained(herald.queue);
+          await emptyQueue(herald.queue);
+        },
+      },
+    };
+    const finish = async (peer, committed) => {
+      await waitFor('every job to start', async () => peer.jobStarts.size >= committed.size, 300_000, 20);
+      const { values, missing } = delays(committed, peer.jobStarts);
+      const lastStart = Math.max(...[...committed.keys()].map((id) => peer.jobStarts.get(id) ?? 0));
+      peer.jobStarts.clear();
+      await peer.clear();
+      await db.query('TRUNCATE users, outbox CASCADE');
+      return { values, missing, lastStart };
+    };
+    /** Closed loop: jobs/s from the first command to the last job's start (the slower of producing and consuming). */
+    const throughput = async (name, durationMs) => {
+      const peer = peers[name];
+      const committed = new Map();
+      const failures = { count: 0 };
+      const started = performance.now();
+      await closedLoop(CONCURRENCY, durationMs, commandLoop(peer.command, committed, failures));
+      const { missing, lastStart } = await finish(peer, committed);
+      return {
+        jobsPerSec: committed.size / ((lastStart - started) / 1000),
+        commitsPerSec: committed.size / (durationMs / 1000),
+        failures,
+        missing,
+      };
+    };
+    /** Open loop at `rate`: commit → job start per job. */
+    const latency = async (name, rate) => {
+      const peer = peers[name];
+      const committed = new Map();
+      const failures = { count: 0 };
+      await openLoop(rate, SECONDS * 1000, commandLoop(peer.command, committed, failures));
+      const { values, missing } = await finish(peer, committed);
+      return { delays: values, failures, missing };
+    };
+
+    for (const name of ['pg-boss', 'herald']) await throughput(name, WARM_UP_MS);
+    const closed = await alternated(['pg-boss', 'herald'], async (name, run) => {
+      const result = await throughput(name, SECONDS * 1000);
+      log(`pg-boss vs herald, run ${run + 1}/${RUNS}, ${name}: ${result.jobsPerSec.toFixed(0)} jobs/s end to end`);
+      return result;
+    });
+    const jobsPerSec = (name) => stats(closed[name].map((r) => r.jobsPerSec));
+    const rate = Math.max(1, Math.floor(Math.min(jobsPerSec('pg-boss').median, jobsPerSec('herald').median) / 2));
+    log(`pg-boss vs herald: commit → job start at ${rate}/s`);
+    const paced = await alternated(['pg-boss', 'herald'], (name) => latency(name, rate));
+
+    const summary = Object.fromEntries(
+      ['pg-boss', 'herald'].map((name) => [
+        name,
+        {
+          jobsPerSec: jobsPerSec(name),
+          commitsPerSec: stats(closed[name].map((r) => r.commitsPerSec)),
+          commitToJobStartMs: percentiles(paced[name].flatMap((r) => r.delays)),
+          commitToJobStartP99PerRunMs: stats(paced[name].map((r) => percentiles(r.delays).p99)),
+          failedCommands: [...closed[name], ...paced[name]].reduce((sum, r) => sum + r.failures.count, 0),
+          jobsMissing: [...closed[name], ...paced[name]].reduce((sum, r) => sum + r.missing, 0),
+        },
+      ]),
+    );
+    const [h, p] = [summary.herald, summary['pg-boss']];
+    return {
+      concurrency: CONCURRENCY,
+      seconds: SECONDS,
+      pacedRatePerSec: rate,
+      pgBossWorkOptions: PG_BOSS_WORK_OPTIONS,
+      herald: h,
+      pgBoss: p,
+      errorsReportedByPgBoss: boss.errors.length,
+      ratio: round(h.jobsPerSec.median / p.jobsPerSec.median, 3),
+      commitToJobStartP50Ratio: round(h.commitToJobStartMs.p50 / p.commitToJobStartMs.p50, 3),
+      commitToJobStartP99Ratio: round(h.commitToJobStartMs.p99 / p.commitToJobStartMs.p99, 3),
+      targets: {
+        heraldAheadOn: ['jobsPerSec', 'commitToJobStartMs'],
+        met: {
+          throughput: h.jobsPerSec.median > p.jobsPerSec.median,
+          latency: h.commitToJobStartMs.p50 < p.commitToJobStartMs.p50 && h.commitToJobStartMs.p99 < p.commitToJobStartMs.p99,
+        },
+      },
+    };
+  } finally {
+    await boss?.close();
+    await herald.close();
+  }
+}
+
+async function main() {
+  const versions = Object.fromEntries(
+    ['pg-boss', 'bullmq', 'typeorm', 'pg', 'ioredis', '@nestjs/cqrs'].map((name) => [name, packageVersion(name)]),
+  );
+  versions.node = process.version;
+  const database = await createBenchDatabase('peers');
+  const db = new pg.Pool({ connectionString: database.url, max: 2 });
+  const prefix = `{peers${randomBytes(3).toString('hex')}}`;
+  const { version: postgres } = (await db.query(`SELECT current_setting('server_version') AS version`)).rows[0];
+  const redis = new Redis(REDIS_URL);
+  versions.postgres = postgres;
+  versions.redis = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
+  log(`versions: ${JSON.stringify(versions)}`);
+  const peers = {
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30), node: process.version },
+    runs: RUNS,
+    versions,
+  };
+  try {
+    if (PEERS.includes('naive')) peers.naive = await naiveVsHerald({ database, db, prefix });
+    if (PEERS.includes('pg-boss')) peers.pgBoss = await pgBossVsHerald({ database, db, prefix });
+  } finally {
+    await db.end();
+    await database.drop();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
+  }
+
+  mkdirSync('bench/results', { recursive: true });
+  const results = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : { machine: peers.machine, scenarios: {} };
+  results.scenarios = { ...results.scenarios, peers };
+  writeFileSync(RESULTS, JSON.stringify(results, null, 2));
+  process.stdout.write(`\n${table(peers)}\n`);
+}
+
+/** The Markdown table of the README's "Against the alternatives". */
+function table(peers) {
+  const f = (x) => (x === null || x === undefined ? '-' : String(round(x)));
+  const st = (x) => `${f(x.median)} (${f(x.min)}–${f(x.max)}, spread ${f(x.spreadPct)}%)`;
+  const ms = (x) => `p50 ${f(x.p50)} / p99 ${f(x.p99)} ms`;
+  const rows = [];
+  if (peers.naive) {
+    const { herald, naive } = peers.naive;
+    rows.push(
+      [
+        `naive after-commit enqueue, c=${peers.naive.concurrency}`,
+        'commits/s',
+        st(herald.commitsPerSec),
+        st(naive.commitsPerSec),
+        `${peers.naive.ratio} (target ≥ 0.8)`,
+      ],
+      [
+        '',
+        'commit → enqueue',
+        ms(herald.commitToEnqueueMs),
+        ms(naive.commitToEnqueueMs),
+        `p99 ${peers.naive.commitToEnqueueP99DeltaMs >= 0 ? '+' : ''}${peers.naive.commitToEnqueueP99DeltaMs} ms (target ≤ +2)`,
+      ],
+    );
+  }
+  if (peers.pgBoss) {
+    const { herald, pgBoss } = peers.pgBoss;
+    rows.push(
+      [
+        `pg-boss, c=${peers.pgBoss.concurrency}`,
+        'jobs/s end to end',
+        st(herald.jobsPerSec),
+        st(pgBoss.jobsPerSec),
+        `${peers.pgBoss.ratio} (target > 1)`,
+      ],
+      [
+        `pg-boss, ${peers.pgBoss.pacedRatePerSec}/s offered`,
+        'commit → job start',
+        ms(herald.commitToJobStartMs),
+        ms(pgBoss.commitToJobStartMs),
+        `p50 ${peers.pgBoss.commitToJobStartP50Ratio}, p99 ${peers.pgBoss.commitToJobStartP99Ratio} (target < 1)`,
+      ],
+    );
+  }
+  const v = peers.versions;
+  return [
+    `Machine: ${peers.machine.cpus} × ${peers.machine.cpuModel}, ${peers.machine.memoryGb} GiB; ${peers.runs} runs per peer, alternated`,
+    `Versions: pg-boss ${v['pg-boss']}, bullmq ${v.bullmq}, typeorm ${v.typeorm}, pg ${v.pg}, ioredis ${v.ioredis}, @nestjs/cqrs ${v['@nestjs/cqrs']}, node ${v.node}, Postgres ${v.postgres}, Redis ${v.redis}`,
+    '',
+    '| peer | figure | herald | peer | herald / peer |',
+    '|---|---|---|---|---|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench:peers failed: ${error.stack ?? error}\n`);
+  process.exit(1);
+});
