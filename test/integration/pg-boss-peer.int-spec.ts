@@ -1,4 +1,4 @@
-import { PgBoss } from 'pg-boss';
+import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { typeormDb } from '../../bench/peers/typeorm-db.mjs';
@@ -22,7 +22,7 @@ describe('pg-boss peer: send inside a TypeORM transaction (bench/peers/typeorm-d
   });
 
   afterEach(async () => {
-    await boss.stop({ graceful: false, close: true });
+    await boss.stop({ graceful: false, close: true, wait: true });
     await dataSource.destroy();
     await db.drop();
   });
