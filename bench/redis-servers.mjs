@@ -43,7 +43,7 @@ async function startServers(count, extraArgs) {
       const port = await freePort();
       ports.push(port);
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
-      servers.push(spawn('redis-server', [...args, ...extraArgs(port, dir)], { stdio: 'ignore' }));
+      servers.push(spawn('redis-server', [...args, ...(await extraArgs(port, dir))], { stdio: 'ignore' }));
       await waitFor(`redis-server on port ${port}`, () => ask(port, (client) => client.ping()), 10_000);
     }
   } catch (error) {
@@ -55,17 +55,20 @@ async function startServers(count, extraArgs) {
 
 /** One redis-server: `{ url, stop() }`. */
 export async function startStandaloneRedis() {
-  const { ports, stop } = await startServers(1, () => []);
+  const { ports, stop } = await startServers(1, async () => []);
   return { url: `redis://127.0.0.1:${ports[0]}`, stop };
 }
 
 /** A Redis Cluster of `masters` masters (no replicas): `{ nodes: [url], stop() }`, ready when every node says cluster_state:ok. */
 export async function startRedisCluster(masters = 3) {
-  const cluster = await startServers(masters, (port, dir) => [
+  // The bus port is set: the default, port + 10000, can lie beyond 65535 for an ephemeral port.
+  const cluster = await startServers(masters, async (port, dir) => [
     '--cluster-enabled',
     'yes',
     '--cluster-config-file',
     join(dir, `nodes-${port}.conf`),
+    '--cluster-port',
+    String(await freePort()),
   ]);
   try {
     const addresses = cluster.ports.map((port) => `127.0.0.1:${port}`);

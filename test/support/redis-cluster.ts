@@ -35,6 +35,8 @@ export class PrivateRedisCluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'herald-redis-cluster-'));
   readonly ports: number[] = [];
   private readonly nodes = new Map<number, ChildProcess>();
+  /** Each node's cluster bus port, also from this worker's block (the default, port + 10000, would not be). */
+  private readonly busPorts = new Map<number, number>();
 
   /**
    * @param nodeTimeoutMs cluster-node-timeout: how long the other masters wait
@@ -52,7 +54,11 @@ export class PrivateRedisCluster {
   }
 
   async start(): Promise<this> {
-    for (let i = 0; i < this.masters; i++) this.ports.push(await freePort());
+    for (let i = 0; i < this.masters; i++) {
+      const port = await freePort();
+      this.ports.push(port);
+      this.busPorts.set(port, await freePort());
+    }
     await Promise.all(this.ports.map((port) => this.startNode(port)));
     await run('redis-cli', [
       '--cluster',
@@ -147,6 +153,8 @@ export class PrivateRedisCluster {
         'yes',
         '--cluster-config-file',
         join(this.dir, `nodes-${port}.conf`),
+        '--cluster-port',
+        String(this.busPorts.get(port)),
         '--cluster-node-timeout',
         String(this.nodeTimeoutMs),
         '--save',
