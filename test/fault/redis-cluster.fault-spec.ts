@@ -69,9 +69,8 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
     // The other masters still answer (PING, other slots); readiness must look at the queues' slot.
     await waitFor('the worker to report unready', async () => (await readiness(workerReady)) === 503);
     await waitFor('the API to report unready', async () => (await readiness(apiReady)) === 503);
-    await waitFor(
-      'the surviving masters to declare the cluster down',
-      async () => [...(await cluster.states()).values()].every((state) => state === 'fail'),
+    await waitFor('the surviving masters to declare the cluster down', async () =>
+      [...(await cluster.states()).values()].every((state) => state === 'fail'),
     );
 
     const emails = Array.from({ length: 10 }, (_, i) => `cluster-outage-${i}@example.com`);

@@ -13,7 +13,12 @@ const run = promisify(execFile);
 
 /** One answer from a single node (its own connection, no cluster routing), or null when it does not answer. */
 async function ask<T>(port: number, command: (client: Redis) => Promise<T>): Promise<T | null> {
-  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const client = new Redis(port, '127.0.0.1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
