@@ -81,7 +81,7 @@ export class PrivateRedisCluster {
   async waitUntilOk(timeoutMs = 30_000): Promise<void> {
     await waitFor(
       'every Redis Cluster node to report cluster_state:ok',
-      async () => (await this.states()).every((state) => state === 'ok'),
+      async () => [...(await this.states()).values()].every((state) => state === 'ok'),
       timeoutMs,
       100,
     );
