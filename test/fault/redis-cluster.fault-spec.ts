@@ -65,10 +65,12 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
   it("keeps registering while the queues' master is down, turns both apps unready, then mails each once and recovers", async () => {
     const owner = await cluster.ownerOf(stack.prefix);
     await cluster.kill(owner);
+    const killed = Date.now();
 
     // The other masters still answer (PING, other slots); readiness must look at the queues' slot.
     await waitFor('the worker to report unready', async () => (await readiness(workerReady)) === 503);
     await waitFor('the API to report unready', async () => (await readiness(apiReady)) === 503);
+    const unready = Date.now();
     await waitFor('the surviving masters to declare the cluster down', async () =>
       [...(await cluster.states()).values()].every((state) => state === 'fail'),
     );
@@ -82,9 +84,11 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
     expect(emails.flatMap((email) => stack.smtp.to(email))).toEqual([]);
 
     await cluster.restart(owner);
+    const restarted = Date.now();
     await cluster.waitUntilOk();
     await waitFor('the worker to be ready again', async () => (await readiness(workerReady)) === 200, 30_000);
     await waitFor('the API to be ready again', async () => (await readiness(apiReady)) === 200, 30_000);
+    const readyAgain = Date.now();
 
     for (const email of emails) await stack.smtp.waitForMail(email, SendVerificationEmail.name, 1, 60_000);
     await waitFor(
@@ -92,6 +96,11 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
       async () => (await stack.db.query(`SELECT 1 FROM outbox WHERE status <> 'dispatched'`)).length === 0,
     );
     for (const email of emails) expect(stack.smtp.to(email, SendVerificationEmail.name)).toHaveLength(1);
+    const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(1);
+    process.stdout.write(
+      `redis cluster: both apps unready ${seconds(killed, unready)}s after the kill; ${emails.length} registrations accepted meanwhile; ` +
+        `ready ${seconds(restarted, readyAgain)}s and all mailed once ${seconds(restarted, Date.now())}s after the restart\n`,
+    );
     // And the cluster serves new work as before.
     expect((await stack.post('/users', { email: 'cluster-after@example.com', password: PASSWORD })).status).toBe(202);
     await stack.smtp.waitForMail('cluster-after@example.com', SendVerificationEmail.name, 1, 30_000);
