@@ -69,12 +69,16 @@ export class JobProducer implements JobSink, OnApplicationShutdown {
     return (await this.queue(target.queue.name).getJob(jobId)) !== undefined;
   }
 
-  /** PING over a producer connection: Redis as the queues see it. */
+  /**
+   * A read in the queues' own hash slot over a producer connection: Redis as the
+   * queues see it. Not PING: on a Redis Cluster any master answers PING, also
+   * while the one serving the QUEUE_PREFIX slot is down and no job can be added.
+   */
   async ping(): Promise<void> {
     // Any queue's connection will do; a queue object writes nothing to Redis until it is used.
     const client = await (this.knownQueues()[0] ?? this.queue('herald-health')).getBackend().client;
-    const pong: unknown = await client.runCommand('ping', []);
-    if (pong !== 'PONG') throw new Error(`unexpected PING answer: ${String(pong)}`);
+    const answer: unknown = await client.runCommand('exists', [`${this.config.redis.queuePrefix}:health`]);
+    if (typeof answer !== 'number') throw new Error(`unexpected EXISTS answer: ${String(answer)}`);
   }
 
   /** The queue of every job this process's reactions queue. */

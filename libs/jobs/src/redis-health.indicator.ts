@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { JobProducer } from './job-producer.js';
 
-/** Redis as the queues see it: a PING over the producer's own connection. */
+/** Redis as the queues see it: a read in the queues' hash slot over the producer's own connection. */
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
