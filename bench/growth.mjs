@@ -73,7 +73,8 @@ async function explain(db, { sql, params }, { commit = false } = {}) {
 export const keyLines = (plan) =>
   plan
     .filter((line) => /Scan|Insert|Update|Index Cond|Buffers|Execution Time|Rows Removed|Heap Fetches/.test(line))
-    .map((line) => line.trim());
+    .map((line) => line.trim())
+    .map((line) => (line.length > 160 ? `${line.slice(0, 157)}...` : line)); // an Index Cond can list a whole batch of ids
 
 const executionMs = (plan) => Number(/Execution Time: ([\d.]+) ms/.exec(plan.join('\n'))?.[1] ?? NaN);
 
@@ -310,9 +311,14 @@ export function growthTable(growth) {
   ];
   const largestRetained = Math.max(...growth.retained.figures.map((x) => x.rows));
   const plans = [
-    ...Object.entries(growth.retained.plans[largestRetained] ?? {}).map(([name, plan]) => [`${name}, ${largestRetained} dispatched rows`, plan]),
+    ...Object.entries(growth.retained.plans[largestRetained] ?? {}).map(([name, plan]) => [
+      `${name}, ${largestRetained} dispatched rows`,
+      plan,
+    ]),
     ...Object.entries(growth.pending.plans.claimDue ?? {}).map(([when, plan]) => [`claimDue, largest backlog, ${when}`, plan]),
-    ...(growth.pending.plans.markDispatched ? [['markDispatched of a relay batch, largest backlog, 50% claimed', growth.pending.plans.markDispatched]] : []),
+    ...(growth.pending.plans.markDispatched
+      ? [['markDispatched of a relay batch, largest backlog, 50% claimed', growth.pending.plans.markDispatched]]
+      : []),
     ...(growth.pending.plans.backlog ? [['backlog (metrics), largest backlog', growth.pending.plans.backlog]] : []),
   ];
   for (const [title, plan] of plans) lines.push(`${title}:`, '```', ...keyLines(plan), '```');
