@@ -33,7 +33,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const RELAY_ROWS = Number(process.env.BENCH_RELAY_ROWS ?? 50_000);
 const PRUNE_ROWS = Number(process.env.BENCH_PRUNE_ROWS ?? 100_000);
-// BENCH_ONLY=1,3 runs only those scenarios (memory is always reported); 6 (growth, ~15 minutes) only when named.
+// BENCH_ONLY=1,3 runs only those scenarios (memory is always reported); 6 (growth, 20 minutes or more) only when named.
 const ONLY = (process.env.BENCH_ONLY ?? '1,2,3,5').split(',').map(Number);
 const runs = (scenario) => ONLY.includes(scenario);
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
