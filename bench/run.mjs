@@ -27,12 +27,13 @@ import {
   stats,
   waitFor,
 } from './lib.mjs';
+import { growthScenario, growthTable } from './growth.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const RELAY_ROWS = Number(process.env.BENCH_RELAY_ROWS ?? 50_000);
 const PRUNE_ROWS = Number(process.env.BENCH_PRUNE_ROWS ?? 100_000);
-// BENCH_ONLY=1,3 runs only those scenarios (memory is always reported).
+// BENCH_ONLY=1,3 runs only those scenarios (memory is always reported); 6 (growth, 20 minutes or more) only when named.
 const ONLY = (process.env.BENCH_ONLY ?? '1,2,3,5').split(',').map(Number);
 const runs = (scenario) => ONLY.includes(scenario);
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
@@ -265,6 +266,11 @@ async function main() {
     if (runs(5)) {
       log(`scenario 5: commits and registrations while ${PRUNE_ROWS} prunable rows are pruned, ${RUNS} runs`);
       results.scenarios.retention = await retentionScenario({ db, post, users, emailQueue });
+    }
+    // ---------------------------------------------------------------- scenario 6
+    if (runs(6)) {
+      log('scenario 6: commits with dispatched rows retained, relay catch-up by backlog size');
+      results.scenarios.growth = await growthScenario({ db, post, users, emailQueue, seconds: SECONDS, log });
     }
   } finally {
     post.close();
@@ -501,6 +507,7 @@ function print(results) {
     '| scenario | measured | baseline (same run) | ratio |',
     '|---|---|---|---|',
     ...rows.filter(Boolean).map((r) => `| ${r.join(' | ')} |`),
+    ...(s.growth ? ['', growthTable(s.growth)] : []),
   ].join('\n');
   process.stdout.write(
     `\nMachine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGb} GiB, Node ${results.machine.node}\n\n${table}\n`,
