@@ -491,7 +491,7 @@ function print(results) {
     ],
     s.eventsPipeline && [
       '1 worker email jobs',
-      `${st(s.eventsPipeline.measured.jobsCompletedPerSec)} jobs/s completed (pooled SMTP)`,
+      `${st(s.eventsPipeline.measured.jobsCompletedPerSec)} jobs/s completed`,
       `raw pooled nodemailer ${st(s.eventsPipeline.smtp.rawPooledNodemailerSendsPerSec)} sends/s`,
       s.eventsPipeline.smtp.ratio,
     ],
