@@ -8,6 +8,7 @@ import os from 'node:os';
 import { hash } from '@node-rs/argon2';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -163,12 +164,39 @@ async function main() {
         await queue.obliterate({ force: true });
         await queue.close();
       }
+      // Baseline of the worker's SMTP stage: nodemailer's pool as its docs show it (the worker's
+      // SMTP_MAX_CONNECTIONS default of 5), the same sink, as many sends in flight as the worker runs jobs.
+      const rawSmtp = [];
+      for (let run = 0; run < RUNS; run++) {
+        const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, pool: true, maxConnections: 5 });
+        const n = Math.max(500, Math.round(stats(completed).median * SECONDS));
+        const started = Date.now();
+        let k = 0;
+        await Promise.all(
+          Array.from({ length: Number(env.WORKER_CONCURRENCY) }, async () => {
+            while (k < n) {
+              const i = k++;
+              await transport.sendMail({
+                from: 'bench@herald.local',
+                to: `raw-${run}-${i}@example.com`,
+                subject: 'Confirm your email',
+                text: `https://herald.test/verify-email?token=${randomUUID()}`,
+                html: `<p><a href="https://herald.test/verify-email?token=${randomUUID()}">Confirm</a></p>`,
+              });
+            }
+          }),
+        );
+        rawSmtp.push(n / ((Date.now() - started) / 1000));
+        transport.close();
+      }
       const baseline = Math.min(stats(rawTx).median, stats(rawJobs).median);
       const pipeline = Math.min(stats(committed).median, stats(completed).median);
       results.scenarios.eventsPipeline = {
         measured: { eventsCommittedPerSec: stats(committed), jobsCompletedPerSec: stats(completed) },
         baseline: { rawPgTxPerSec: stats(rawTx), rawBullmqAddAndNoopPerSec: stats(rawJobs), slowerStagePerSec: round(baseline) },
         ratio: round(pipeline / baseline, 3),
+        // The worker's jobs/s against raw pooled nodemailer sends to the same sink.
+        smtp: { rawPooledNodemailerSendsPerSec: stats(rawSmtp), ratio: round(stats(completed).median / stats(rawSmtp).median, 3) },
         atHalfMaxRate: {
           offeredPerSec: Math.floor(maxRate / 2),
           httpMs: percentiles(paced.latencies),
@@ -471,6 +499,12 @@ function print(results) {
       `${st(s.eventsPipeline.measured.eventsCommittedPerSec)} events/s committed; ${st(s.eventsPipeline.measured.jobsCompletedPerSec)} jobs/s completed`,
       `raw pg tx ${st(s.eventsPipeline.baseline.rawPgTxPerSec)}/s; raw BullMQ add+no-op ${st(s.eventsPipeline.baseline.rawBullmqAddAndNoopPerSec)}/s`,
       s.eventsPipeline.ratio,
+    ],
+    s.eventsPipeline && [
+      '1 worker email jobs',
+      `${st(s.eventsPipeline.measured.jobsCompletedPerSec)} jobs/s completed`,
+      `raw pooled nodemailer ${st(s.eventsPipeline.smtp.rawPooledNodemailerSendsPerSec)} sends/s`,
+      s.eventsPipeline.smtp.ratio,
     ],
     s.eventsPipeline && [
       '1 at half max rate',

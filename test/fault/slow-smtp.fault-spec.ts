@@ -78,7 +78,8 @@ describe('Fault: the SMTP server takes 8 s to accept a mail', () => {
     it('fails no job for lack of a database connection, and every email arrives once', async () => {
       const users = await stack.seedWelcomeJobs(JOBS, 'fifty');
       stack.smtp.delayMs = SLOW_SMTP_MS;
-      const worker = await stack.worker({ WORKER_CONCURRENCY: String(JOBS) }).startAndWaitReady();
+      // As many SMTP connections as jobs: all 50 conversations hang at the server at once.
+      const worker = await stack.worker({ WORKER_CONCURRENCY: String(JOBS), SMTP_MAX_CONNECTIONS: String(JOBS) }).startAndWaitReady();
 
       await waitFor(`all ${JOBS} mails with the SMTP server at once`, () => stack.smtp.receiving === JOBS, 20_000);
       await waitFor(`${JOBS} welcome emails`, () => stack.smtp.messages.length >= JOBS, SLOW_SMTP_MS + 20_000);

@@ -37,6 +37,8 @@ export abstract class HeraldConfig {
     connectionTimeoutMs: number;
     greetingTimeoutMs: number;
     socketTimeoutMs: number;
+    /** Pooled connections; 0: one connection per message. */
+    maxConnections: number;
   };
   declare readonly auth: {
     jwtSecret: string;
@@ -127,6 +129,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       connectionTimeoutMs: env.SMTP_CONNECTION_TIMEOUT_MS,
       greetingTimeoutMs: env.SMTP_GREETING_TIMEOUT_MS,
       socketTimeoutMs: env.SMTP_SOCKET_TIMEOUT_MS,
+      maxConnections: env.SMTP_MAX_CONNECTIONS,
     },
     auth: {
       jwtSecret: env.JWT_SECRET ?? DEV_JWT_SECRET,

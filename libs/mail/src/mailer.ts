@@ -25,9 +25,15 @@ export interface SentMail {
  * Sends mail over SMTP when SMTP_URL is set; otherwise writes each message as
  * an .eml file under MAIL_DIR (the local default).
  *
- * One SMTP connection per message (no pool): the fault tests' accounting of
- * what a killed worker may re-send assumes it; pooling is to be measured
- * against it (README "Performance").
+ * SMTP connections can be pooled (SMTP_MAX_CONNECTIONS per process; 0, the
+ * default, opens one per message): the handshake is most of a small
+ * message's cost. What a
+ * killed worker may re-send does not change with the pool — only messages the
+ * server received in full before the kill that neither the inbox nor the
+ * job's journal recorded (test/fault/worker-crash). nodemailer's own requeue
+ * of a message whose connection closed mid-send is off: the server may have
+ * received it in full, and a repeat is the job's decision (its retry goes
+ * through the inbox and the journal), never a hidden one.
  */
 @Injectable()
 export class Mailer implements OnApplicationShutdown {
@@ -37,7 +43,7 @@ export class Mailer implements OnApplicationShutdown {
 
   constructor(private readonly config: HeraldConfig) {
     this.mode = config.mail.smtpUrl ? 'smtp' : 'file';
-    const { smtpUrl, connectionTimeoutMs, greetingTimeoutMs, socketTimeoutMs } = config.mail;
+    const { smtpUrl, connectionTimeoutMs, greetingTimeoutMs, socketTimeoutMs, maxConnections } = config.mail;
     this.transport = smtpUrl
       ? nodemailer.createTransport({
           url: smtpUrl,
@@ -45,6 +51,7 @@ export class Mailer implements OnApplicationShutdown {
           connectionTimeout: connectionTimeoutMs,
           greetingTimeout: greetingTimeoutMs,
           socketTimeout: socketTimeoutMs,
+          ...(maxConnections > 0 ? { pool: true, maxConnections, maxRequeues: 0 } : {}),
         })
       : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
