@@ -66,11 +66,12 @@ export async function startTracing(defaultServiceName: string, env: Env = proces
   const settings = tracingSettings(env, defaultServiceName);
   if (!settings.enabled || started) return settings;
 
-  // ESM: Nest, bullmq and our code import pg/ioredis/express as ES modules, which only a loader
-  // hook sees; herald's own files are left alone (nothing in them is patched).
+  // ESM: Nest, bullmq and our code import http, express, pg and ioredis as ES modules, which only a
+  // loader hook sees. The hook wraps only what the instrumentations patch: wrapping every module
+  // would triple the apps' start-up time.
   const { register } = await import('node:module');
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-    data: { exclude: [/\/(apps|libs)\/[^/]+\/src\//, /\/dist\/apps\//] },
+    data: { include: ['http', 'https', 'node:http', 'node:https', 'express', 'pg', 'ioredis', /\/node_modules\/@nestjs\/core\//] },
   });
 
   const [{ NodeSDK }, { HttpInstrumentation }, { ExpressInstrumentation }, { PgInstrumentation }, { IORedisInstrumentation }, nest] =
