@@ -8,6 +8,7 @@ import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { NODE_OPTIONS_BY_APP } from '../scripts/runtime-defaults.mjs';
 import { v7 as uuidv7 } from 'uuid';
+import { Redis } from 'ioredis';
 
 export const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -286,4 +287,19 @@ export function queueDrained(queue) {
     300_000,
     100,
   );
+}
+
+/** Removes every Redis key of a bench run's queue prefix (SCAN, so a large keyspace is not blocked). */
+export async function deleteRedisKeys(prefix) {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

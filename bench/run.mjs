@@ -7,7 +7,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { hash } from '@node-rs/argon2';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -16,6 +15,7 @@ import {
   benchNodeArgs,
   closedLoop,
   createBenchDatabase,
+  deleteRedisKeys,
   freePort,
   jsonPoster,
   openLoop,
@@ -329,14 +329,7 @@ async function main() {
     await db.end();
     await smtp.close();
     await database.drop();
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-    redis.disconnect();
+    await deleteRedisKeys(prefix);
   }
 
   mkdirSync('bench/results', { recursive: true });

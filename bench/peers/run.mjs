@@ -20,7 +20,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { closedLoop, createBenchDatabase, openLoop, percentiles, queueDrained, REDIS_URL, stats, waitFor } from '../lib.mjs';
+import {
+  closedLoop,
+  createBenchDatabase,
+  deleteRedisKeys,
+  openLoop,
+  percentiles,
+  queueDrained,
+  REDIS_URL,
+  stats,
+  waitFor,
+} from '../lib.mjs';
 import { jobStarts as heraldJobStarts, naiveEnqueued, naiveLost, startHerald } from './herald.mjs';
 import { PG_BOSS_WORK_OPTIONS, startPgBoss } from './pg-boss.mjs';
 
@@ -284,6 +294,7 @@ async function main() {
   const redis = new Redis(REDIS_URL);
   versions.postgres = postgres;
   versions.redis = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
+  redis.disconnect();
   log(`versions: ${JSON.stringify(versions)}`);
   const peers = {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30), node: process.version },
@@ -296,13 +307,7 @@ async function main() {
   } finally {
     await db.end();
     await database.drop();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-    redis.disconnect();
+    await deleteRedisKeys(prefix);
   }
 
   mkdirSync('bench/results', { recursive: true });
