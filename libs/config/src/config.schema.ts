@@ -109,9 +109,10 @@ export const envSchema = z.object({
   SMTP_CONNECTION_TIMEOUT_MS: positiveInt.default(5000),
   SMTP_GREETING_TIMEOUT_MS: positiveInt.default(5000),
   SMTP_SOCKET_TIMEOUT_MS: positiveInt.default(15000),
-  // Pooled SMTP connections per worker process; 0 = a new connection for every message. Off by default
-  // until the fault tier has run green ten times in a row with it on (README "Performance").
-  SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(0).max(100).default(0),
+  // Pooled SMTP connections per worker process; 0 = a new connection for every message. The handshake is
+  // most of a small message's cost; a killed worker re-sends no more with the pool than without
+  // (test/fault/worker-crash).
+  SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(0).max(100).default(5),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_TTL_SECONDS: positiveInt.default(3600),

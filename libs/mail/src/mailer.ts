@@ -25,9 +25,9 @@ export interface SentMail {
  * Sends mail over SMTP when SMTP_URL is set; otherwise writes each message as
  * an .eml file under MAIL_DIR (the local default).
  *
- * SMTP connections can be pooled (SMTP_MAX_CONNECTIONS per process; 0, the
- * default, opens one per message): the handshake is most of a small
- * message's cost. What a
+ * SMTP connections are pooled (SMTP_MAX_CONNECTIONS per process, default 5;
+ * 0 opens one per message): the handshake is most of a small message's
+ * cost. What a
  * killed worker may re-send does not change with the pool — only messages the
  * server received in full before the kill that neither the inbox nor the
  * job's journal recorded (test/fault/worker-crash). nodemailer's own requeue
