@@ -26,6 +26,8 @@ export {
   type DispatchLag,
   type EventTypeCounts,
   type OutboxStats,
+  type OutboxBacklog,
+  BACKLOG_COUNTED_UP_TO,
   type RequeuedRow,
   type ReplayCursor,
   type ReplayPage,

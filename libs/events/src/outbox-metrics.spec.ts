@@ -22,7 +22,7 @@ describe(OutboxMetrics.name, () => {
 
   it('exports the pending rows, the age of the oldest in seconds and the dead rows', async () => {
     const metrics = new Metrics();
-    const { store } = storeReading({ pending: 7, dead: 3, oldestPendingAgeMs: 12_500 });
+    const { store } = storeReading({ pending: 7, dead: 3, oldestPendingAgeMs: 12_500, exact: true });
     new OutboxMetrics(metrics, store).onModuleInit();
 
     expect(await scraped(metrics, 'herald_outbox_pending')).toBe(7);
@@ -32,7 +32,7 @@ describe(OutboxMetrics.name, () => {
 
   it('reports age 0 when nothing is pending', async () => {
     const metrics = new Metrics();
-    const { store } = storeReading({ pending: 0, dead: 0, oldestPendingAgeMs: null });
+    const { store } = storeReading({ pending: 0, dead: 0, oldestPendingAgeMs: null, exact: true });
     new OutboxMetrics(metrics, store).onModuleInit();
 
     expect(await scraped(metrics, 'herald_outbox_oldest_pending_age_seconds')).toBe(0);
@@ -41,7 +41,7 @@ describe(OutboxMetrics.name, () => {
 
   it('reads Postgres once per scrape, not once per gauge', async () => {
     const metrics = new Metrics();
-    const { store, calls } = storeReading({ pending: 1, dead: 0, oldestPendingAgeMs: 10 });
+    const { store, calls } = storeReading({ pending: 1, dead: 0, oldestPendingAgeMs: 10, exact: true });
     new OutboxMetrics(metrics, store).onModuleInit();
 
     await metrics.render();

@@ -1,8 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Metrics } from '@herald/observability';
-import { OutboxStore, type OutboxStats } from './outbox-store.js';
-
-type Backlog = Pick<OutboxStats, 'pending' | 'dead' | 'oldestPendingAgeMs'>;
+import { OutboxStore, type OutboxBacklog as Backlog } from './outbox-store.js';
 
 /** How long one reading of the outbox serves the gauges: one query per scrape, not one per gauge. */
 const READING_TTL_MS = 1000;
@@ -21,7 +19,7 @@ export class OutboxMetrics implements OnModuleInit {
     const read = () => this.read();
     this.metrics.gauge({
       name: 'herald_outbox_pending',
-      help: 'Outbox rows not dispatched yet',
+      help: "Outbox rows not dispatched yet (counted up to 10,000; beyond, Postgres's estimate)",
       async collect() {
         this.set((await read()).pending);
       },

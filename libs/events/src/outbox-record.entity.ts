@@ -13,6 +13,8 @@ export type OutboxStatus = (typeof OutboxStatus)[keyof typeof OutboxStatus];
 @Index('outbox_dispatched_at_idx', ['dispatchedAt'], { where: `"status" = 'dispatched'` })
 // Dead rows are few: counting them every scrape must not read the whole table.
 @Index('outbox_dead_created_at_idx', ['createdAt'], { where: `"status" = 'dead'` })
+// The oldest pending row's age (a gauge, read every scrape) is this index's first entry.
+@Index('outbox_pending_created_at_idx', ['createdAt'], { where: `"status" = 'pending'` })
 // outbox:replay reads one event type's rows by time.
 @Index('outbox_event_type_occurred_at_idx', ['eventType', 'occurredAt', 'id'])
 export class OutboxRecord {

@@ -30,6 +30,27 @@ export interface OutboxStats {
   readonly oldestPendingAgeMs: number | null;
 }
 
+/**
+ * How many rows the backlog reading counts one by one; beyond this many it
+ * reports Postgres's estimate (OutboxStore.backlog). 10,000 entries of a
+ * partial index are read in a few milliseconds.
+ */
+export const BACKLOG_COUNTED_UP_TO = 10_000;
+
+/** The backlog at a glance: pending and dead rows, and how long the oldest pending row has waited. */
+export interface OutboxBacklog extends Pick<OutboxStats, 'pending' | 'dead' | 'oldestPendingAgeMs'> {
+  /** False when a count passed BACKLOG_COUNTED_UP_TO and is Postgres's estimate instead. */
+  readonly exact: boolean;
+}
+
+interface BacklogRow {
+  pending: number;
+  dead: number;
+  oldestPendingAgeMs: number | null;
+  pendingEstimate: number | null;
+  deadEstimate: number | null;
+}
+
 export interface DeadOutboxRow {
   readonly id: string;
   readonly eventType: string;
@@ -209,21 +230,35 @@ export class OutboxStore {
   }
 
   /**
-   * The backlog only (for the metrics, every scrape): pending rows and the age
-   * of the oldest, and the dead rows, each read through its partial index,
-   * whatever the number of dispatched rows kept.
+   * The backlog only (for the metrics, every scrape; and the outbox console):
+   * pending and dead rows and the age of the oldest pending one, at a cost
+   * that does not grow with the backlog. Rows are counted exactly up to
+   * BACKLOG_COUNTED_UP_TO, each through its partial index; beyond that the
+   * count is Postgres's estimate of the partial index's entries (refreshed by
+   * autovacuum), never less than the cap, and `exact` says so. Counting a
+   * million pending rows took half a second per scrape (bench scenario 6).
+   * The oldest pending row is the first entry of outbox_pending_created_at_idx.
    */
-  async backlog(): Promise<Pick<OutboxStats, 'pending' | 'dead' | 'oldestPendingAgeMs'>> {
+  async backlog(): Promise<OutboxBacklog> {
     const [row] = (await this.dataSource.query(
-      `SELECT pending.count AS pending, pending."oldestPendingAgeMs", dead.count AS dead
-       FROM (SELECT count(*)::int AS count,
-                    (extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::double precision AS "oldestPendingAgeMs"
-             FROM outbox WHERE status = '${OutboxStatus.Pending}') AS pending,
-            (SELECT count(*)::int AS count FROM outbox WHERE status = '${OutboxStatus.Dead}') AS dead`,
-    )) as [{ pending: number; dead: number; oldestPendingAgeMs: number | null }];
+      `SELECT pending.count AS pending, dead.count AS dead,
+              (SELECT (extract(epoch FROM clock_timestamp() - created_at) * 1000)::double precision
+               FROM outbox WHERE status = '${OutboxStatus.Pending}' ORDER BY created_at LIMIT 1) AS "oldestPendingAgeMs",
+              (SELECT reltuples FROM pg_class WHERE oid = to_regclass('outbox_pending_available_idx'))::double precision
+                AS "pendingEstimate",
+              (SELECT reltuples FROM pg_class WHERE oid = to_regclass('outbox_dead_created_at_idx'))::double precision
+                AS "deadEstimate"
+       FROM (SELECT count(*)::int AS count FROM (SELECT FROM outbox WHERE status = '${OutboxStatus.Pending}' LIMIT $1) AS rows) AS pending,
+            (SELECT count(*)::int AS count FROM (SELECT FROM outbox WHERE status = '${OutboxStatus.Dead}' LIMIT $1) AS rows) AS dead`,
+      [BACKLOG_COUNTED_UP_TO + 1],
+    )) as [BacklogRow | undefined];
+    if (!row) throw new Error('outbox backlog: the query returned no row');
+    const counted = (count: number, estimate: number | null) =>
+      count <= BACKLOG_COUNTED_UP_TO ? count : Math.max(BACKLOG_COUNTED_UP_TO, Math.round(estimate ?? 0));
     return {
-      pending: row.pending,
-      dead: row.dead,
+      pending: counted(row.pending, row.pendingEstimate),
+      dead: counted(row.dead, row.deadEstimate),
+      exact: row.pending <= BACKLOG_COUNTED_UP_TO && row.dead <= BACKLOG_COUNTED_UP_TO,
       oldestPendingAgeMs: row.oldestPendingAgeMs === null ? null : Math.max(0, Math.round(row.oldestPendingAgeMs)),
     };
   }

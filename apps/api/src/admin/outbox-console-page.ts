@@ -8,6 +8,8 @@ export interface OutboxConsoleView {
   readonly boardPath: string;
   readonly readOnly: boolean;
   readonly pending: number;
+  /** The pending count is Postgres's estimate (a backlog beyond what one reading counts row by row). */
+  readonly pendingEstimated?: boolean;
   readonly oldestPendingAgeMs: number | null;
   readonly lag: DispatchLag | null;
   readonly lagSampleSize: number;
@@ -57,7 +59,7 @@ function summaryHtml(view: OutboxConsoleView): string {
     : 'nothing dispatched yet';
   return `<section aria-labelledby="summary-title"><h2 id="summary-title">Now</h2>
 <dl class="summary">
-  <div><dt>Pending</dt><dd id="pending">${view.pending}</dd></div>
+  <div><dt>Pending</dt><dd id="pending">${view.pendingEstimated ? `≈ ${view.pending}` : view.pending}</dd></div>
   <div><dt>Oldest pending</dt><dd id="oldest-pending">${view.oldestPendingAgeMs === null ? '—' : formatDuration(view.oldestPendingAgeMs)}</dd></div>
   <div><dt>Dead</dt><dd id="dead-total">${view.deadTotal}</dd></div>
   <div><dt>Dispatch lag <small>(row written → jobs acknowledged)</small></dt><dd id="dispatch-lag">${lag}</dd></div>

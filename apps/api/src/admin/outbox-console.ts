@@ -73,6 +73,7 @@ export function mountOutboxConsole(app: NestExpressApplication, config: HeraldCo
       boardPath: BULL_BOARD_PATH,
       readOnly: boardReadOnly,
       pending: backlog.pending,
+      pendingEstimated: !backlog.exact,
       oldestPendingAgeMs: backlog.oldestPendingAgeMs,
       lag,
       lagSampleSize: LAG_SAMPLE_SIZE,
