@@ -333,11 +333,14 @@ async function main() {
   }
 
   mkdirSync('bench/results', { recursive: true });
-  // `npm run bench:peers` writes its scenarios into the same file; a run of this bench keeps them.
-  const peers = existsSync('bench/results/latest.json')
-    ? JSON.parse(readFileSync('bench/results/latest.json', 'utf8')).scenarios?.peers
-    : undefined;
-  if (peers) results.scenarios.peers = peers;
+  // A run of some scenarios (BENCH_ONLY; `npm run bench:peers` writes its own) keeps the others'
+  // latest figures: latest.json is the newest figure of every scenario, each with its own `at`.
+  const at = new Date().toISOString();
+  for (const scenario of Object.values(results.scenarios)) scenario.at ??= at;
+  const previous = existsSync('bench/results/latest.json')
+    ? (JSON.parse(readFileSync('bench/results/latest.json', 'utf8')).scenarios ?? {})
+    : {};
+  results.scenarios = { ...previous, ...results.scenarios };
   writeFileSync('bench/results/latest.json', JSON.stringify(results, null, 2));
   print(results);
 }
