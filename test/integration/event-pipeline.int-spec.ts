@@ -66,10 +66,10 @@ describe('Event pipeline (real Postgres + Redis)', () => {
     it('dispatches every event of many concurrent transactions once, in fewer dispatches than commits', async () => {
       const dispatcher = h.module.get(EventDispatcher);
       const dispatchSizes: number[] = [];
-      const dispatch = dispatcher.dispatch.bind(dispatcher);
-      dispatcher.dispatch = (events, options) => {
+      const dispatchInStages = dispatcher.dispatchInStages.bind(dispatcher);
+      dispatcher.dispatchInStages = (events, options) => {
         dispatchSizes.push(events.length);
-        return dispatch(events, options);
+        return dispatchInStages(events, options);
       };
       const events = Array.from({ length: 60 }, () => thing());
       const before = Date.now();

@@ -19,6 +19,14 @@ export interface DispatchOutcome {
   readonly failed: ReadonlyMap<string, Error>;
 }
 
+/** A dispatch seen in its two steps (see EventDispatcher.dispatchInStages). */
+export interface StagedDispatch {
+  /** Resolves once the job sink answered: the jobs are in Redis (or failed to get there). Never rejects. */
+  readonly enqueued: Promise<void>;
+  /** Resolves when the rows are marked dispatched and in-process handlers have the events. */
+  readonly done: Promise<DispatchOutcome>;
+}
+
 const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 /** The job sink did not take the jobs (Redis down, a timeout): an infrastructure failure, never a poison event. */
@@ -62,18 +70,37 @@ export class EventDispatcher {
    * one trace, otherwise a trace of its own linked to each event's.
    */
   dispatch(events: readonly DomainEvent[], options: DispatchOptions): Promise<DispatchOutcome> {
-    return inSpan(
+    return this.dispatchInStages(events, options).done;
+  }
+
+  /**
+   * The same dispatch, with the moment the job sink answered made visible:
+   * what a caller waits for before it sends the next batch to Redis. The rows'
+   * UPDATE then runs on its own — it needs a Postgres connection, which under
+   * load waits behind the commits themselves, and the next events must not wait
+   * behind it (a repeat after a crash before the UPDATE is a no-op: job ids are
+   * derived from reaction + event).
+   */
+  dispatchInStages(events: readonly DomainEvent[], options: DispatchOptions): StagedDispatch {
+    let signalEnqueued!: () => void;
+    const enqueued = new Promise<void>((resolve) => (signalEnqueued = resolve));
+    const done = inSpan(
       'outbox dispatch',
       {
         kind: SpanKind.PRODUCER,
         attributes: { 'herald.dispatch.source': options.source, 'herald.dispatch.events': events.length },
         ...batchSpanOptions(events.map((event) => event.traceparent)),
       },
-      () => this.dispatchEvents(events, options),
-    );
+      () => this.dispatchEvents(events, options, signalEnqueued),
+    ).finally(signalEnqueued);
+    return { enqueued, done };
   }
 
-  private async dispatchEvents(events: readonly DomainEvent[], options: DispatchOptions): Promise<DispatchOutcome> {
+  private async dispatchEvents(
+    events: readonly DomainEvent[],
+    options: DispatchOptions,
+    signalEnqueued: () => void,
+  ): Promise<DispatchOutcome> {
     const failed = new Map<string, Error>();
     const jobs: { eventId: string; job: SinkJob }[] = [];
     for (const event of events) {
@@ -104,6 +131,8 @@ export class EventDispatcher {
       const enqueueError = new EnqueueFailedError(error);
       for (const id of healthy) failed.set(id, enqueueError);
       return { dispatched: [], failed };
+    } finally {
+      signalEnqueued();
     }
 
     const acknowledgedAt = Date.now();

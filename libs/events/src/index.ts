@@ -3,7 +3,7 @@ export { deliveryJobId, parseDeliveryJobId, REPLAY_ID, replayJobId, type Deliver
 export { DomainEvent, type DomainEventClass, type DomainEventMetadata } from './domain-event.js';
 export { EventCatalog, EventCatalogError, UnknownEventTypeError, type StoredEvent } from './event-catalog.js';
 export { catalogOfModules, EventCatalogExplorer } from './event-catalog-explorer.js';
-export { EnqueueFailedError, EventDispatcher, type DispatchOutcome } from './event-dispatcher.js';
+export { EnqueueFailedError, EventDispatcher, type DispatchOutcome, type StagedDispatch } from './event-dispatcher.js';
 export { EventRetention } from './event-retention.js';
 export { EventsModule, type EventsModuleOptions } from './events.module.js';
 export {

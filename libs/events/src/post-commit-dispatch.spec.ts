@@ -2,32 +2,54 @@ import { Logger } from '@nestjs/common';
 import type { HeraldConfig } from '@herald/config';
 import { Metrics } from '@herald/observability';
 import { DomainEvent } from './domain-event.js';
-import type { DispatchOptions, DispatchOutcome, EventDispatcher } from './event-dispatcher.js';
-import { MAX_CONCURRENT_DISPATCHES, MAX_DISPATCH_BATCH, PostCommitDispatch } from './post-commit-dispatch.js';
+import type { DispatchOptions, DispatchOutcome, EventDispatcher, StagedDispatch } from './event-dispatcher.js';
+import { MAX_CONCURRENT_DISPATCHES, MAX_DISPATCH_BATCH, MAX_MARKS_IN_FLIGHT, PostCommitDispatch } from './post-commit-dispatch.js';
 
 class Happened extends DomainEvent<Record<string, never>> {
   static readonly eventType = 'test.Happened';
   static readonly schemaVersion = 1;
 }
 
-/** A dispatcher whose dispatches finish only when the test says so. */
+/**
+ * A dispatcher whose dispatches move on only when the test says so:
+ * `acknowledge()` — Redis has the jobs; `finish()` — the rows are marked too
+ * (acknowledging first if that has not happened).
+ */
 class ControlledDispatcher {
-  readonly calls: { events: readonly DomainEvent[]; options: DispatchOptions; finished: boolean; finish: (error?: Error) => void }[] = [];
+  readonly calls: {
+    events: readonly DomainEvent[];
+    options: DispatchOptions;
+    acknowledged: boolean;
+    finished: boolean;
+    acknowledge: () => void;
+    finish: (error?: Error) => void;
+  }[] = [];
 
-  dispatch(events: readonly DomainEvent[], options: DispatchOptions): Promise<DispatchOutcome> {
-    return new Promise((resolve, reject) => {
-      const call = {
-        events,
-        options,
-        finished: false,
-        finish: (error?: Error) => {
-          call.finished = true;
-          if (error) reject(error);
-          else resolve({ dispatched: events.map((event) => event.eventId), failed: new Map() });
-        },
-      };
-      this.calls.push(call);
+  dispatchInStages(events: readonly DomainEvent[], options: DispatchOptions): StagedDispatch {
+    let acknowledge!: () => void;
+    const enqueued = new Promise<void>((resolve) => (acknowledge = resolve));
+    let finish!: (error?: Error) => void;
+    const done = new Promise<DispatchOutcome>((resolve, reject) => {
+      finish = (error?: Error) =>
+        error ? reject(error) : resolve({ dispatched: events.map((event) => event.eventId), failed: new Map() });
     });
+    const call = {
+      events,
+      options,
+      acknowledged: false,
+      finished: false,
+      acknowledge: () => {
+        call.acknowledged = true;
+        acknowledge();
+      },
+      finish: (error?: Error) => {
+        call.acknowledge();
+        call.finished = true;
+        finish(error);
+      },
+    };
+    this.calls.push(call);
+    return { enqueued, done };
   }
 
   unfinished() {
@@ -125,6 +147,56 @@ describe('PostCommitDispatch (group dispatch)', () => {
     expect(dispatcher.calls).toHaveLength(2);
     expect(dispatcher.calls[1]!.events).toHaveLength(1);
     dispatcher.calls[1]!.finish();
+    await postCommit.drain();
+  });
+
+  it('a lane sends its next batch to Redis once the jobs of the last one are there, while the rows are still being marked', async () => {
+    postCommit.afterCommit(events(1));
+    await nextTurn();
+    postCommit.afterCommit(events(2));
+    await nextTurn();
+    postCommit.afterCommit(events(3)); // both lanes busy: waits
+    await nextTurn();
+    expect(dispatcher.calls).toHaveLength(2);
+
+    dispatcher.calls[0]!.acknowledge(); // Redis has the first batch's jobs; its UPDATE is not done
+    await nextTurn();
+    expect(dispatcher.calls).toHaveLength(3);
+    expect(dispatcher.calls[2]!.events).toHaveLength(3);
+
+    let drained = false;
+    const draining = postCommit.drain().then(() => (drained = true));
+    for (const call of dispatcher.calls.slice(1)) call.finish();
+    await nextTurn();
+    expect(drained).toBe(false); // the first batch's rows are still being marked
+    dispatcher.calls[0]!.finish();
+    await draining;
+  });
+
+  it(`waits for the rows' UPDATEs when ${MAX_MARKS_IN_FLIGHT} are unfinished, so a slow Postgres slows the lanes down`, async () => {
+    // One lane at a time here: each batch is acknowledged by Redis at once, none is marked.
+    const acknowledgeAll = async () => {
+      for (let turn = 0; turn < 10; turn++) {
+        for (const call of dispatcher.calls) if (!call.acknowledged) call.acknowledge();
+        await nextTurn();
+      }
+    };
+    for (let i = 0; i < MAX_MARKS_IN_FLIGHT + 3; i++) {
+      postCommit.afterCommit(events(1));
+      await acknowledgeAll();
+    }
+    // Each lane waits with its own batch's UPDATE counted: MAX_MARKS_IN_FLIGHT + 2 unfinished.
+    expect(dispatcher.calls).toHaveLength(MAX_MARKS_IN_FLIGHT + MAX_CONCURRENT_DISPATCHES);
+    expect(postCommit.backlog).toBe(1);
+
+    dispatcher.calls[0]!.finish();
+    await acknowledgeAll();
+    expect(dispatcher.calls).toHaveLength(MAX_MARKS_IN_FLIGHT + MAX_CONCURRENT_DISPATCHES); // still above the bound
+    dispatcher.calls[1]!.finish(); // back at the bound: the lanes go on
+    await acknowledgeAll();
+    expect(dispatcher.calls).toHaveLength(MAX_MARKS_IN_FLIGHT + MAX_CONCURRENT_DISPATCHES + 1);
+    expect(postCommit.backlog).toBe(0);
+    for (const call of dispatcher.calls) call.finish();
     await postCommit.drain();
   });
 

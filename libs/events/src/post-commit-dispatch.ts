@@ -11,6 +11,13 @@ export const MAX_DISPATCH_BATCH = 500;
  * the previous batch's UPDATE is in Postgres, instead of queueing behind it.
  */
 export const MAX_CONCURRENT_DISPATCHES = 2;
+/**
+ * Dispatches whose jobs are in Redis but whose rows are still being marked
+ * (one UPDATE each). A lane moves on to its next batch as soon as Redis has
+ * the jobs; beyond this many unfinished UPDATEs it waits for one, so a slow
+ * Postgres slows the lanes down instead of piling up statements.
+ */
+export const MAX_MARKS_IN_FLIGHT = 4;
 
 /**
  * Dispatches committed transactions' events right after their commit, off the
@@ -24,7 +31,10 @@ export const MAX_CONCURRENT_DISPATCHES = 2;
  * share it); under load each dispatch carries many transactions' events, so
  * the per-event cost of the two round trips (addBulk, UPDATE ... dispatched)
  * shrinks as the load grows — the same idea as Postgres's group commit.
- * Nothing waits for a timer.
+ * Nothing waits for a timer. A lane holds its place only until Redis has the
+ * batch's jobs: the UPDATE that marks the rows needs a Postgres connection,
+ * which under load waits behind the commits themselves, and the next commits'
+ * jobs must not wait behind it (MAX_MARKS_IN_FLIGHT bounds these UPDATEs).
  *
  * The backlog is bounded (OUTBOX_DISPATCH_BACKLOG_LIMIT): when Redis is slow
  * and events pile up faster than they leave, further events are left to the
@@ -39,6 +49,8 @@ export class PostCommitDispatch implements BeforeApplicationShutdown {
   /** Dispatch lanes at work: each takes waiting events, dispatches them, and repeats until none wait. */
   private activeLanes = 0;
   private readonly lanes = new Set<Promise<void>>();
+  /** Dispatches past their enqueue, marking their rows. */
+  private readonly marking = new Set<Promise<void>>();
   /** A lane was started and has not yet taken its first batch (it will take everything waiting). */
   private laneStarting = false;
   private readonly overflow;
@@ -78,7 +90,7 @@ export class PostCommitDispatch implements BeforeApplicationShutdown {
 
   /** Resolves when every event handed over so far has been dispatched (or left to the relay). */
   async drain(): Promise<void> {
-    while (this.lanes.size > 0) await Promise.all([...this.lanes]);
+    while (this.lanes.size > 0 || this.marking.size > 0) await Promise.all([...this.lanes, ...this.marking]);
   }
 
   /** Before the shutdown hooks close the pools. */
@@ -94,14 +106,20 @@ export class PostCommitDispatch implements BeforeApplicationShutdown {
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, MAX_DISPATCH_BATCH);
         const committedAt = new Map(batch.map((entry) => [entry.event.eventId, entry.committedAt]));
-        try {
-          await this.dispatcher.dispatch(
-            batch.map((entry) => entry.event),
-            { source: 'post-commit', committedAt },
-          );
-        } catch (error) {
-          this.logger.warn({ msg: 'post-commit dispatch failed; relay will retry', events: batch.length, err: error });
-        }
+        const { enqueued, done } = this.dispatcher.dispatchInStages(
+          batch.map((entry) => entry.event),
+          { source: 'post-commit', committedAt },
+        );
+        const marked: Promise<void> = done
+          .then(
+            () => undefined,
+            (error: unknown) =>
+              this.logger.warn({ msg: 'post-commit dispatch failed; relay will retry', events: batch.length, err: error }),
+          )
+          .finally(() => this.marking.delete(marked));
+        this.marking.add(marked);
+        await enqueued;
+        while (this.marking.size > MAX_MARKS_IN_FLIGHT) await Promise.race(this.marking);
       }
     } finally {
       // In the same turn as the last check of `waiting`: a commit that comes after it starts a lane.
