@@ -1,4 +1,5 @@
 import { SendVerificationEmail } from '@herald/notifications';
+import { freePort } from '../support/ports.js';
 import { PrivateRedisCluster } from '../support/redis-cluster.js';
 import { Stack } from '../support/stack.js';
 import { keysWithPrefix, redisClient } from '../support/test-redis.js';
@@ -18,6 +19,8 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
   const readiness = async (url: string) => (await fetch(url)).status;
   let workerReady: string;
   let apiReady: string;
+  /** A second API with rate limits on: their counters live in the queues' slot too. */
+  let limitedApiUrl: string;
 
   beforeAll(async () => {
     await cluster.start();
@@ -32,6 +35,9 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
     };
     await stack.worker(env).startAndWaitReady();
     await stack.api(env).startAndWaitReady();
+    const limitedPort = String(await freePort());
+    await stack.api({ ...env, PORT: limitedPort, RATE_LIMIT_ENABLED: 'true' }).startAndWaitReady();
+    limitedApiUrl = `http://127.0.0.1:${limitedPort}`;
     workerReady = `http://127.0.0.1:${stack.workerPort}/health/ready`;
     apiReady = `${stack.apiUrl}/health/ready`;
   }, 90_000);
@@ -83,6 +89,30 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
     expect(await readiness(workerReady)).toBe(503);
     expect(emails.flatMap((email) => stack.smtp.to(email))).toEqual([]);
 
+    // Rate limits without their Redis: each instance falls back to counters in memory, so the
+    // limits still hold (per instance) and no request waits for the dead master.
+    const login = async () => {
+      const started = Date.now();
+      const response = await fetch(`${limitedApiUrl}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'cluster-guess@example.com', password: 'not the password at all' }),
+      });
+      return { status: response.status, ms: Date.now() - started };
+    };
+    const attempts: { status: number; ms: number }[] = [];
+    for (let i = 0; i < 11; i++) attempts.push(await login());
+    expect(attempts.map((attempt) => attempt.status)).toEqual([...Array<number>(10).fill(401), 429]);
+    const slowestLoginMs = Math.max(...attempts.map((attempt) => attempt.ms));
+    expect(slowestLoginMs).toBeLessThan(5_000);
+    const registration = await fetch(`${limitedApiUrl}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'cluster-limited@example.com', password: PASSWORD }),
+    });
+    expect(registration.status).toBe(202);
+    emails.push('cluster-limited@example.com');
+
     await cluster.restart(owner);
     const restarted = Date.now();
     await cluster.waitUntilOk();
@@ -99,7 +129,8 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
     const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(1);
     process.stdout.write(
       `redis cluster: both apps unready ${seconds(killed, unready)}s after the kill; ${emails.length} registrations accepted meanwhile; ` +
-        `ready ${seconds(restarted, readyAgain)}s and all mailed once ${seconds(restarted, Date.now())}s after the restart\n`,
+        `ready ${seconds(restarted, readyAgain)}s and all mailed once ${seconds(restarted, Date.now())}s after the restart; ` +
+        `rate limits held in memory meanwhile (slowest log-in ${slowestLoginMs} ms)\n`,
     );
     // And the cluster serves new work as before.
     expect((await stack.post('/users', { email: 'cluster-after@example.com', password: PASSWORD })).status).toBe(202);

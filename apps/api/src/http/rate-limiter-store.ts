@@ -1,8 +1,15 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { HeraldConfig } from '@herald/config';
 import { createRedisClient } from '@herald/jobs';
+
+/**
+ * How long a counter waits for Redis before the in-memory stand-in answers.
+ * Without it a request waits out the client's own retries: with a Redis
+ * Cluster master down, each log-in took 4–7 s (test/fault/redis-cluster).
+ */
+export const RATE_LIMIT_REDIS_TIMEOUT_MS = 500;
 
 /** How many events a counter allows in its window. */
 export interface CounterLimit {
@@ -12,15 +19,16 @@ export interface CounterLimit {
 
 /**
  * The counters of every rate limit, in Redis so that limits hold across API
- * instances. If Redis is unreachable an in-memory limiter stands in (per
- * instance) rather than failing the request. RATE_LIMIT_ENABLED=false turns
+ * instances. If Redis is unreachable, or does not answer within
+ * RATE_LIMIT_REDIS_TIMEOUT_MS, an in-memory limiter stands in (per instance)
+ * rather than failing or holding up the request. RATE_LIMIT_ENABLED=false turns
  * every limit off (behind a limiting gateway, for load tests): `enabled` is
  * false and no connection is made.
  */
 @Injectable()
 export class RateLimiterStore implements OnModuleInit, OnModuleDestroy {
   private readonly redis?: Redis | Cluster;
-  private readonly limiters = new Map<string, RateLimiterRedis>();
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
 
   constructor(private readonly config: HeraldConfig) {
     if (config.auth.rateLimitEnabled) {
@@ -59,15 +67,20 @@ export class RateLimiterStore implements OnModuleInit, OnModuleDestroy {
    * `<QUEUE_PREFIX>:rl:<name>:<subject>` — the queues' hash tag, so Redis
    * Cluster keeps every key in one slot.
    */
-  limiter(name: string, limit: CounterLimit): RateLimiterRedis {
+  limiter(name: string, limit: CounterLimit): RateLimiterAbstract {
     if (!this.redis) throw new Error('rate limits are switched off (RATE_LIMIT_ENABLED=false)');
     let limiter = this.limiters.get(name);
     if (!limiter) {
-      limiter = new RateLimiterRedis({
-        storeClient: this.redis,
-        keyPrefix: `${this.config.redis.queuePrefix}:rl:${name}`,
-        points: limit.points,
-        duration: limit.durationSeconds,
+      // The stand-in belongs to the wrapper only: an operation that times out and later fails in
+      // Redis must not count twice in memory.
+      limiter = new RLWrapperTimeouts({
+        limiter: new RateLimiterRedis({
+          storeClient: this.redis,
+          keyPrefix: `${this.config.redis.queuePrefix}:rl:${name}`,
+          points: limit.points,
+          duration: limit.durationSeconds,
+        }),
+        timeoutMs: RATE_LIMIT_REDIS_TIMEOUT_MS,
         insuranceLimiter: new RateLimiterMemory({ points: limit.points, duration: limit.durationSeconds }),
       });
       this.limiters.set(name, limiter);
