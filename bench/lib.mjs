@@ -108,8 +108,9 @@ export function rssMb(pid) {
 
 /** A built app as a child process; tracks its peak RSS. */
 export class App {
-  constructor(name, env, healthUrl, nodeArgs = []) {
+  constructor(name, env, healthUrl, nodeArgs = [], entry = `dist/apps/${name}/apps/${name}/src/main.js`) {
     this.name = name;
+    this.entry = entry;
     this.nodeArgs = nodeArgs;
     this.env = env;
     this.healthUrl = healthUrl;
@@ -117,7 +118,7 @@ export class App {
     this.output = [];
   }
   async start() {
-    this.child = spawn(process.execPath, [...this.nodeArgs, `dist/apps/${this.name}/apps/${this.name}/src/main.js`], {
+    this.child = spawn(process.execPath, [...this.nodeArgs, this.entry], {
       env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', NODE_OPTIONS: NODE_OPTIONS_BY_APP[this.name], ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -137,12 +138,24 @@ export class App {
 }
 
 /**
+ * BENCH_HTTP_ADAPTER: which HTTP stack the API runs on: `express` (the API's own main.js, default) or
+ * `fastify` (bench/http-adapter/fastify-api.mjs: the same app on Nest's Fastify adapter, for the A/B).
+ */
+export function httpAdapter() {
+  const adapter = process.env.BENCH_HTTP_ADAPTER ?? 'express';
+  if (!(adapter in API_ENTRY))
+    throw new Error(`bench: BENCH_HTTP_ADAPTER must be ${Object.keys(API_ENTRY).join(' or ')}, not "${adapter}"`);
+  return adapter;
+}
+const API_ENTRY = { express: 'dist/apps/api/apps/api/src/main.js', fastify: 'bench/http-adapter/fastify-api.mjs' };
+
+/**
  * Starts the worker, then the API (both built), on the given ports. If either fails to start,
  * stops what did start and runs `cleanUp` (the caller's database, pool, sink) before rethrowing.
  */
 export async function startApps({ env, apiPort, workerPort, nodeArgs = () => [], cleanUp }) {
   const worker = new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, nodeArgs('worker'));
-  const api = new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, nodeArgs('api'));
+  const api = new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, nodeArgs('api'), API_ENTRY[httpAdapter()]);
   try {
     await worker.start();
     await api.start();
