@@ -2,7 +2,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
@@ -106,6 +106,25 @@ export function rssMb(pid) {
   }
 }
 
+/** CPU seconds used so far by each process of interest (Linux /proc), grouped by role. */
+export function cpuByRole(roles) {
+  const ticks = new Map();
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const role = roles.get(Number(pid)) ?? (comm.startsWith('postgres') ? 'postgres' : comm.startsWith('redis-server') ? 'redis' : null);
+    if (!role) continue;
+    ticks.set(role, (ticks.get(role) ?? 0) + Number(fields[11]) + Number(fields[12]));
+  }
+  return new Map([...ticks].map(([role, t]) => [role, t / 100]));
+}
+
 /** A built app as a child process; tracks its peak RSS. */
 export class App {
   constructor(name, env, healthUrl, nodeArgs = [], entry = `dist/apps/${name}/apps/${name}/src/main.js`) {
@@ -150,12 +169,12 @@ export function httpAdapter() {
 const API_ENTRY = { express: 'dist/apps/api/apps/api/src/main.js', fastify: 'bench/http-adapter/fastify-api.mjs' };
 
 /**
- * Starts the worker, then the API (both built), on the given ports. If either fails to start,
+ * Starts the worker, then the API (both built; the API on `adapter`, see httpAdapter()), on the given ports. If either fails to start,
  * stops what did start and runs `cleanUp` (the caller's database, pool, sink) before rethrowing.
  */
-export async function startApps({ env, apiPort, workerPort, nodeArgs = () => [], cleanUp }) {
+export async function startApps({ env, apiPort, workerPort, nodeArgs = () => [], cleanUp, adapter = httpAdapter() }) {
   const worker = new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, nodeArgs('worker'));
-  const api = new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, nodeArgs('api'), API_ENTRY[httpAdapter()]);
+  const api = new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, nodeArgs('api'), API_ENTRY[adapter]);
   try {
     await worker.start();
     await api.start();
