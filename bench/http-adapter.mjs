@@ -7,7 +7,8 @@
 //   - scenario 3 load (registration, Argon2id, c=32): requests/s and API CPU per request.
 // CPU is read from /proc, as bench:profile --cpu-only does (no profiler). Prints each run, the median
 // and range per adapter, and fastify/express: the ratio of the medians and the range of the ratios
-// within a round. Writes bench/results/http-adapter.json.
+// within a round. In the first round each also answers a few probes (good and bad requests); the
+// answers that differ are printed. Writes bench/results/http-adapter.json.
 // BENCH_AB_ROUNDS (3) rounds, BENCH_SECONDS (8) per measurement.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -36,8 +37,44 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ADAPTERS = ['express', 'fastify'];
 const log = (message) => process.stderr.write(`http-adapter: ${message}\n`);
 
-/** One run: both loads against the API on `adapter`. */
-async function run(adapter, label) {
+// The answers compared between the two (status, content type, problem code, the headers our code sets;
+// not ETag: Express gives every body one, Fastify none).
+const PROBES = [
+  ['POST', '/users', 'application/json', JSON.stringify({ email: 'probe@example.com', password: 'a long and lovely passphrase' })],
+  ['POST', '/users', 'application/json', '{"email":'],
+  ['POST', '/users', 'application/json', JSON.stringify({ email: 'not an address', extra: true })],
+  ['POST', '/users', 'application/json', JSON.stringify({ email: 'big@example.com', password: 'x'.repeat(200_000) })],
+  ['POST', '/users', 'text/plain', 'hello'],
+  ['POST', '/users', 'application/xml', '<user/>'],
+  ['POST', '/users/verification-email', 'application/json', JSON.stringify({ email: 'probe@example.com' })],
+  ['GET', '/users/me', null, null],
+  ['GET', '/no-such-route', null, null],
+  ['GET', '/health/ready', null, null],
+];
+
+async function probe(baseUrl) {
+  const answers = [];
+  for (const [method, path, type, body] of PROBES) {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { 'x-request-id': 'probe-request-0001', ...(type ? { 'content-type': type } : {}) },
+      body,
+    });
+    const text = await response.text();
+    const code = response.headers.get('content-type')?.includes('json') ? (JSON.parse(text).code ?? '-') : '-';
+    const headers = ['x-request-id', 'content-security-policy', 'x-content-type-options', 'x-powered-by']
+      .map((name) => `${name}:${response.headers.get(name) === null ? 'no' : 'yes'}`)
+      .join(' ');
+    answers.push({
+      request: `${method} ${path} (${type ?? 'no body'})`,
+      answer: `${response.status} ${response.headers.get('content-type')} ${code} ${headers}`,
+    });
+  }
+  return answers;
+}
+
+/** One run: both loads against the API on `adapter` (and the probes, when asked). */
+async function run(adapter, label, withProbes) {
   const database = await createBenchDatabase(`ab${label}`);
   const db = new pg.Pool({ connectionString: database.url, max: 4 });
   const smtp = await startSmtpSink();
@@ -64,6 +101,7 @@ async function run(adapter, label) {
     return { okPerSec: (loop.completed - loop.errors) / loop.seconds, errors: loop.errors, cpuMsPerRequest };
   };
   try {
+    const answers = withProbes ? await probe(`http://127.0.0.1:${apiPort}`) : undefined;
     const users = await seedUsers(db, 20_000, 'ab');
     let next = 0;
     const resend = async () => (await poster('/users/verification-email', { email: users[next++ % users.length].email })) === 202;
@@ -76,7 +114,13 @@ async function run(adapter, label) {
     await closedLoop(32, 2000, (i) => register(1_000_000 + i)); // warm-up of the registration path
     await queueDrained(emailQueue);
     const registration = await measure(register);
-    return { adapter, pipeline, registration, peakRssMb: { api: Math.round(api.peakRssMb), worker: Math.round(worker.peakRssMb) } };
+    return {
+      adapter,
+      answers,
+      pipeline,
+      registration,
+      peakRssMb: { api: Math.round(api.peakRssMb), worker: Math.round(worker.peakRssMb) },
+    };
   } finally {
     poster.close();
     await emailQueue.close();
@@ -98,7 +142,7 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? ADAPTERS : [...ADAPTERS].reverse();
     for (const adapter of order) {
-      const result = { round: round + 1, ...(await run(adapter, `${round}${adapter[0]}`)) };
+      const result = { round: round + 1, ...(await run(adapter, `${round}${adapter[0]}`, round === 0)) };
       runs.push(result);
       const { pipeline: p, registration: r } = result;
       log(
@@ -129,6 +173,14 @@ async function main() {
         ` (per round ${paired.map((value) => fmt(value, 3)).join(', ')})`,
     );
   }
+  const [expressAnswers, fastifyAnswers] = ADAPTERS.map((adapter) => runs.find((run) => run.adapter === adapter && run.answers).answers);
+  const differences = expressAnswers
+    .map(({ request, answer }, i) => ({ request, express: answer, fastify: fastifyAnswers[i].answer }))
+    .filter((probe) => probe.express !== probe.fastify);
+  process.stdout.write(
+    `\nAnswers that differ (of ${PROBES.length} probes): ${differences.length === 0 ? 'none' : ''}\n` +
+      differences.map((d) => `  ${d.request}\n    express: ${d.express}\n    fastify: ${d.fastify}\n`).join(''),
+  );
   process.stdout.write(
     `\nAPI on Express vs Fastify, ${ROUNDS} rounds, ${SECONDS} s per load, ${os.cpus().length} cores:\n${lines.join('\n')}\n`,
   );
@@ -136,7 +188,7 @@ async function main() {
   writeFileSync(
     'bench/results/http-adapter.json',
     JSON.stringify(
-      { machine: { cpus: os.cpus().length, node: process.version }, rounds: ROUNDS, seconds: SECONDS, runs, summary },
+      { machine: { cpus: os.cpus().length, node: process.version }, rounds: ROUNDS, seconds: SECONDS, differences, runs, summary },
       null,
       2,
     ),
