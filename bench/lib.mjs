@@ -2,7 +2,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
@@ -106,10 +106,30 @@ export function rssMb(pid) {
   }
 }
 
+/** CPU seconds used so far by each process of interest (Linux /proc), grouped by role. */
+export function cpuByRole(roles) {
+  const ticks = new Map();
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const role = roles.get(Number(pid)) ?? (comm.startsWith('postgres') ? 'postgres' : comm.startsWith('redis-server') ? 'redis' : null);
+    if (!role) continue;
+    ticks.set(role, (ticks.get(role) ?? 0) + Number(fields[11]) + Number(fields[12]));
+  }
+  return new Map([...ticks].map(([role, t]) => [role, t / 100]));
+}
+
 /** A built app as a child process; tracks its peak RSS. */
 export class App {
-  constructor(name, env, healthUrl, nodeArgs = []) {
+  constructor(name, env, healthUrl, nodeArgs = [], entry = `dist/apps/${name}/apps/${name}/src/main.js`) {
     this.name = name;
+    this.entry = entry;
     this.nodeArgs = nodeArgs;
     this.env = env;
     this.healthUrl = healthUrl;
@@ -117,7 +137,7 @@ export class App {
     this.output = [];
   }
   async start() {
-    this.child = spawn(process.execPath, [...this.nodeArgs, `dist/apps/${this.name}/apps/${this.name}/src/main.js`], {
+    this.child = spawn(process.execPath, [...this.nodeArgs, this.entry], {
       env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', NODE_OPTIONS: NODE_OPTIONS_BY_APP[this.name], ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -137,12 +157,24 @@ export class App {
 }
 
 /**
- * Starts the worker, then the API (both built), on the given ports. If either fails to start,
+ * BENCH_HTTP_ADAPTER: which HTTP stack the API runs on: `express` (the API's own main.js, default) or
+ * `fastify` (bench/http-adapter/fastify-api.mjs: the same app on Nest's Fastify adapter, for the A/B).
+ */
+export function httpAdapter() {
+  const adapter = process.env.BENCH_HTTP_ADAPTER ?? 'express';
+  if (!(adapter in API_ENTRY))
+    throw new Error(`bench: BENCH_HTTP_ADAPTER must be ${Object.keys(API_ENTRY).join(' or ')}, not "${adapter}"`);
+  return adapter;
+}
+const API_ENTRY = { express: 'dist/apps/api/apps/api/src/main.js', fastify: 'bench/http-adapter/fastify-api.mjs' };
+
+/**
+ * Starts the worker, then the API (both built; the API on `adapter`, see httpAdapter()), on the given ports. If either fails to start,
  * stops what did start and runs `cleanUp` (the caller's database, pool, sink) before rethrowing.
  */
-export async function startApps({ env, apiPort, workerPort, nodeArgs = () => [], cleanUp }) {
+export async function startApps({ env, apiPort, workerPort, nodeArgs = () => [], cleanUp, adapter = httpAdapter() }) {
   const worker = new App('worker', env, `http://127.0.0.1:${workerPort}/health/ready`, nodeArgs('worker'));
-  const api = new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, nodeArgs('api'));
+  const api = new App('api', env, `http://127.0.0.1:${apiPort}/health/ready`, nodeArgs('api'), API_ENTRY[adapter]);
   try {
     await worker.start();
     await api.start();

@@ -10,7 +10,18 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { benchAppEnv, benchNodeArgs, closedLoop, createBenchDatabase, freePort, jsonPoster, startApps, startSmtpSink } from './lib.mjs';
+import {
+  benchAppEnv,
+  benchNodeArgs,
+  closedLoop,
+  cpuByRole,
+  createBenchDatabase,
+  freePort,
+  httpAdapter,
+  jsonPoster,
+  startApps,
+  startSmtpSink,
+} from './lib.mjs';
 
 const CPU_ONLY = process.argv.includes('--cpu-only');
 const SCENARIO = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? 'pipeline';
@@ -21,25 +32,6 @@ const log = (message) => process.stderr.write(`profile: ${message}\n`);
 if (!['pipeline', 'registration'].includes(SCENARIO)) {
   process.stderr.write(`profile: unknown scenario "${SCENARIO}" (pipeline | registration)\n`);
   process.exit(2);
-}
-
-/** CPU seconds used so far by each process of interest (Linux /proc), grouped by role. */
-function cpuByRole(roles) {
-  const ticks = new Map();
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const role = roles.get(Number(pid)) ?? (comm.startsWith('postgres') ? 'postgres' : comm.startsWith('redis-server') ? 'redis' : null);
-    if (!role) continue;
-    ticks.set(role, (ticks.get(role) ?? 0) + Number(fields[11]) + Number(fields[12]));
-  }
-  return new Map([...ticks].map(([role, t]) => [role, t / 100]));
 }
 
 /** Self time per function and per package from a V8 .cpuprofile. */
@@ -128,7 +120,9 @@ async function main() {
         post('/users', { email: `p-${i}@example.com`, password: 'a long and lovely passphrase' }),
       );
     }
-    log(`${SCENARIO}: ${(loop.completed - loop.errors) / loop.seconds} ok/s over ${SECONDS} s, ${smtp.count} mails, ${loop.errors} errors`);
+    log(
+      `${SCENARIO} (API on ${httpAdapter()}): ${(loop.completed - loop.errors) / loop.seconds} ok/s over ${SECONDS} s, ${smtp.count} mails, ${loop.errors} errors`,
+    );
     const cpuAfter = cpuByRole(roles);
     const wall = (Date.now() - wallStarted) / 1000;
     const share = [...cpuAfter]
