@@ -5,6 +5,7 @@ import { deliveryJobId } from './delivery-id.js';
 import type { DomainEvent } from './domain-event.js';
 import { EventCatalogExplorer } from './event-catalog-explorer.js';
 import { JOB_SINK, type JobSink, type SinkJob } from './job-sink.js';
+import { GroupedMarks } from './grouped-marks.js';
 import { OutboxStore } from './outbox-store.js';
 
 export interface DispatchOptions {
@@ -49,6 +50,7 @@ export class EnqueueFailedError extends Error {
 export class EventDispatcher {
   private readonly logger = new Logger(EventDispatcher.name);
   private readonly commitToEnqueue;
+  private readonly marks: GroupedMarks;
 
   constructor(
     private readonly catalog: EventCatalogExplorer,
@@ -57,6 +59,7 @@ export class EventDispatcher {
     private readonly eventBus: EventBus,
     metrics: Metrics,
   ) {
+    this.marks = new GroupedMarks((ids) => this.outbox.markDispatched(ids));
     this.commitToEnqueue = metrics.histogram({
       name: 'herald_outbox_commit_to_enqueue_seconds',
       help: 'Time from commit (relay: from the event) until Redis acknowledged its jobs',
@@ -142,7 +145,7 @@ export class EventDispatcher {
       this.commitToEnqueue.observe({ source: options.source }, Math.max(0, acknowledgedAt - since) / 1000);
     }
     const dispatched = [...healthy];
-    await this.outbox.markDispatched(dispatched);
+    await this.marks.mark(dispatched);
     // In-process reactions only; @nestjs/cqrs isolates handler errors.
     this.eventBus.publishAll(events.filter((event) => healthy.has(event.eventId)));
     return { dispatched, failed };
