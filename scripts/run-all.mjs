@@ -36,6 +36,10 @@ const entries = {
 };
 const watch = process.argv.includes('--watch');
 const names = process.argv.slice(2).filter((arg) => arg !== '--watch');
+/** Watch mode: how long a stopped Nest CLI may take, longer than an app's graceful stop (SHUTDOWN_TIMEOUT_MS, 10 s by default). */
+const WATCH_STOP_GRACE_MS = 20_000;
+const exitWithLauncher = fileURLToPath(new URL('./exit-with-launcher.mjs', import.meta.url));
+const nestCli = fileURLToPath(new URL('../node_modules/@nestjs/cli/bin/nest.js', import.meta.url));
 const unknown = names.filter((name) => !(name in entries));
 if (unknown.length > 0) {
   console.error(`run-all: unknown app(s) ${unknown.join(', ')}; known: ${Object.keys(entries).join(', ')}`);
@@ -59,7 +63,11 @@ function stopAll(why) {
   }
   stopping = true;
   say(`stopping ${[...running.keys()].join(', ') || 'nothing'} (${why})`);
-  for (const child of running.values()) child.kill('SIGTERM');
+  for (const child of running.values()) {
+    child.kill('SIGTERM');
+    // A Nest CLI stopped while it restarts its app starts the new app anyway and waits for it: bound that.
+    if (watch) setTimeout(() => child.pid !== undefined && sweepGroup(child.pid), WATCH_STOP_GRACE_MS).unref();
+  }
 }
 
 // Listen before the apps start: a signal must never meet Node's default action here either.
@@ -107,8 +115,6 @@ function command(name, entry) {
     env: process.env.NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: process.env.NODE_OPTIONS },
   };
 }
-const exitWithLauncher = fileURLToPath(new URL('./exit-with-launcher.mjs', import.meta.url));
-const nestCli = fileURLToPath(new URL('../node_modules/@nestjs/cli/bin/nest.js', import.meta.url));
 
 /** Watch mode: ends whatever is left in an app's process group once its CLI has exited. */
 function sweepGroup(pid) {
