@@ -68,7 +68,29 @@ describe('npm run start:dev', () => {
     } finally {
       // Restored before anything else can fail, so the tree is never left with the probe.
       writeFileSync(LIB_FILE, original);
-      if (!dev.exited) dev.kill();
+      dev.kill(); // whatever is left, if an expectation failed
     }
   }, 420_000);
+
+  it('leaves no process behind when the launcher itself is killed (kill -9)', async () => {
+    const dev: DevLoopProcess = stack.devLoop({ LOG_FORMAT: 'json' });
+    try {
+      await dev.startAndWaitReady(240_000);
+      const nestClis = (['api', 'worker'] as const).map((app) => dev.appPid(app)!);
+      const apps = [...dev.readyPids('api'), ...dev.readyPids('worker')];
+
+      process.kill(dev.pid!, 'SIGKILL'); // the launcher alone: nothing gets to pass a signal on
+      expect(await dev.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
+      // Each Nest CLI sees its IPC channel close, stops its app and exits.
+      await waitFor(
+        'the Nest CLIs and their apps to stop',
+        () => nestClis.every((pgid) => processGroupMembers(pgid).length === 0),
+        30_000,
+        100,
+      );
+      for (const pid of [...nestClis, ...apps]) expect({ pid, ended: processEnded(pid) }).toEqual({ pid, ended: true });
+    } finally {
+      dev.kill();
+    }
+  }, 360_000);
 });

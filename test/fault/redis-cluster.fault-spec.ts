@@ -1,4 +1,5 @@
 import { SendVerificationEmail } from '@herald/notifications';
+import { freePort } from '../support/ports.js';
 import { PrivateRedisCluster } from '../support/redis-cluster.js';
 import { Stack } from '../support/stack.js';
 import { keysWithPrefix, redisClient } from '../support/test-redis.js';
@@ -18,11 +19,12 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
   const readiness = async (url: string) => (await fetch(url)).status;
   let workerReady: string;
   let apiReady: string;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     await cluster.start();
     await stack.start();
-    const env = {
+    env = {
       REDIS_CLUSTER_NODES: cluster.nodesVariable,
       // Nothing may reach the shared Redis: a REDIS_URL where no server listens.
       REDIS_URL: 'redis://127.0.0.1:1',
@@ -82,6 +84,12 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
     expect(pending).toHaveLength(emails.length);
     expect(await readiness(workerReady)).toBe(503);
     expect(emails.flatMap((email) => stack.smtp.to(email))).toEqual([]);
+
+    // A worker starting now refuses, naming the cluster: its start-up check reads in the queues' slot, as
+    // readiness does (a PING would pass: the other masters answer it).
+    const late = stack.worker({ ...env, WORKER_PORT: String(await freePort()), STARTUP_TIMEOUT_MS: '1500' }).start();
+    expect((await late.waitExit()).code).toBe(1);
+    expect(late.lines.join('\n')).toMatch(/Gave up after 1500 ms waiting for Redis Cluster at \S+ \(REDIS_CLUSTER_NODES\): /);
 
     await cluster.restart(owner);
     const restarted = Date.now();
