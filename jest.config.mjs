@@ -17,6 +17,14 @@ const base = {
   moduleNameMapper: { ...aliases, '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   setupFiles: ['<rootDir>/test/support/setup-env.ts'],
+  // npm run test:watch: build output (npm run start:dev compiles into dist/dev as you save), mail and artifacts are no reason to re-run.
+  watchPathIgnorePatterns: [
+    '<rootDir>/dist/',
+    '<rootDir>/var/',
+    '<rootDir>/coverage/',
+    '<rootDir>/test/artifacts/',
+    '<rootDir>/bench/results/',
+  ],
 };
 
 export default {

@@ -12,19 +12,34 @@
 // also holds an IPC channel to the launcher and stops on its own when that
 // closes, so no app outlives a launcher that died, even by SIGKILL.
 //
+// Watch mode (`--watch`, what `npm run start:dev` runs): each app runs under
+// `nest start <app> --watch`, which recompiles the app and every lib it
+// includes on a change and restarts the app; the Nest CLI forwards SIGTERM to
+// its app and exits when the app has. Output goes to dist/dev/<app> (the
+// apps' tsconfig.dev.json), never to dist/apps, which the built apps and the
+// tests run from. The CLI process holds the IPC channel, so it is started with
+// exit-with-launcher.mjs preloaded; the launcher sweeps each CLI's process
+// group when the CLI exits (an app the CLI spawned while it was being stopped).
+//
 // Exit status: the apps'. 0 when every app exited 0; otherwise the first
 // failure — its exit code, or 128 + the signal number when it died by a
 // signal. When an app exits on its own, the others are stopped and its status
 // is the launcher's.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { logFormatFor, nodeOptionsFor } from './runtime-defaults.mjs';
 
 const entries = {
   api: 'dist/apps/api/apps/api/src/main.js',
   worker: 'dist/apps/worker/apps/worker/src/main.js',
 };
-const names = process.argv.slice(2);
+const watch = process.argv.includes('--watch');
+const names = process.argv.slice(2).filter((arg) => arg !== '--watch');
+/** Watch mode: how long a stopped Nest CLI may take, longer than an app's graceful stop (SHUTDOWN_TIMEOUT_MS, 10 s by default). */
+const WATCH_STOP_GRACE_MS = 20_000;
+const exitWithLauncher = fileURLToPath(new URL('./exit-with-launcher.mjs', import.meta.url));
+const nestCli = fileURLToPath(new URL('../node_modules/@nestjs/cli/bin/nest.js', import.meta.url));
 const unknown = names.filter((name) => !(name in entries));
 if (unknown.length > 0) {
   console.error(`run-all: unknown app(s) ${unknown.join(', ')}; known: ${Object.keys(entries).join(', ')}`);
@@ -48,7 +63,11 @@ function stopAll(why) {
   }
   stopping = true;
   say(`stopping ${[...running.keys()].join(', ') || 'nothing'} (${why})`);
-  for (const child of running.values()) child.kill('SIGTERM');
+  for (const child of running.values()) {
+    child.kill('SIGTERM');
+    // A Nest CLI stopped while it restarts its app starts the new app anyway and waits for it: bound that.
+    if (watch) setTimeout(() => child.pid !== undefined && sweepGroup(child.pid), WATCH_STOP_GRACE_MS).unref();
+  }
 }
 
 // Listen before the apps start: a signal must never meet Node's default action here either.
@@ -75,15 +94,51 @@ function exited(name, code, signal) {
   if (running.size === 0) process.exitCode = status;
 }
 
+/** How an app is started: its built entry, or (watch mode) the Nest CLI that builds, runs and restarts it. */
+function command(name, entry) {
+  if (!watch) return { args: ['--enable-source-maps', entry], env: { NODE_OPTIONS: nodeOptionsFor(name) } };
+  return {
+    args: [
+      '--import',
+      exitWithLauncher,
+      nestCli,
+      'start',
+      name,
+      '--watch',
+      '--preserveWatchOutput',
+      // The app is the CLI's own child, not a shell's: the SIGTERM the CLI forwards must reach it.
+      '--no-shell',
+      '--path',
+      `apps/${name}/tsconfig.dev.json`,
+    ],
+    // The heap caps of runtime-defaults.mjs size production; the compiler shares the CLI's process and needs more.
+    env: process.env.NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: process.env.NODE_OPTIONS },
+  };
+}
+
+/** Watch mode: ends whatever is left in an app's process group once its CLI has exited. */
+function sweepGroup(pid) {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // nothing left: the usual case
+  }
+}
+
 for (const [name, entry] of Object.entries(apps)) {
-  const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+  const { args, env } = command(name, entry);
+  const { NODE_OPTIONS: _inherited, ...inherited } = process.env;
+  const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, NODE_OPTIONS: nodeOptionsFor(name), LOG_FORMAT: logFormatFor() },
+    env: { ...inherited, ...env, LOG_FORMAT: logFormatFor() },
   });
   relay(name, child.stdout, process.stdout);
   relay(name, child.stderr, process.stderr);
-  child.on('exit', (code, signal) => exited(name, code, signal));
+  child.on('exit', (code, signal) => {
+    if (watch && child.pid !== undefined) sweepGroup(child.pid);
+    exited(name, code, signal);
+  });
   child.on('error', (error) => {
     say(`${name}: ${error.message}`);
     if (child.pid === undefined) exited(name, 1, null); // never started: no 'exit' will come

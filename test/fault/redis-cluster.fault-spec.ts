@@ -21,11 +21,12 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
   let apiReady: string;
   /** A second API with rate limits on: their counters live in the queues' slot too. */
   let limitedApiUrl: string;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     await cluster.start();
     await stack.start();
-    const env = {
+    env = {
       REDIS_CLUSTER_NODES: cluster.nodesVariable,
       // Nothing may reach the shared Redis: a REDIS_URL where no server listens.
       REDIS_URL: 'redis://127.0.0.1:1',
@@ -112,6 +113,11 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
     });
     expect(registration.status).toBe(202);
     emails.push('cluster-limited@example.com');
+    // A worker starting now refuses, naming the cluster: its start-up check reads in the queues' slot, as
+    // readiness does (a PING would pass: the other masters answer it).
+    const late = stack.worker({ ...env, WORKER_PORT: String(await freePort()), STARTUP_TIMEOUT_MS: '1500' }).start();
+    expect((await late.waitExit()).code).toBe(1);
+    expect(late.lines.join('\n')).toMatch(/Gave up after 1500 ms waiting for Redis Cluster at \S+ \(REDIS_CLUSTER_NODES\): /);
 
     await cluster.restart(owner);
     const restarted = Date.now();

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NODE_OPTIONS_BY_APP } from '../../scripts/runtime-defaults.mjs';
 import { waitFor } from './wait-for.js';
@@ -251,4 +251,57 @@ export async function runCli(
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderr };
+}
+
+/**
+ * `npm run start:dev` (scripts/start-dev.sh: services, migrations, then
+ * run-all.mjs --watch) started as a terminal starts it: the leader of its own
+ * process group, so `signalGroup('SIGINT')` is Ctrl-C. Each app runs under a
+ * Nest CLI in a process group of its own ("<app> started (pid N)" is the CLI's).
+ */
+export class DevLoopProcess extends LauncherProcess {
+  constructor(env: Record<string, string>, healthUrls: string[]) {
+    super(['api', 'worker'], env, healthUrls);
+  }
+
+  protected override spawn(): ChildProcess {
+    return spawn('bash', [resolve('scripts/start-dev.sh')], {
+      env: baseEnv(undefined, this.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+  }
+
+  /** The pids an app's "ready" line came from, in order: a new one per restart. */
+  readyPids(app: AppName): number[] {
+    const ready = app === 'api' ? 'Nest application successfully started' : 'worker ready';
+    return [...new Set(this.appLogs(app).flatMap((log) => (log.msg === ready && typeof log.pid === 'number' ? [log.pid] : [])))];
+  }
+
+  /** SIGKILL to the launcher's group and to each Nest CLI's group (its app included). */
+  override kill(): void {
+    for (const pid of [this.pid, ...this.apps.map((app) => this.appPid(app))]) {
+      if (pid === undefined) continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+/** The processes, alive or zombie, whose process group is `pgid`. */
+export function processGroupMembers(pgid: number): number[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[2]) === pgid ? [Number(entry)] : [];
+    } catch {
+      return []; // gone meanwhile
+    }
+  });
 }

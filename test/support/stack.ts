@@ -1,7 +1,7 @@
 import { EmailQueue, SendWelcomeEmail } from '@herald/notifications';
 import { Queue } from 'bullmq';
 import { v7 as uuidv7 } from 'uuid';
-import { AppProcess, LauncherProcess, type AppName } from './app-process.js';
+import { AppProcess, DevLoopProcess, LauncherProcess, type AppName } from './app-process.js';
 import { TEST_REDIS_URL } from './env.js';
 import { freePort } from './ports.js';
 import { SmtpSink } from './smtp-sink.js';
@@ -81,6 +81,13 @@ export class Stack {
         this.env(overrides),
         apps.flatMap((app) => health[app] ?? []),
       ),
+    );
+  }
+
+  /** `npm run start:dev` for this stack (stopped by stop()); ready when the API's and the worker's health are. */
+  devLoop(overrides: Record<string, string> = {}): DevLoopProcess {
+    return this.track(
+      new DevLoopProcess(this.env(overrides), [`${this.apiUrl}/health/ready`, `http://127.0.0.1:${this.workerPort}/health/ready`]),
     );
   }
 

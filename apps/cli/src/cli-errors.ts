@@ -1,3 +1,8 @@
+import { withoutPasswords } from '@herald/observability';
+
+// One implementation for the apps' start-up check and the CLI.
+export { reasonOf } from '@herald/observability';
+
 /** A failure the operator can act on: printed as one line, exit code 1. */
 export class CliError extends Error {
   constructor(
@@ -31,25 +36,9 @@ export function endpointOf(url: string, defaultPort: number): string {
 export class DependencyUnavailableError extends CliError {
   constructor(service: 'Redis' | 'Postgres', variable: string, url: string, reason: string) {
     const defaultPort = service === 'Redis' ? 6379 : 5432;
-    super(`cannot connect to ${service} at ${endpointOf(url, defaultPort)} (${variable}): ${withoutPassword(reason, url) || 'no answer'}`);
+    super(
+      `cannot connect to ${service} at ${endpointOf(url, defaultPort)} (${variable}): ${withoutPasswords(reason, [url]) || 'no answer'}`,
+    );
     this.name = 'DependencyUnavailableError';
   }
-}
-
-/** Drivers do not print passwords, but a reason is shown to whoever runs the CLI: make sure. */
-function withoutPassword(reason: string, url: string): string {
-  let password = '';
-  try {
-    password = decodeURIComponent(new URL(url).password);
-  } catch {
-    return reason;
-  }
-  return password ? reason.split(password).join('***') : reason;
-}
-
-/** One line saying why something failed (AggregateError, as Node gives for several addresses, has no message of its own). */
-export function reasonOf(error: unknown): string {
-  if (error instanceof AggregateError && !error.message) return error.errors.map(reasonOf).join('; ');
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s+/g, ' ').trim();
 }

@@ -1,8 +1,15 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ConfigValidationError, loadConfig, workerPoolSize } from '@herald/config';
-import { createLogger, installGracefulShutdown, PinoNestLogger } from '@herald/observability';
-import { DependencyUnavailableError, waitForDependencies } from './dependencies.js';
+import { postgresDependency } from '@herald/database';
+import { redisDependency } from '@herald/jobs';
+import {
+  createLogger,
+  DependencyUnavailableError,
+  installGracefulShutdown,
+  PinoNestLogger,
+  waitForDependencies,
+} from '@herald/observability';
 import { startHealthServer } from './health-server.js';
 import { WorkerModule } from './worker.module.js';
 
@@ -15,7 +22,9 @@ async function main(): Promise<void> {
     format: config.logFormat,
     production: config.env === 'production',
   });
-  await waitForDependencies(config, (message) => logger.warn(message));
+  await waitForDependencies([postgresDependency(config), redisDependency(config)], config.lifecycle.startupTimeoutMs, (message) =>
+    logger.warn(message),
+  );
 
   // No HTTP framework for processing: an application context only.
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {

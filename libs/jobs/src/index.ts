@@ -29,4 +29,5 @@ export {
   type ScheduledJobDefinition,
 } from './scheduled-job.js';
 export { bullConnection, createClusterClient, createRedisClient, redisOptionsFromUrl } from './redis-connection.js';
+export { redisDependency } from './redis-dependency.js';
 export { RedisHealthIndicator } from './redis-health.indicator.js';

@@ -12,6 +12,14 @@ export { installGracefulShutdown, type GracefulShutdownOptions, type ShutdownHos
 export { LATENCY_BUCKETS, Metrics, MetricsModule } from './metrics.js';
 export { isServiceUnavailable } from './service-unavailable.js';
 export {
+  DependencyUnavailableError,
+  maskUrl,
+  reasonOf,
+  waitForDependencies,
+  withoutPasswords,
+  type StartupDependency,
+} from './startup-dependencies.js';
+export {
   activeTraceIds,
   batchSpanOptions,
   contextOf,
