@@ -2,6 +2,7 @@ import { EmailQueue, SendWelcomeEmail } from '@herald/notifications';
 import { Queue } from 'bullmq';
 import { v7 as uuidv7 } from 'uuid';
 import { AppProcess, LauncherProcess, type AppName } from './app-process.js';
+import { checkedFetch } from './contract/index.js';
 import { TEST_REDIS_URL } from './env.js';
 import { freePort } from './ports.js';
 import { SmtpSink } from './smtp-sink.js';
@@ -84,8 +85,9 @@ export class Stack {
     );
   }
 
+  /** A raw POST, its answer checked against openapi.json (prefer `client()` for the JSON API). */
   async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(`${this.apiUrl}${path}`, {
+    return checkedFetch(`${this.apiUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
@@ -93,7 +95,7 @@ export class Stack {
   }
 
   async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(`${this.apiUrl}${path}`, { headers });
+    return checkedFetch(`${this.apiUrl}${path}`, { headers });
   }
 
   /** A BullMQ handle on this stack's email queue, for assertions (closed by stop()). */

@@ -1,8 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 
-/** Paths of the HTTP server that are not part of the REST contract (pages, operators' tools), by prefix. */
-export const UNDOCUMENTED_PATHS = ['/metrics', '/verify-email', '/reset-password', '/admin/', '/docs'] as const;
+/** Paths the HTTP server answers that are not part of the REST contract (HTML pages, operators' tools, the document itself). */
+export const UNDOCUMENTED_PATHS = ['/metrics', '/verify-email', '/reset-password', '/admin', '/docs', '/docs-json'] as const;
+
+/** Whether a request path is one of UNDOCUMENTED_PATHS or below one. */
+export function isUndocumentedPath(path: string): boolean {
+  return UNDOCUMENTED_PATHS.some((root) => path === root || path.startsWith(`${root}/`));
+}
 
 const HEADERS = {
   'X-Request-Id': {
