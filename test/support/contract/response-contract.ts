@@ -113,7 +113,8 @@ export class ResponseContract {
     if (!(contentType in content)) {
       fail(`answered ${response.status} as '${contentType}', but the document has ${Object.keys(content).join(', ')} for it`);
     }
-    const statusKey = documented === operation.responses[String(response.status)] ? String(response.status) : `${String(response.status)[0]}XX`;
+    const statusKey =
+      documented === operation.responses[String(response.status)] ? String(response.status) : `${String(response.status)[0]}XX`;
     const schemaRef = `${DOCUMENT_ID}#/${pointer('paths', route!.template, method, 'responses', statusKey, 'content', contentType, 'schema')}`;
     if (content[contentType]?.schema) this.checkBody(response, contentType, schemaRef, fail);
   }
