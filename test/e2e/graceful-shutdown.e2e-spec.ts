@@ -84,7 +84,8 @@ describe('Graceful shutdown (SIGTERM)', () => {
   it('absorbs stop signals after the first: the drain goes on, "already shutting down" is logged once, and the exit is still 0', async () => {
     const api = await stack.api({ RATE_LIMIT_ENABLED: 'false' }).startAndWaitReady();
     const emails = Array.from({ length: 3 }, (_, i) => `graceful-repeat-${i}@example.com`);
-    for (const email of emails) expect((await stack.post('/users', { email, password: PASSWORD })).status).toBe(202);
+    for (const email of emails)
+      expect((await stack.client.POST('/users', { body: { email, password: PASSWORD } })).response.status).toBe(202);
     await api.stop();
 
     stack.smtp.delayMs = 2000; // a drain that lasts: three mails in the middle of delivery

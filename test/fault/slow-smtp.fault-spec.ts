@@ -30,11 +30,11 @@ describe('Fault: the SMTP server takes 8 s to accept a mail', () => {
     });
 
     it('answers verify-email in under a second and keeps registering at its pace while a mail for that user hangs', async () => {
-      expect((await stack.post('/users', { email: 'hang@example.com', password: PASSWORD })).status).toBe(202);
+      expect((await stack.client.POST('/users', { body: { email: 'hang@example.com', password: PASSWORD } })).response.status).toBe(202);
       const [first] = await stack.smtp.waitForMail('hang@example.com', SendVerificationEmail.name);
 
       stack.smtp.delayMs = SLOW_SMTP_MS;
-      expect((await stack.post('/users/verification-email', { email: 'hang@example.com' })).status).toBe(202);
+      expect((await stack.client.POST('/users/verification-email', { body: { email: 'hang@example.com' } })).response.status).toBe(202);
       // The new link's mail is with the SMTP server: its token exists and the first link is revoked.
       await waitFor('the resent mail to be with the SMTP server', () => stack.smtp.receiving === 1);
 
@@ -51,7 +51,7 @@ describe('Fault: the SMTP server takes 8 s to accept a mail', () => {
 
       stack.smtp.delayMs = 0;
       const mails = await stack.smtp.waitForMail('hang@example.com', SendVerificationEmail.name, 2, SLOW_SMTP_MS + 10_000);
-      expect((await stack.post('/users/verify-email', { token: tokenFromMail(mails[1]!) })).status).toBe(200);
+      expect((await stack.client.POST('/users/verify-email', { body: { token: tokenFromMail(mails[1]!) } })).response.status).toBe(200);
       for (let i = 0; i < 5; i++) await stack.smtp.waitForMail(`during-${i}@example.com`, SendVerificationEmail.name);
       const verificationMails = (address: string) => stack.smtp.to(address, SendVerificationEmail.name).length;
       expect(verificationMails('hang@example.com')).toBe(2); // the first link and the resend

@@ -1,6 +1,7 @@
 import { EmailQueue, SendWelcomeEmail } from '@herald/notifications';
 import { Queue } from 'bullmq';
 import { v7 as uuidv7 } from 'uuid';
+import { createApiClient, type ApiClient } from './api-client/index.js';
 import { AppProcess, LauncherProcess, type AppName } from './app-process.js';
 import { checkedFetch } from './contract/index.js';
 import { TEST_REDIS_URL } from './env.js';
@@ -20,6 +21,7 @@ export class Stack {
   apiPort = 0;
   workerPort = 0;
   private readonly processes: (AppProcess | LauncherProcess)[] = [];
+  private apiClient?: ApiClient;
   private readonly queues: Queue[] = [];
 
   async start(): Promise<this> {
@@ -49,6 +51,12 @@ export class Stack {
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  /** The typed client of the JSON API (openapi.json) on this stack's API port; answers are checked against the document. */
+  get client(): ApiClient {
+    this.apiClient ??= createApiClient(this.apiUrl);
+    return this.apiClient;
   }
 
   /** An API process (stopped by stop()); a `PORT` override starts a further instance on that port. */

@@ -35,8 +35,11 @@ export class ContractViolation extends Error {
   override readonly name = 'ContractViolation';
 }
 
-/** Statuses the HTTP server answers for a path or method that is no route (Nest's NotFound, as problem+json). */
-const NO_ROUTE_STATUSES = new Set([404, 405]);
+/**
+ * What the HTTP server answers for a path or method that is no route: 404 (Nest's NotFound), or, as the
+ * body parser runs before routing, its refusals (400 MALFORMED_JSON, 413, 415). All must still be a Problem.
+ */
+const NO_ROUTE_STATUSES = new Set([400, 404, 405, 413, 415]);
 
 // OpenAPI formats that say how to show a string, not what it may hold.
 const ANNOTATION_FORMATS = ['password', 'int32', 'int64', 'float', 'double', 'byte', 'binary'];
