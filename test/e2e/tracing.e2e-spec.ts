@@ -128,8 +128,11 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
   it("after a crash between commit and dispatch, the relay's late delivery still joins the request's trace (http/protobuf)", async () => {
     const crashingApi = await stack.faultyApi('crash-after-commit', otel('http/protobuf')).startAndWaitReady();
     const client = clientTrace();
-    const request = await stack
-      .post('/users', { email: 'traced-crash@example.com', password: 'a long and lovely passphrase' }, { traceparent: client.traceparent })
+    const request = await stack.client
+      .POST('/users', {
+        body: { email: 'traced-crash@example.com', password: 'a long and lovely passphrase' },
+        headers: { traceparent: client.traceparent },
+      })
       .catch((error: Error) => error);
     expect(String(request)).toMatch(/fetch failed/);
     expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });

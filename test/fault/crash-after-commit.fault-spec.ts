@@ -17,8 +17,8 @@ describe('Fault: the API dies between commit and dispatch', () => {
   it('the relay in the worker delivers the verification email exactly once', async () => {
     const crashingApi = await stack.faultyApi('crash-after-commit').startAndWaitReady();
 
-    const request = await stack
-      .post('/users', { email: 'crash@example.com', password: 'a long and lovely passphrase' })
+    const request = await stack.client
+      .POST('/users', { body: { email: 'crash@example.com', password: 'a long and lovely passphrase' } })
       .catch((error: Error) => error);
     expect(String(request)).toMatch(/fetch failed/); // the connection died with the process
     expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
