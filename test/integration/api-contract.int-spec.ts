@@ -41,7 +41,12 @@ describe('The REST contract (openapi.json)', () => {
   it('is the document the running API serves at /docs-json', async () => {
     const served = canonicalJson(await (await api.get('/docs-json')).json());
     if (served !== COMMITTED) {
-      throw new Error('openapi.json differs from what the API serves at /docs-json: run `npm run openapi` and commit openapi.json');
+      const [ours, theirs] = [served.split('\n'), COMMITTED.split('\n')];
+      const line = ours.findIndex((text, i) => text !== theirs[i]);
+      throw new Error(
+        `openapi.json differs from what the API serves at /docs-json (line ${line + 1}: served ${JSON.stringify(ours[line])}, ` +
+          `committed ${JSON.stringify(theirs[line])}): run \`npm run openapi\` and commit openapi.json`,
+      );
     }
   });
 
