@@ -24,7 +24,10 @@ describe('Bull Board in a browser', () => {
     queue = stack.emailQueue();
 
     // A real registration gives a completed job; a job with invalid data gives a failed one.
-    expect((await stack.post('/users', { email: 'board@example.com', password: 'a long and lovely passphrase' })).status).toBe(202);
+    expect(
+      (await stack.client.POST('/users', { body: { email: 'board@example.com', password: 'a long and lovely passphrase' } })).response
+        .status,
+    ).toBe(202);
     await stack.smtp.waitForMail('board@example.com', SendVerificationEmail.name);
     const bad = await queue.add(SendWelcomeEmail.name, { eventId: 'not-a-uuid', userId: 'nobody', correlationId: 'browser-test' });
     failedJobId = bad.id!;

@@ -20,8 +20,8 @@ describe('Graceful shutdown (SIGTERM)', () => {
     const emails = Array.from({ length: 12 }, (_, i) => `graceful-api-${i}@example.com`);
     let sigtermAt = Infinity;
     const requests = emails.map((email) =>
-      stack.post('/users', { email, password: PASSWORD }).then(
-        async (response) => ({ email, status: response.status, at: Date.now(), body: (await response.json()) as { code?: string } }),
+      stack.client.POST('/users', { body: { email, password: PASSWORD } }).then(
+        ({ response, data, error }) => ({ email, status: response.status, at: Date.now(), body: (data ?? error) as { code?: string } }),
         (error: Error) => ({ email, status: 0, at: Date.now(), body: { code: String(error.cause ?? error) } }),
       ),
     );
@@ -57,7 +57,9 @@ describe('Graceful shutdown (SIGTERM)', () => {
       stack.smtp.delayMs = 1500;
       const api = await stack.api({ RATE_LIMIT_ENABLED: 'false' }).startAndWaitReady();
       for (let i = 0; i < 8; i++)
-        expect((await stack.post('/users', { email: `graceful-worker-${i}@example.com`, password: PASSWORD })).status).toBe(202);
+        expect(
+          (await stack.client.POST('/users', { body: { email: `graceful-worker-${i}@example.com`, password: PASSWORD } })).response.status,
+        ).toBe(202);
       await api.stop();
 
       await waitFor('five mails in the middle of delivery', () => stack.smtp.receiving === 5);
@@ -84,7 +86,8 @@ describe('Graceful shutdown (SIGTERM)', () => {
   it('absorbs stop signals after the first: the drain goes on, "already shutting down" is logged once, and the exit is still 0', async () => {
     const api = await stack.api({ RATE_LIMIT_ENABLED: 'false' }).startAndWaitReady();
     const emails = Array.from({ length: 3 }, (_, i) => `graceful-repeat-${i}@example.com`);
-    for (const email of emails) expect((await stack.post('/users', { email, password: PASSWORD })).status).toBe(202);
+    for (const email of emails)
+      expect((await stack.client.POST('/users', { body: { email, password: PASSWORD } })).response.status).toBe(202);
     await api.stop();
 
     stack.smtp.delayMs = 2000; // a drain that lasts: three mails in the middle of delivery

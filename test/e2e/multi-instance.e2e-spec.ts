@@ -1,4 +1,5 @@
 import { SendVerificationEmail } from '@herald/notifications';
+import { createApiClient, type ApiClient } from '../support/api-client/index.js';
 import { AppProcess } from '../support/app-process.js';
 import { freePort } from '../support/ports.js';
 import { Stack } from '../support/stack.js';
@@ -28,7 +29,7 @@ async function pool<T>(items: T[], limit: number, work: (item: T, index: number)
  */
 describe('Two APIs and three workers at once', () => {
   const stack = new Stack();
-  const apis: { process: AppProcess; url: string }[] = [];
+  const apis: { process: AppProcess; url: string; client: ApiClient }[] = [];
   const workers: AppProcess[] = [];
 
   beforeAll(async () => {
@@ -43,7 +44,7 @@ describe('Two APIs and three workers at once', () => {
       const url = `http://127.0.0.1:${port}`;
       const env = { ...shared, PORT: String(port) };
       const api = skipDispatch ? stack.faultyApi('skip-dispatch', env) : stack.api(env);
-      apis.push({ process: await api.startAndWaitReady(), url });
+      apis.push({ process: await api.startAndWaitReady(), url, client: createApiClient(url) });
     }
   }, 120_000);
 
@@ -58,10 +59,9 @@ describe('Two APIs and three workers at once', () => {
     await pool(emails, CONCURRENCY, async (email, index) => {
       const api = apis[index % 2]!;
       // Distinct client addresses (X-Forwarded-For from the loopback proxy) keep the per-IP limit out of the way.
-      const response = await fetch(`${api.url}/users`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${index % 250}` },
-        body: JSON.stringify({ email, password: PASSWORD }),
+      const { response } = await api.client.POST('/users', {
+        body: { email, password: PASSWORD },
+        headers: { 'x-forwarded-for': `198.51.100.${index % 250}` },
       });
       expect(response.status).toBe(202);
       if (index === REGISTRATIONS / 2) stoppedWorker = workers[2]!.stop();
@@ -119,10 +119,9 @@ describe('Two APIs and three workers at once', () => {
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 11; attempt++) {
       const api = apis[attempt % 2]!;
-      const response = await fetch(`${api.url}/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
-        body: JSON.stringify({ email: 'target@example.com', password: 'guessing password' }),
+      const { response } = await api.client.POST('/auth/login', {
+        body: { email: 'target@example.com', password: 'guessing password' },
+        headers: { 'x-forwarded-for': '203.0.113.7' },
       });
       statuses.push(response.status);
     }

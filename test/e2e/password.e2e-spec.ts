@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { SendPasswordResetEmail, SendVerificationEmail } from '@herald/notifications';
+import { bearer } from '../support/api-client/index.js';
 import { launchChromium } from '../support/browser.js';
 import { tokenFromMail } from '../support/smtp-sink.js';
 import { Stack } from '../support/stack.js';
@@ -28,20 +29,24 @@ describe('Password reset and change end to end', () => {
 
   /** Registers and verifies an account through its real verification email. */
   async function verifiedAccount(email: string): Promise<void> {
-    expect((await stack.post('/users', { email, password: PASSWORD })).status).toBe(202);
+    expect((await stack.client.POST('/users', { body: { email, password: PASSWORD } })).response.status).toBe(202);
     const [mail] = await stack.smtp.waitForMail(email, SendVerificationEmail.name);
-    expect((await stack.post('/users/verify-email', { token: tokenFromMail(mail!) })).status).toBe(200);
+    expect((await stack.client.POST('/users/verify-email', { body: { token: tokenFromMail(mail!) } })).response.status).toBe(200);
   }
 
-  const logIn = (email: string, password: string) => stack.post('/auth/login', { email, password });
+  const logIn = async (email: string, password: string) => (await stack.client.POST('/auth/login', { body: { email, password } })).response;
   const accessToken = async (email: string, password: string) =>
-    ((await (await logIn(email, password)).json()) as { accessToken: string }).accessToken;
+    (await stack.client.POST('/auth/login', { body: { email, password } })).data!.accessToken;
+  const me = async (token: string) => (await stack.client.GET('/users/me', { headers: bearer(token) })).response;
+  const requestReset = async (email: string) => (await stack.client.POST('/auth/password-reset', { body: { email } })).response;
+  const confirmReset = (token: string, newPassword: string) =>
+    stack.client.POST('/auth/password-reset/confirm', { body: { token, newPassword } });
 
   it('mails a reset link whose page sets the new password in a browser; the old password and tokens stop working', async () => {
     await verifiedAccount('grace@example.com');
     const before = await accessToken('grace@example.com', PASSWORD);
 
-    expect((await stack.post('/auth/password-reset', { email: 'grace@example.com' })).status).toBe(202);
+    expect((await requestReset('grace@example.com')).status).toBe(202);
     const [mail] = await stack.smtp.waitForMail('grace@example.com', SendPasswordResetEmail.name);
     expect(mail!.text).toMatch(/http:\/\/herald\.test\/reset-password\?token=/);
     const token = tokenFromMail(mail!);
@@ -59,36 +64,35 @@ describe('Password reset and change end to end', () => {
 
     expect((await logIn('grace@example.com', PASSWORD)).status).toBe(401);
     expect((await logIn('grace@example.com', NEW_PASSWORD)).status).toBe(200);
-    expect((await stack.get('/users/me', { authorization: `Bearer ${before}` })).status).toBe(401);
-    const reuse = await stack.post('/auth/password-reset/confirm', { token, newPassword: PASSWORD });
-    expect(await reuse.json()).toMatchObject({ status: 400, code: 'INVALID_RESET_TOKEN' });
+    expect((await me(before)).status).toBe(401);
+    const reuse = await confirmReset(token, PASSWORD);
+    expect(reuse.error).toMatchObject({ status: 400, code: 'INVALID_RESET_TOKEN' });
     const [notice] = await stack.smtp.waitForMail('grace@example.com', PASSWORD_CHANGED_NOTICE);
     expect(notice!.subject).toBe('Your password was changed');
   });
 
   it('mails a reset link only to an existing account, and a newer link replaces the older', async () => {
     await verifiedAccount('katherine@example.com');
-    for (let i = 0; i < 2; i++) expect((await stack.post('/auth/password-reset', { email: 'katherine@example.com' })).status).toBe(202);
-    expect((await stack.post('/auth/password-reset', { email: 'no-account@example.com' })).status).toBe(202);
+    for (let i = 0; i < 2; i++) expect((await requestReset('katherine@example.com')).status).toBe(202);
+    expect((await requestReset('no-account@example.com')).status).toBe(202);
     const mails = await stack.smtp.waitForMail('katherine@example.com', SendPasswordResetEmail.name, 2);
 
-    const older = await stack.post('/auth/password-reset/confirm', { token: tokenFromMail(mails[0]!), newPassword: NEW_PASSWORD });
-    const newer = await stack.post('/auth/password-reset/confirm', { token: tokenFromMail(mails[1]!), newPassword: NEW_PASSWORD });
-    expect([older.status, newer.status].sort()).toEqual([204, 400]);
+    const older = await confirmReset(tokenFromMail(mails[0]!), NEW_PASSWORD);
+    const newer = await confirmReset(tokenFromMail(mails[1]!), NEW_PASSWORD);
+    expect([older.response.status, newer.response.status].sort()).toEqual([204, 400]);
     expect(stack.smtp.to('no-account@example.com')).toEqual([]);
   });
 
   it('changes the password of a signed-in user', async () => {
     await verifiedAccount('margaret@example.com');
     const token = await accessToken('margaret@example.com', PASSWORD);
-    const change = await stack.post(
-      '/users/me/password',
-      { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
-      { authorization: `Bearer ${token}` },
-    );
+    const change = await stack.client.POST('/users/me/password', {
+      body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+      headers: bearer(token),
+    });
 
-    expect(change.status).toBe(204);
-    expect((await stack.get('/users/me', { authorization: `Bearer ${token}` })).status).toBe(401);
+    expect(change.response.status).toBe(204);
+    expect((await me(token)).status).toBe(401);
     expect((await logIn('margaret@example.com', NEW_PASSWORD)).status).toBe(200);
     await stack.smtp.waitForMail('margaret@example.com', PASSWORD_CHANGED_NOTICE);
     expect(stack.smtp.to('margaret@example.com', PASSWORD_CHANGED_NOTICE)).toHaveLength(1);

@@ -1,4 +1,5 @@
 import { SendAccountExistsNotice, SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
+import { bearer } from '../support/api-client/index.js';
 import { tokenFromMail } from '../support/smtp-sink.js';
 import { Stack } from '../support/stack.js';
 import { keysWithPrefix, redisClient } from '../support/test-redis.js';
@@ -24,33 +25,32 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
   });
 
   it('registers, mails a verification link, verifies, welcomes, logs in and shows the user', async () => {
-    const register = await stack.post('/users', { email: 'ada@example.com', password: PASSWORD, displayName: 'Ada' });
-    expect(register.status).toBe(202);
+    const register = await stack.client.POST('/users', { body: { email: 'ada@example.com', password: PASSWORD, displayName: 'Ada' } });
+    expect(register.response.status).toBe(202);
 
     const [verification] = await stack.smtp.waitForMail('ada@example.com', SendVerificationEmail.name);
     expect(verification!.text).toContain('http://herald.test/verify-email?token=');
     expect(verification!.html).toContain('href="http://herald.test/verify-email?token=');
 
-    const verify = await stack.post('/users/verify-email', { token: tokenFromMail(verification!) });
-    expect(verify.status).toBe(200);
-    expect(await verify.json()).toMatchObject({ email: 'ada@example.com', displayName: 'Ada', emailVerified: true });
+    const verify = await stack.client.POST('/users/verify-email', { body: { token: tokenFromMail(verification!) } });
+    expect(verify.response.status).toBe(200);
+    expect(verify.data).toMatchObject({ email: 'ada@example.com', displayName: 'Ada', emailVerified: true });
     await stack.smtp.waitForMail('ada@example.com', SendWelcomeEmail.name);
 
-    const login = await stack.post('/auth/login', { email: 'ada@example.com', password: PASSWORD });
-    expect(login.status).toBe(200);
-    const { accessToken, tokenType } = (await login.json()) as { accessToken: string; tokenType: string };
-    expect(tokenType).toBe('Bearer');
+    const login = await stack.client.POST('/auth/login', { body: { email: 'ada@example.com', password: PASSWORD } });
+    expect(login.response.status).toBe(200);
+    expect(login.data?.tokenType).toBe('Bearer');
 
-    const me = await stack.get('/users/me', { authorization: `Bearer ${accessToken}` });
-    expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ email: 'ada@example.com', emailVerified: true });
+    const me = await stack.client.GET('/users/me', { headers: bearer(login.data!.accessToken) });
+    expect(me.response.status).toBe(200);
+    expect(me.data).toMatchObject({ email: 'ada@example.com', emailVerified: true });
   });
 
   it('answers a second registration of the same email identically and mails an "account exists" notice', async () => {
-    const first = await stack.post('/users', { email: 'grace@example.com', password: PASSWORD });
-    const second = await stack.post('/users', { email: 'grace@example.com', password: 'some other passphrase' });
-    expect(second.status).toBe(first.status);
-    expect(await second.json()).toEqual(await first.json());
+    const first = await stack.client.POST('/users', { body: { email: 'grace@example.com', password: PASSWORD } });
+    const second = await stack.client.POST('/users', { body: { email: 'grace@example.com', password: 'some other passphrase' } });
+    expect(second.response.status).toBe(first.response.status);
+    expect(second.data).toEqual(first.data);
 
     const [notice] = await stack.smtp.waitForMail('grace@example.com', SendAccountExistsNotice.name);
     expect(notice!.subject).toMatch(/tried to register/i);
@@ -58,40 +58,39 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
   });
 
   it('rejects a verification token that was already used', async () => {
-    await stack.post('/users', { email: 'alan@example.com', password: PASSWORD });
+    await stack.client.POST('/users', { body: { email: 'alan@example.com', password: PASSWORD } });
     const [mail] = await stack.smtp.waitForMail('alan@example.com', SendVerificationEmail.name);
     const token = tokenFromMail(mail!);
-    expect((await stack.post('/users/verify-email', { token })).status).toBe(200);
+    expect((await stack.client.POST('/users/verify-email', { body: { token } })).response.status).toBe(200);
 
-    const reuse = await stack.post('/users/verify-email', { token });
-    expect(reuse.status).toBe(400);
-    expect(await reuse.json()).toMatchObject({ code: 'INVALID_VERIFICATION_TOKEN' });
+    const reuse = await stack.client.POST('/users/verify-email', { body: { token } });
+    expect(reuse.response.status).toBe(400);
+    expect(reuse.error).toMatchObject({ code: 'INVALID_VERIFICATION_TOKEN' });
   });
 
   it('invalidates the older link when a new verification email is requested', async () => {
-    await stack.post('/users', { email: 'barbara@example.com', password: PASSWORD });
+    await stack.client.POST('/users', { body: { email: 'barbara@example.com', password: PASSWORD } });
     const [first] = await stack.smtp.waitForMail('barbara@example.com', SendVerificationEmail.name);
-    expect((await stack.post('/users/verification-email', { email: 'barbara@example.com' })).status).toBe(202);
+    expect((await stack.client.POST('/users/verification-email', { body: { email: 'barbara@example.com' } })).response.status).toBe(202);
     const mails = await stack.smtp.waitForMail('barbara@example.com', SendVerificationEmail.name, 2);
 
-    const stale = await stack.post('/users/verify-email', { token: tokenFromMail(first!) });
-    expect(stale.status).toBe(400);
-    expect((await stack.post('/users/verify-email', { token: tokenFromMail(mails[1]!) })).status).toBe(200);
+    const stale = await stack.client.POST('/users/verify-email', { body: { token: tokenFromMail(first!) } });
+    expect(stale.response.status).toBe(400);
+    expect((await stack.client.POST('/users/verify-email', { body: { token: tokenFromMail(mails[1]!) } })).response.status).toBe(200);
   });
 
   it('leaves no password, raw token or JWT in logs, Redis or job data after a full flow', async () => {
     const password = 'secret-passphrase-for-leak-check';
-    await stack.post('/users', { email: 'leak@example.com', password });
+    await stack.client.POST('/users', { body: { email: 'leak@example.com', password } });
     const [mail] = await stack.smtp.waitForMail('leak@example.com', SendVerificationEmail.name);
     const token = tokenFromMail(mail!);
-    await stack.post('/users/verify-email', { token });
-    const login = await stack.post(
-      '/auth/login',
-      { email: 'leak@example.com', password },
-      { authorization: 'Bearer not-a-real-token-but-secret' },
-    );
-    const { accessToken } = (await login.json()) as { accessToken: string };
-    await stack.get('/users/me', { authorization: `Bearer ${accessToken}`, cookie: 'session=cookie-secret-value' });
+    await stack.client.POST('/users/verify-email', { body: { token } });
+    const login = await stack.client.POST('/auth/login', {
+      body: { email: 'leak@example.com', password },
+      headers: bearer('not-a-real-token-but-secret'),
+    });
+    const accessToken = login.data!.accessToken;
+    await stack.client.GET('/users/me', { headers: { ...bearer(accessToken), cookie: 'session=cookie-secret-value' } });
     await stack.smtp.waitForMail('leak@example.com', SendWelcomeEmail.name);
 
     const secrets = [password, token, token.split('.')[1]!, accessToken, 'not-a-real-token-but-secret', 'cookie-secret-value'];
@@ -123,12 +122,11 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
   });
 
   it('logs each job with its correlation id, and both apps stop cleanly on SIGTERM', async () => {
-    const register = await stack.post(
-      '/users',
-      { email: 'edsger@example.com', password: PASSWORD },
-      { 'x-request-id': 'e2e-correlation-1' },
-    );
-    expect(register.headers.get('x-request-id')).toBe('e2e-correlation-1');
+    const register = await stack.client.POST('/users', {
+      body: { email: 'edsger@example.com', password: PASSWORD },
+      headers: { 'x-request-id': 'e2e-correlation-1' },
+    });
+    expect(register.response.headers.get('x-request-id')).toBe('e2e-correlation-1');
     await stack.smtp.waitForMail('edsger@example.com', SendVerificationEmail.name);
 
     // The SMTP server accepts the mail before the worker records it and logs the job as done.

@@ -57,11 +57,10 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
     const worker = await stack.worker(otel('http/json')).startAndWaitReady();
     const client = clientTrace();
 
-    const response = await stack.post(
-      '/users',
-      { email: 'traced@example.com', password: 'a long and lovely passphrase' },
-      { traceparent: client.traceparent },
-    );
+    const { response } = await stack.client.POST('/users', {
+      body: { email: 'traced@example.com', password: 'a long and lovely passphrase' },
+      headers: { traceparent: client.traceparent },
+    });
     expect(response.status).toBe(202);
     await stack.smtp.waitForMail('traced@example.com', SendVerificationEmail.name);
 
@@ -129,8 +128,11 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
   it("after a crash between commit and dispatch, the relay's late delivery still joins the request's trace (http/protobuf)", async () => {
     const crashingApi = await stack.faultyApi('crash-after-commit', otel('http/protobuf')).startAndWaitReady();
     const client = clientTrace();
-    const request = await stack
-      .post('/users', { email: 'traced-crash@example.com', password: 'a long and lovely passphrase' }, { traceparent: client.traceparent })
+    const request = await stack.client
+      .POST('/users', {
+        body: { email: 'traced-crash@example.com', password: 'a long and lovely passphrase' },
+        headers: { traceparent: client.traceparent },
+      })
       .catch((error: Error) => error);
     expect(String(request)).toMatch(/fetch failed/);
     expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
@@ -164,11 +166,10 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
     const api = await stack.faultyApi('skip-dispatch', { ...otel('http/json'), OUTBOX_GRACE_MS: '0' }).startAndWaitReady();
     const clients = Array.from({ length: 3 }, clientTrace);
     for (const [i, client] of clients.entries()) {
-      const response = await stack.post(
-        '/users',
-        { email: `traced-batch-${i}@example.com`, password: 'a long and lovely passphrase' },
-        { traceparent: client.traceparent },
-      );
+      const { response } = await stack.client.POST('/users', {
+        body: { email: `traced-batch-${i}@example.com`, password: 'a long and lovely passphrase' },
+        headers: { traceparent: client.traceparent },
+      });
       expect(response.status).toBe(202);
     }
     await api.stop();

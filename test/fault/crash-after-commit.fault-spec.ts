@@ -17,8 +17,8 @@ describe('Fault: the API dies between commit and dispatch', () => {
   it('the relay in the worker delivers the verification email exactly once', async () => {
     const crashingApi = await stack.faultyApi('crash-after-commit').startAndWaitReady();
 
-    const request = await stack
-      .post('/users', { email: 'crash@example.com', password: 'a long and lovely passphrase' })
+    const request = await stack.client
+      .POST('/users', { body: { email: 'crash@example.com', password: 'a long and lovely passphrase' } })
       .catch((error: Error) => error);
     expect(String(request)).toMatch(/fetch failed/); // the connection died with the process
     expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
@@ -58,7 +58,9 @@ describe('Fault: the API dies between commit and dispatch', () => {
       [userId],
     );
     const crashingApi = await stack.faultyApi('crash-after-commit').startAndWaitReady();
-    const request = await stack.post('/auth/password-reset', { email: 'reset-crash@example.com' }).catch((error: Error) => error);
+    const request = await stack.client
+      .POST('/auth/password-reset', { body: { email: 'reset-crash@example.com' } })
+      .catch((error: Error) => error);
     expect(String(request)).toMatch(/fetch failed/);
     expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await stack.db.query(`SELECT status FROM outbox WHERE aggregate_id = $1`, [userId])).toEqual([{ status: 'pending' }]);
@@ -66,11 +68,10 @@ describe('Fault: the API dies between commit and dispatch', () => {
     await stack.worker().startAndWaitReady();
     const [mail] = await stack.smtp.waitForMail('reset-crash@example.com', SendPasswordResetEmail.name);
     await stack.api().startAndWaitReady();
-    const confirm = await stack.post('/auth/password-reset/confirm', {
-      token: tokenFromMail(mail!),
-      newPassword: 'a new and long passphrase',
+    const confirm = await stack.client.POST('/auth/password-reset/confirm', {
+      body: { token: tokenFromMail(mail!), newPassword: 'a new and long passphrase' },
     });
-    expect(confirm.status).toBe(204);
+    expect(confirm.response.status).toBe(204);
     expect(stack.smtp.to('reset-crash@example.com', SendPasswordResetEmail.name)).toHaveLength(1);
   });
 });

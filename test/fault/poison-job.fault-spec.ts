@@ -22,9 +22,13 @@ describe('Fault: a poison job (its email is refused on every attempt)', () => {
     await stack.worker(env).startAndWaitReady();
     await stack.api({ ...env, ...ADMIN }).startAndWaitReady();
 
-    expect((await stack.post('/users', { email: 'poison@example.com', password: 'a long and lovely passphrase' })).status).toBe(202);
+    expect(
+      (await stack.client.POST('/users', { body: { email: 'poison@example.com', password: 'a long and lovely passphrase' } })).response
+        .status,
+    ).toBe(202);
     const others = Array.from({ length: 10 }, (_, i) => `healthy-${i}@example.com`);
-    for (const email of others) expect((await stack.post('/users', { email, password: 'a long and lovely passphrase' })).status).toBe(202);
+    for (const email of others)
+      expect((await stack.client.POST('/users', { body: { email, password: 'a long and lovely passphrase' } })).response.status).toBe(202);
     for (const email of others) await stack.smtp.waitForMail(email, SendVerificationEmail.name);
 
     const env2 = { DATABASE_URL: stack.db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: stack.prefix };

@@ -36,9 +36,9 @@ describe('Fault: Postgres restarts under load', () => {
       Array.from({ length: 4 }, async () => {
         while (!stop) {
           const email = `pg-${counter++}@example.com`;
-          const response = await stack.post('/users', { email, password: 'a long and lovely passphrase' });
+          const { response, error } = await stack.client.POST('/users', { body: { email, password: 'a long and lovely passphrase' } });
           if (response.status === 202) accepted.push(email);
-          else if (response.status === 503) unavailable.push({ type: response.headers.get('content-type'), body: await response.json() });
+          else if (response.status === 503) unavailable.push({ type: response.headers.get('content-type'), body: error });
           else other.push(response.status);
           if (response.status !== 202) await sleep(20); // a client backing off a little
         }
@@ -48,8 +48,8 @@ describe('Fault: Postgres restarts under load', () => {
     await waitFor('some registrations before the outage', () => accepted.length >= 10);
     postgres.crash();
     await waitFor('503 answers while Postgres is down', () => unavailable.length >= 5, 20_000);
-    const readyDuringOutage = await stack.get('/health/ready');
-    expect(readyDuringOutage.status).toBe(503);
+    const readyDuringOutage = await stack.client.GET('/health/ready');
+    expect(readyDuringOutage.response.status).toBe(503);
     postgres.start();
     const acceptedBeforeRecovery = accepted.length;
     await waitFor('registrations to succeed again', () => accepted.length >= acceptedBeforeRecovery + 10, 30_000);
@@ -61,7 +61,7 @@ describe('Fault: Postgres restarts under load', () => {
       expect(answer.type).toMatch(/^application\/problem\+json/);
       expect(answer.body).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
     }
-    expect((await stack.get('/health/ready')).status).toBe(200);
+    expect((await stack.client.GET('/health/ready')).response.status).toBe(200);
 
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();

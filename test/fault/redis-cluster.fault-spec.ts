@@ -50,7 +50,8 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
 
   it('sends every verification email once, with the jobs in the slot of the prefix hash tag', async () => {
     const emails = Array.from({ length: 20 }, (_, i) => `cluster-${i}@example.com`);
-    for (const email of emails) expect((await stack.post('/users', { email, password: PASSWORD })).status).toBe(202);
+    for (const email of emails)
+      expect((await stack.client.POST('/users', { body: { email, password: PASSWORD } })).response.status).toBe(202);
 
     for (const email of emails) await stack.smtp.waitForMail(email, SendVerificationEmail.name, 1, 30_000);
     await waitFor(
@@ -83,7 +84,8 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
     );
 
     const emails = Array.from({ length: 10 }, (_, i) => `cluster-outage-${i}@example.com`);
-    for (const email of emails) expect((await stack.post('/users', { email, password: PASSWORD })).status).toBe(202);
+    for (const email of emails)
+      expect((await stack.client.POST('/users', { body: { email, password: PASSWORD } })).response.status).toBe(202);
     // The events wait in the outbox: committed, not dispatched, none mailed.
     const pending = await stack.db.query(`SELECT 1 FROM outbox WHERE status = 'pending'`);
     expect(pending).toHaveLength(emails.length);
@@ -139,7 +141,9 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
         `rate limits held in memory meanwhile (slowest log-in ${slowestLoginMs} ms)\n`,
     );
     // And the cluster serves new work as before.
-    expect((await stack.post('/users', { email: 'cluster-after@example.com', password: PASSWORD })).status).toBe(202);
+    expect((await stack.client.POST('/users', { body: { email: 'cluster-after@example.com', password: PASSWORD } })).response.status).toBe(
+      202,
+    );
     await stack.smtp.waitForMail('cluster-after@example.com', SendVerificationEmail.name, 1, 30_000);
   }, 180_000);
 });

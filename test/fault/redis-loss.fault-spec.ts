@@ -23,7 +23,8 @@ describe('Fault: Redis restarts empty (kill -9 without persistence) before the j
     const env = { REDIS_URL: redis.url, RATE_LIMIT_ENABLED: 'false' };
     const api = await stack.api(env).startAndWaitReady();
     const emails = Array.from({ length: USERS }, (_, i) => `lost-${i}@example.com`);
-    for (const email of emails) expect((await stack.post('/users', { email, password: 'a long and lovely passphrase' })).status).toBe(202);
+    for (const email of emails)
+      expect((await stack.client.POST('/users', { body: { email, password: 'a long and lovely passphrase' } })).response.status).toBe(202);
     await waitFor(
       'every row dispatched',
       async () => (await stack.db.query(`SELECT 1 FROM outbox WHERE status = 'dispatched'`)).length === USERS,

@@ -33,7 +33,7 @@ describe('Fault: Redis goes away for 15 s while registrations continue', () => {
     const emails: string[] = [];
     while (Date.now() - outageStarted < OUTAGE_MS) {
       const email = `outage-${emails.length}@example.com`;
-      const response = await stack.post('/users', { email, password: PASSWORD });
+      const { response } = await stack.client.POST('/users', { body: { email, password: PASSWORD } });
       expect(response.status).toBe(202); // the events wait in the outbox
       emails.push(email);
     }

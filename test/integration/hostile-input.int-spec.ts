@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { createApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { checkedFetch } from '../support/contract/index.js';
 
 const ENDPOINTS = ['/users', '/users/verify-email', '/users/verification-email', '/auth/login'] as const;
 const RUNS = 300; // per property; with four endpoints and three properties: thousands of requests
@@ -86,7 +87,7 @@ describe('Hostile input (property-based, in process, real Postgres + Redis)', ()
         ),
         fc.string({ maxLength: 60 }),
         async (path, raw, contentType, query) => {
-          const response = await fetch(`${api.baseUrl}${path}?${encodeURIComponent(query)}=${encodeURIComponent(query)}`, {
+          const response = await checkedFetch(`${api.baseUrl}${path}?${encodeURIComponent(query)}=${encodeURIComponent(query)}`, {
             method: 'POST',
             headers: contentType ? { 'content-type': contentType } : {},
             body: raw,

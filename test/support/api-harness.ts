@@ -10,6 +10,7 @@ import { PinoNestLogger } from '@herald/observability';
 import type { Queue } from 'bullmq';
 import { AppModule } from '../../apps/api/src/app.module.js';
 import { apiLogger, configureApiApp } from '../../apps/api/src/bootstrap.js';
+import { checkedFetch } from './contract/index.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { testConfig } from './test-config.js';
 import { deleteKeysWithPrefix, uniqueQueuePrefix } from './test-redis.js';
@@ -21,6 +22,7 @@ export interface ApiHarness {
   readonly config: HeraldConfig;
   readonly db: TestDatabase;
   readonly emailQueue: Queue;
+  /** Every answer of post/get is checked against openapi.json (test/support/contract). */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   /** Waits until every post-commit dispatch started so far has settled. */
@@ -51,7 +53,7 @@ export async function createApiHarness(
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   const request = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${baseUrl}${path}`, {
+    checkedFetch(`${baseUrl}${path}`, {
       method,
       headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),

@@ -1,7 +1,9 @@
 import { EmailQueue, SendWelcomeEmail } from '@herald/notifications';
 import { Queue } from 'bullmq';
 import { v7 as uuidv7 } from 'uuid';
+import { createApiClient, type ApiClient } from './api-client/index.js';
 import { AppProcess, DevLoopProcess, LauncherProcess, type AppName } from './app-process.js';
+import { checkedFetch } from './contract/index.js';
 import { TEST_REDIS_URL } from './env.js';
 import { freePort } from './ports.js';
 import { SmtpSink } from './smtp-sink.js';
@@ -19,6 +21,7 @@ export class Stack {
   apiPort = 0;
   workerPort = 0;
   private readonly processes: (AppProcess | LauncherProcess)[] = [];
+  private apiClient?: ApiClient;
   private readonly queues: Queue[] = [];
 
   async start(): Promise<this> {
@@ -48,6 +51,12 @@ export class Stack {
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  /** The typed client of the JSON API (openapi.json) on this stack's API port; answers are checked against the document. */
+  get client(): ApiClient {
+    this.apiClient ??= createApiClient(this.apiUrl);
+    return this.apiClient;
   }
 
   /** An API process (stopped by stop()); a `PORT` override starts a further instance on that port. */
@@ -91,8 +100,9 @@ export class Stack {
     );
   }
 
+  /** A raw POST, its answer checked against openapi.json (prefer `client()` for the JSON API). */
   async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(`${this.apiUrl}${path}`, {
+    return checkedFetch(`${this.apiUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
@@ -100,7 +110,7 @@ export class Stack {
   }
 
   async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(`${this.apiUrl}${path}`, { headers });
+    return checkedFetch(`${this.apiUrl}${path}`, { headers });
   }
 
   /** A BullMQ handle on this stack's email queue, for assertions (closed by stop()). */

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { HeraldConfig } from '@herald/config';
 import { createLogger, installGracefulShutdown, Metrics, PinoNestLogger } from '@herald/observability';
@@ -13,6 +13,7 @@ import { HttpDrain } from './http/http-drain.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { createValidationPipe } from './http/validation.js';
+import { createOpenApiDocument } from './openapi/index.js';
 
 /**
  * HTTP wiring shared by main.ts and the tests: correlation ids, body limit, validation, errors, OpenAPI,
@@ -52,13 +53,7 @@ export function configureApiApp(
   // Global as well as APP_FILTER, so errors raised before routing (body parser) are problem+json too.
   app.useGlobalFilters(new ProblemDetailsFilter());
 
-  const openApi = new DocumentBuilder()
-    .setTitle('herald')
-    .setDescription('User accounts whose domain events are never lost')
-    .setVersion('1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  SwaggerModule.setup('docs', app, () => createOpenApiDocument(app));
   return app;
 }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   AccessTokenDto,
   ConfirmPasswordResetCommand,
@@ -15,6 +15,7 @@ import {
   RequestPasswordResetDto,
 } from '@herald/users';
 import { RateLimit } from '../http/rate-limit.js';
+import { ApiProblems, JSON_BODY_PROBLEMS } from '../openapi/index.js';
 import { LoginThrottle } from './login-throttle.js';
 
 @ApiTags('auth')
@@ -29,7 +30,8 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOkResponse({ type: AccessTokenDto })
-  @ApiTooManyRequestsResponse({ description: 'Too many failed log-ins from this client address (see Retry-After)' })
+  // 429: too many failed log-ins for this account from this address, or from this address (LoginThrottle).
+  @ApiProblems(...JSON_BODY_PROBLEMS, 'INVALID_CREDENTIALS', 'EMAIL_NOT_VERIFIED', 'TOO_MANY_REQUESTS')
   async logIn(@Body() body: LogInDto, @Ip() ip: string): Promise<AccessTokenDto> {
     const attempt = await this.throttle.admit(body.email, ip);
     try {
@@ -52,6 +54,7 @@ export class AuthController {
   @RateLimit('password-reset')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: PasswordResetRequestedDto })
+  @ApiProblems(...JSON_BODY_PROBLEMS, 'INVALID_EMAIL', 'TOO_MANY_REQUESTS')
   async requestPasswordReset(@Body() body: RequestPasswordResetDto): Promise<PasswordResetRequestedDto> {
     await this.commands.execute(new RequestPasswordResetCommand(body.email));
     return PASSWORD_RESET_REQUESTED;
@@ -65,6 +68,7 @@ export class AuthController {
   @RateLimit('reset-confirm')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'The password was changed' })
+  @ApiProblems(...JSON_BODY_PROBLEMS, 'INVALID_RESET_TOKEN', 'INVALID_PASSWORD', 'TOO_MANY_REQUESTS')
   async confirmPasswordReset(@Body() body: ConfirmPasswordResetDto): Promise<void> {
     await this.commands.execute(new ConfirmPasswordResetCommand(body.token, body.newPassword));
   }

@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { AccessTokens, type AccessTokenClaims } from '@herald/users';
+import type { ProblemCode } from '../http/problem-codes.js';
 
 export type AuthenticatedRequest = Request & { auth: AccessTokenClaims };
 
@@ -14,7 +15,7 @@ export class JwtAuthGuard implements CanActivate {
     const [scheme, token] = (request.headers.authorization ?? '').split(' ');
     const claims = scheme?.toLowerCase() === 'bearer' && token ? await this.accessTokens.verify(token) : null;
     if (!claims) {
-      throw new UnauthorizedException({ code: 'UNAUTHENTICATED', detail: 'A valid bearer token is required.' });
+      throw new UnauthorizedException({ code: 'UNAUTHENTICATED' satisfies ProblemCode, detail: 'A valid bearer token is required.' });
     }
     (request as AuthenticatedRequest).auth = claims;
     return true;

@@ -16,7 +16,10 @@ const USERS: Record<UserErrorCode, number> = {
   USER_NOT_FOUND: 404,
 };
 
-const STATUS_BY_CODE: Readonly<Record<string, number>> = { ...USERS };
+/** Every domain error code with its status (problem-codes.ts adds them to the OpenAPI code enum). */
+export const DOMAIN_ERROR_STATUS = { ...USERS } as const satisfies Readonly<Record<string, number>>;
+
+const STATUS_BY_CODE: Readonly<Record<string, number>> = DOMAIN_ERROR_STATUS;
 
 /** A code no map knows is the client's problem as far as we can tell: 400 (and it is logged). */
 export function domainErrorStatus(code: string): number | undefined {

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { Correlation } from '@herald/observability';
+import type { ProblemCode } from './problem-codes.js';
 import { problem } from './problem-details.filter.js';
 
 /**
@@ -43,7 +44,7 @@ export class HttpDrain {
   }
 
   private refuse(req: Request, res: Response): void {
-    const body = problem(503, 'SHUTTING_DOWN', 'This instance is shutting down; send the request again.', {
+    const body = problem(503, 'SHUTTING_DOWN' satisfies ProblemCode, 'This instance is shutting down; send the request again.', {
       instance: req.originalUrl.split('?')[0],
       correlationId: Correlation.id(),
     });

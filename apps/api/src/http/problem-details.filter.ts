@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { DomainError } from '@herald/events';
 import { Correlation, isServiceUnavailable } from '@herald/observability';
 import { domainErrorStatus } from './domain-error-status.js';
+import type { HttpProblemCode } from './problem-codes.js';
 import { TooManyRequestsException } from './too-many-requests.exception.js';
 
 /** RFC 9457 problem details with a stable, machine-readable `code`. */
@@ -17,7 +18,7 @@ export interface ProblemDetails {
   errors?: { field: string; messages: string[] }[];
 }
 
-const CODE_BY_STATUS: Record<number, string> = {
+const CODE_BY_STATUS: Record<number, HttpProblemCode> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',

@@ -93,6 +93,10 @@ const POLICY = Symbol('rate-limit-policy');
 /** Applies the named request limits to a route. */
 export const RateLimit = (policy: RateLimitPolicy) => SetMetadata(POLICY, policy);
 
+/** The @RateLimit policy of a route handler, if any (the OpenAPI tests check that such routes document 429). */
+export const rateLimitPolicyOf = (handler: object): RateLimitPolicy | undefined =>
+  Reflect.getMetadata(POLICY, handler) as RateLimitPolicy | undefined;
+
 /** Enforces @RateLimit: every request consumes a point of each limit of its policy; the first limit exhausted answers 429. */
 @Injectable()
 export class RateLimitGuard implements CanActivate {

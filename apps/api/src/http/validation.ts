@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import type { ProblemCode } from './problem-codes.js';
 
 function flatten(errors: ValidationError[], prefix = ''): { field: string; messages: string[] }[] {
   return errors.flatMap((error) => {
@@ -18,7 +19,7 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     exceptionFactory: (errors) =>
       new BadRequestException({
-        code: 'VALIDATION_FAILED',
+        code: 'VALIDATION_FAILED' satisfies ProblemCode,
         detail: 'The request body is not valid.',
         errors: flatten(errors),
       }),

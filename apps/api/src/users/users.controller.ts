@@ -17,6 +17,7 @@ import {
 } from '@herald/users';
 import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard.js';
 import { RateLimit } from '../http/rate-limit.js';
+import { ApiProblems, JSON_BODY_PROBLEMS } from '../openapi/index.js';
 
 @ApiTags('users')
 @Controller('users')
@@ -31,6 +32,7 @@ export class UsersController {
   @RateLimit('register')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: RegistrationAcceptedDto })
+  @ApiProblems(...JSON_BODY_PROBLEMS, 'INVALID_EMAIL', 'INVALID_PASSWORD', 'TOO_MANY_REQUESTS')
   async register(@Body() body: RegisterUserDto): Promise<RegistrationAcceptedDto> {
     await this.commands.execute(new RegisterUserCommand(body.email, body.password, body.displayName));
     return REGISTRATION_ACCEPTED;
@@ -41,6 +43,7 @@ export class UsersController {
   @RateLimit('verify')
   @HttpCode(200)
   @ApiOkResponse({ type: UserView })
+  @ApiProblems(...JSON_BODY_PROBLEMS, 'INVALID_VERIFICATION_TOKEN', 'TOO_MANY_REQUESTS')
   verifyEmail(@Body() body: VerifyEmailDto): Promise<UserView> {
     return this.commands.execute(new VerifyEmailCommand(body.token));
   }
@@ -50,6 +53,7 @@ export class UsersController {
   @RateLimit('resend')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: RegistrationAcceptedDto })
+  @ApiProblems(...JSON_BODY_PROBLEMS, 'INVALID_EMAIL', 'TOO_MANY_REQUESTS')
   async resendVerificationEmail(@Body() body: ResendVerificationEmailDto): Promise<RegistrationAcceptedDto> {
     await this.commands.execute(new ResendVerificationEmailCommand(body.email));
     return REGISTRATION_ACCEPTED;
@@ -59,6 +63,8 @@ export class UsersController {
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
   @ApiOkResponse({ type: UserView })
+  // USER_NOT_FOUND: the account went away between the token check and the read.
+  @ApiProblems('UNAUTHENTICATED', 'USER_NOT_FOUND')
   me(@Req() request: AuthenticatedRequest): Promise<UserView> {
     return this.queries.execute(new GetCurrentUserQuery(request.auth.userId));
   }
@@ -70,6 +76,7 @@ export class UsersController {
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'The password was changed' })
+  @ApiProblems(...JSON_BODY_PROBLEMS, 'INVALID_PASSWORD', 'UNAUTHENTICATED', 'INVALID_CURRENT_PASSWORD', 'TOO_MANY_REQUESTS')
   async changePassword(@Req() request: AuthenticatedRequest, @Body() body: ChangePasswordDto): Promise<void> {
     await this.commands.execute(new ChangePasswordCommand(request.auth.userId, body.currentPassword, body.newPassword));
   }

@@ -1,0 +1,2 @@
+export { apiContract, checkedFetch } from './checked-fetch.js';
+export { ContractViolation, ResponseContract, type ObservedResponse, type OpenApiDocument } from './response-contract.js';
