@@ -312,7 +312,7 @@ async function main() {
 
   mkdirSync('bench/results', { recursive: true });
   const results = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : { machine: peers.machine, scenarios: {} };
-  results.scenarios = { ...results.scenarios, peers };
+  results.scenarios = { ...results.scenarios, peers: { ...peers, at: new Date().toISOString() } };
   writeFileSync(RESULTS, JSON.stringify(results, null, 2));
   process.stdout.write(`\n${table(peers)}\n`);
 }
