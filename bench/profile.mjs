@@ -16,6 +16,7 @@ import {
   closedLoop,
   cpuByRole,
   createBenchDatabase,
+  deleteRedisKeys,
   freePort,
   httpAdapter,
   jsonPoster,
@@ -81,9 +82,10 @@ async function main() {
   const db = new pg.Pool({ connectionString: database.url, max: 4 });
   const smtp = await startSmtpSink();
   const [apiPort, workerPort] = [await freePort(), await freePort()];
+  const queuePrefix = `{profile${randomBytes(3).toString('hex')}}`;
   const env = benchAppEnv({
     databaseUrl: database.url,
-    queuePrefix: `{profile${randomBytes(3).toString('hex')}}`,
+    queuePrefix,
     smtpPort: smtp.port,
     apiPort,
     workerPort,
@@ -141,6 +143,7 @@ async function main() {
     await db.end();
     await smtp.close();
     await database.drop();
+    await deleteRedisKeys(queuePrefix);
   }
   if (CPU_ONLY) return;
   for (const name of ['api', 'worker']) {
