@@ -21,13 +21,13 @@ const { Correlation, LATENCY_BUCKETS, Metrics, PinoNestLogger, installGracefulSh
 await startTracing('herald-api');
 const { JobProducer } = await load('libs/jobs/src/index.js');
 const { AppModule } = await load('apps/api/src/app.module.js');
-const { apiLogger } = await load('apps/api/src/bootstrap.js');
+const { apiLogger, SECURITY_HEADERS } = await load('apps/api/src/bootstrap.js');
 const { correlationMiddleware } = await load('apps/api/src/http/correlation.middleware.js');
 const { HttpDrain } = await load('apps/api/src/http/http-drain.js');
 const { ProblemDetailsFilter, problem } = await load('apps/api/src/http/problem-details.filter.js');
 const { createValidationPipe } = await load('apps/api/src/http/validation.js');
 const { BULL_BOARD_PATH, OUTBOX_CONSOLE_PATH } = await load('apps/api/src/admin/admin-access.js');
-const { redactJobData } = await load('apps/api/src/admin/bull-board.js');
+const { boardQueues } = await load('apps/api/src/admin/bull-board.js');
 
 /** '100kb' → bytes (the units BODY_LIMIT takes, as body-parser reads them). */
 function bytes(limit) {
@@ -115,15 +115,7 @@ fastify.addHook('onRequest', (request, reply, done) =>
 );
 fastify.addHook('preValidation', (request, _reply, done) => request[scope].runInAsyncScope(done));
 
-await app.register(fastifyHelmet, {
-  contentSecurityPolicy: {
-    directives: {
-      scriptSrc: ["'self'", "'unsafe-inline'"],
-      styleSrc: ["'self'", "'unsafe-inline'", 'https:'],
-      imgSrc: ["'self'", 'data:'],
-    },
-  },
-});
+await app.register(fastifyHelmet, SECURITY_HEADERS);
 app.enableCors({ origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false, credentials: false });
 
 // HTTP metrics: the same series as httpMetricsMiddleware, labelled with Fastify's route pattern.
@@ -178,13 +170,11 @@ installGracefulShutdown({
 async function mountBullBoard() {
   const { user, password, boardReadOnly } = config.admin;
   if (!user || !password) return;
-  const [{ createBullBoard }, { BullMQAdapter }, { FastifyAdapter: BullBoardFastifyAdapter }, { basicAuth, refuseWrites }] =
-    await Promise.all([
-      import('@bull-board/api'),
-      import('@bull-board/api/bullMQAdapter'),
-      import('@bull-board/fastify'),
-      load('apps/api/src/admin/admin-access.js'),
-    ]);
+  const [{ createBullBoard }, { FastifyAdapter: BullBoardFastifyAdapter }, { basicAuth, refuseWrites }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/fastify'),
+    load('apps/api/src/admin/admin-access.js'),
+  ]);
   const serverAdapter = new BullBoardFastifyAdapter().setBasePath(BULL_BOARD_PATH);
   const board = createBullBoard({
     queues: [],
@@ -219,13 +209,7 @@ async function mountBullBoard() {
           if (!passed) return reply;
         }
         if (!queuesShown) {
-          board.replaceQueues(
-            producer.knownQueues().map((queue) => {
-              const adapter = new BullMQAdapter(queue, { readOnlyMode: boardReadOnly, allowRetries: !boardReadOnly });
-              adapter.setFormatter('data', redactJobData);
-              return adapter;
-            }),
-          );
+          board.replaceQueues(boardQueues(producer, boardReadOnly));
           queuesShown = true;
         }
       });

@@ -16,6 +16,20 @@ import { createValidationPipe } from './http/validation.js';
 import { createOpenApiDocument } from './openapi/index.js';
 
 /**
+ * helmet's options for every answer. Inline scripts/styles are allowed for our own pages (OpenAPI UI, Bull
+ * Board, /verify-email); the outbox console sets a stricter policy of its own.
+ */
+export const SECURITY_HEADERS = {
+  contentSecurityPolicy: {
+    directives: {
+      scriptSrc: ["'self'", "'unsafe-inline'"],
+      styleSrc: ["'self'", "'unsafe-inline'", 'https:'],
+      imgSrc: ["'self'", 'data:'],
+    },
+  },
+} satisfies Parameters<typeof helmet>[0];
+
+/**
  * HTTP wiring shared by main.ts and the tests: correlation ids, body limit, validation, errors, OpenAPI,
  * and the gate that refuses new requests once a graceful stop has begun (`drain`).
  */
@@ -29,19 +43,7 @@ export function configureApiApp(
   // Whose X-Forwarded-For to believe for req.ip, the client address the rate limits count: TRUST_PROXY (default loopback).
   app.set('trust proxy', config.http.trustProxy);
   app.use(correlationMiddleware(logger));
-  // Security headers. Inline scripts/styles are allowed for our own pages (OpenAPI UI, Bull Board, /verify-email);
-  // the outbox console sets a stricter policy of its own.
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          scriptSrc: ["'self'", "'unsafe-inline'"],
-          styleSrc: ["'self'", "'unsafe-inline'", 'https:'],
-          imgSrc: ["'self'", 'data:'],
-        },
-      },
-    }),
-  );
+  app.use(helmet(SECURITY_HEADERS));
   app.enableCors({ origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false, credentials: false });
   app.use(httpMetricsMiddleware(app.get(Metrics)));
   // After correlation and metrics (a refusal is logged and counted), before any work.

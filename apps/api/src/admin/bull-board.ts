@@ -31,6 +31,15 @@ export function redactJobData(value: unknown): unknown {
  * adapter ourselves because Nest guards do not cover a foreign router, and
  * because @bull-board/nestjs is CommonJS that requires Nest's ESM packages.
  */
+/** The board's view of every queue the contexts' jobs use: read-only when asked, job data redacted. */
+export function boardQueues(producer: JobProducer, readOnly: boolean): BullMQAdapter[] {
+  return producer.knownQueues().map((queue) => {
+    const adapter = new BullMQAdapter(queue, { readOnlyMode: readOnly, allowRetries: !readOnly });
+    adapter.setFormatter('data', redactJobData);
+    return adapter;
+  });
+}
+
 export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig, logger: Logger): boolean {
   const { user, password, boardReadOnly } = config.admin;
   if (!user || !password) {
@@ -52,13 +61,7 @@ export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig
   let queuesShown = false;
   const showQueues = (_req: Request, _res: Response, next: NextFunction) => {
     if (!queuesShown) {
-      board.replaceQueues(
-        producer.knownQueues().map((queue) => {
-          const adapter = new BullMQAdapter(queue, { readOnlyMode: boardReadOnly, allowRetries: !boardReadOnly });
-          adapter.setFormatter('data', redactJobData);
-          return adapter;
-        }),
-      );
+      board.replaceQueues(boardQueues(producer, boardReadOnly));
       queuesShown = true;
     }
     next();
