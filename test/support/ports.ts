@@ -11,8 +11,9 @@ import { createServer } from 'node:net';
  * checked to be free before use. TEST_PORT_BLOCK shifts the blocks, so two
  * test runs on one machine (two checkouts) do not share them.
  */
-const BLOCK = 1500;
-const block = (Number(process.env.JEST_WORKER_ID ?? '1') - 1 + Number(process.env.TEST_PORT_BLOCK ?? '0')) % 8;
+const BLOCK = 750;
+const BLOCKS = 16; // 20000 + 16 × 750 stays below the ephemeral range
+const block = (Number(process.env.JEST_WORKER_ID ?? '1') - 1 + Number(process.env.TEST_PORT_BLOCK ?? '0')) % BLOCKS;
 const first = 20_000 + block * BLOCK;
 let next = Math.floor(Math.random() * BLOCK);
 
