@@ -94,7 +94,9 @@ export function parseReplayId(value: string): string {
 export function parseReplayCursorArgument(value: string): ReplayCursor {
   const cursor = parseReplayCursor(value);
   if (!cursor) {
-    throw new InvalidArgumentError(`"${value}" is not a replay cursor: give one as a run printed it, like 2026-05-01T08:00:00.000000Z/<event id>`);
+    throw new InvalidArgumentError(
+      `"${value}" is not a replay cursor: give one as a run printed it, like 2026-05-01T08:00:00.000000Z/<event id>`,
+    );
   }
   return cursor;
 }

@@ -175,7 +175,9 @@ describe(OutboxReplay.name, () => {
     const { replay, sink } = replayOf(rows);
     await replay.run(request({ reaction: 'ship' }));
 
-    const again = await replay.run(request({ reaction: 'ship', after: { occurredAt: rows[1]!.occurredAt.toISOString(), id: rows[1]!.id } }));
+    const again = await replay.run(
+      request({ reaction: 'ship', after: { occurredAt: rows[1]!.occurredAt.toISOString(), id: rows[1]!.id } }),
+    );
 
     expect(again).toMatchObject({ events: 2, jobs: { added: 0, alreadyQueued: 2 }, complete: true });
     expect(sink.jobs.size).toBe(4);

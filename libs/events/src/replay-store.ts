@@ -88,9 +88,9 @@ export class ReplayStore {
          RETURNING replay_id`,
         [definition.replayId, definition.eventType, definition.reaction, definition.since, definition.until ?? null, definition.reprocess],
       )) as unknown[];
-      const [row] = (await manager.query(`SELECT ${REPLAY_COLUMNS} FROM outbox_replays WHERE replay_id = $1`, [
-        definition.replayId,
-      ])) as [ReplayRow];
+      const [row] = (await manager.query(`SELECT ${REPLAY_COLUMNS} FROM outbox_replays WHERE replay_id = $1`, [definition.replayId])) as [
+        ReplayRow,
+      ];
       const replay = stored(row);
       const differences = differencesOf(definition, replay);
       if (differences.length > 0) throw new ReplayMismatchError(definition.replayId, differences);

@@ -50,7 +50,11 @@ export function registerReplayCommand(program: Command): void {
     )
     .option('--replay-id <id>', 'name the replay (default: derived from the arguments, so the same command continues it)', parseReplayId)
     .option('--limit <n>', 'at most this many events in this run; the same command run again continues after the last', parseLimit)
-    .option('--after <cursor>', 'start after this cursor (as a run printed it) instead of where the last run stopped', parseReplayCursorArgument)
+    .option(
+      '--after <cursor>',
+      'start after this cursor (as a run printed it) instead of where the last run stopped',
+      parseReplayCursorArgument,
+    )
     .option('--dry-run', 'list what would be delivered (and deleted); change nothing')
     .option('--json', 'print JSON')
     .action((options: ReplayOptions) => {
@@ -161,8 +165,7 @@ function replayText(report: ReplayReport): string {
   for (const failure of report.failed) lines.push(`FAILED ${failure.eventId} (${failure.reaction}): ${failure.error}`);
   if (!report.complete) {
     lines.push(
-      `Stopped at --limit after ${report.cursor}: run the same command again to continue after it ` +
-        `(or give --after ${report.cursor}).`,
+      `Stopped at --limit after ${report.cursor}: run the same command again to continue after it ` + `(or give --after ${report.cursor}).`,
     );
   }
   return lines.join('\n');
