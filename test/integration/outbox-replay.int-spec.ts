@@ -20,6 +20,7 @@ import { waitFor } from '../support/wait-for.js';
 
 const WELCOME = 'welcome-email-on-verification';
 const VERIFICATION = 'verification-email-on-registration';
+const RESET = 'password-reset-email-on-request';
 const IN_RANGE = ['--since', '2025-01-10', '--until', '2025-01-11'];
 
 describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
@@ -162,76 +163,139 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
     expect(smtp.to(pendingUser.email)).toHaveLength(0);
 
     const again = await opsJson(['outbox:replay', '--type', 'users.EmailVerified', ...IN_RANGE, '--reaction', WELCOME]);
-    expect(again).toMatchObject({ replayId: report.replayId, resumed: true, events: 2, jobs: { added: 0, alreadyQueued: 2 } });
+    expect(again).toMatchObject({
+      replayId: report.replayId,
+      resumed: true,
+      startedAfter: report.cursor,
+      events: 0,
+      jobs: { added: 0, alreadyQueued: 0 },
+      complete: true,
+    });
     expect(await jobTotal()).toBe(jobsBefore + 2);
   });
 
-  it('reprocesses a range once, even when stopped half way, jobs lost and the replay run again', async () => {
-    const users = [await user('a'), await user('b'), await user('c')];
-    const events = [];
-    for (const [i, u] of users.entries()) events.push(await event('users.EmailVerified', u.id, `2025-01-10T1${i}:00:00Z`));
+  it('replays a range in three steps with --limit, each continuing after the last: every event once, jobs and inbox', async () => {
+    const users = [await user('a'), await user('b'), await user('c'), await user('d'), await user('e')];
+    const events: string[] = [];
+    for (const [i, u] of users.entries()) events.push(await event('users.EmailVerified', u.id, `2025-01-10T1${i}:00:00.00000${i}Z`));
     const outside = await event('users.EmailVerified', users[0]!.id, '2025-01-09T12:00:00Z');
     for (const id of [...events, outside]) await processed(WELCOME, id);
     await processed(VERIFICATION, events[0]!); // another reaction's record of the same event
-    const command = ['outbox:replay', '--type', 'users.EmailVerified', ...IN_RANGE, '--reaction', WELCOME, '--reprocess'];
+    const command = ['outbox:replay', '--type', 'users.EmailVerified', ...IN_RANGE, '--reaction', WELCOME, '--reprocess', '--limit', '2'];
+    const replayJobs = async (replayId: string) =>
+      (await queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed'])).filter((job) => job.id!.endsWith(`.r${replayId}`));
+    const cursorOf = (i: number) => expect.stringMatching(new RegExp(`^2025-01-10T1${i}:00:00\\.00000${i}Z/${events[i]}$`));
 
+    // The dry run shows the first step only, and what that step would delete.
     const dry = await opsJson([...command, '--dry-run']);
     expect(dry).toMatchObject({
       dryRun: true,
-      resumed: false,
-      inbox: { clearedAt: null, clearedNow: false, deleted: { [WELCOME]: 3 }, inProgress: { [WELCOME]: 0 } },
-      events: 3,
-      jobs: { added: 3, alreadyQueued: 0 },
-    });
-    expect(dry.deliveries.map((d: any) => [d.eventId, d.reaction, d.jobId, d.alreadyQueued])).toEqual(
-      events.map((id) => [id, WELCOME, replayJobId(WELCOME, id, dry.replayId), false]),
-    );
-    const dryText = await ops([...command, '--dry-run']);
-    expect(dryText.stdout).toContain(`Inbox: would delete 3 record(s) (${WELCOME} 3).`);
-    expect(dryText.stdout).toContain(replayJobId(WELCOME, events[2]!, dry.replayId));
-    expect(await replayRows()).toBe(0);
-    expect(await Promise.all(events.map((id) => queue.getJob(replayJobId(WELCOME, id, dry.replayId))))).toEqual([
-      undefined,
-      undefined,
-      undefined,
-    ]);
-    expect(await inboxOf(events[0]!)).toEqual([`${VERIFICATION}:done`, `${WELCOME}:done`]);
-
-    // Stopped half way: --limit is an interruption after the first events.
-    const first = await opsJson([...command, '--limit', '2']);
-    expect(first).toMatchObject({
-      replayId: dry.replayId,
-      inbox: { clearedNow: true, deleted: { [WELCOME]: 3 } },
+      startedAfter: null,
+      cursor: cursorOf(1),
+      inbox: { deleted: { [WELCOME]: 2 }, inProgress: { [WELCOME]: 0 }, deletedEarlier: {} },
       events: 2,
-      jobs: { added: 2 },
+      jobs: { added: 2, alreadyQueued: 0 },
       complete: false,
     });
-    expect(await inboxOf(events[0]!)).toEqual([`${VERIFICATION}:done`]); // only this reaction's record went
-    expect(await inboxOf(outside)).toEqual([`${WELCOME}:done`]); // and only in the range
-    const jobIds = events.map((id) => replayJobId(WELCOME, id, first.replayId));
-    await processJobs(jobIds.slice(0, 2));
-    expect(users.map((u) => smtp.to(u.email, SendWelcomeEmail.name).length)).toEqual([1, 1, 0]);
-
-    // The first job is gone (retention, a flush): the rerun adds it again, and the inbox stops it.
-    await (await queue.getJob(jobIds[0]!))!.remove();
-    const rerun = await opsJson(command);
-    expect(rerun).toMatchObject({
-      resumed: true,
-      inbox: { clearedNow: false, clearedAt: first.inbox.clearedAt, deleted: { [WELCOME]: 3 } },
-      events: 3,
-      jobs: { added: 2, alreadyQueued: 1 },
-      complete: true,
-    });
-    expect(rerun.inbox.clearedAt).toEqual(expect.any(String));
-    await processJobs(jobIds);
-    expect(users.map((u) => smtp.to(u.email, SendWelcomeEmail.name).length)).toEqual([1, 1, 1]);
+    expect(dry.deliveries.map((d: any) => d.eventId)).toEqual(events.slice(0, 2));
+    expect(await replayRows()).toBe(0);
     for (const id of events) expect(await inboxOf(id)).toContain(`${WELCOME}:done`);
 
-    const text = await ops(command);
-    expect(text.stdout).toContain('Inbox: already cleared at');
-    expect(text.stdout).toContain('not cleared again.');
-    expect(text.stdout).toContain('3 dispatched event(s); added 0 job(s), 3 already queued by an earlier run of this replay.');
-    expect(users.map((u) => smtp.to(u.email).length)).toEqual([1, 1, 1]);
+    // Step 1: the first two events; only their records go.
+    const first = await opsJson(command);
+    expect(first).toMatchObject({ replayId: dry.replayId, startedAfter: null, cursor: cursorOf(1), events: 2, complete: false });
+    expect(first.jobs).toMatchObject({ added: 2, alreadyQueued: 0 });
+    expect(first.inbox).toEqual({ deleted: { [WELCOME]: 2 }, inProgress: { [WELCOME]: 0 }, deletedEarlier: {} });
+    expect(await inboxOf(events[0]!)).toEqual([`${VERIFICATION}:done`]); // only this reaction's record went
+    for (const id of events.slice(2)) expect(await inboxOf(id)).toEqual([`${WELCOME}:done`]); // not reached: kept
+    expect(await inboxOf(outside)).toEqual([`${WELCOME}:done`]);
+    const jobIds = events.map((id) => replayJobId(WELCOME, id, first.replayId));
+    await processJobs(jobIds.slice(0, 2));
+
+    // Step 2, the same command: after the cursor, and the records step 1's jobs wrote stay.
+    const secondText = await ops([...command, '--dry-run']);
+    expect(secondText.stdout).toContain(`Started after ${first.cursor}.`);
+    const second = await opsJson(command);
+    expect(second).toMatchObject({ resumed: true, startedAfter: first.cursor, cursor: cursorOf(3), events: 2, complete: false });
+    expect(second.jobs).toMatchObject({ added: 2, alreadyQueued: 0 });
+    expect(second.inbox).toEqual({ deleted: { [WELCOME]: 2 }, inProgress: { [WELCOME]: 0 }, deletedEarlier: { [WELCOME]: 2 } });
+    expect(await inboxOf(events[4]!)).toEqual([`${WELCOME}:done`]);
+    await processJobs(jobIds.slice(0, 4));
+
+    // Step 3, in text: the last event, and the end of the range.
+    const third = await ops(command);
+    expect(third.code).toBe(0);
+    expect(third.stdout).toContain(`Started after ${second.cursor}.`);
+    expect(third.stdout).toContain(
+      `Inbox: deleted 1 record(s) of this run's deliveries (${WELCOME} 1); 4 deleted by earlier runs of this replay.`,
+    );
+    expect(third.stdout).toContain('1 dispatched event(s); added 1 job(s), 0 already queued by an earlier run of this replay.');
+    expect(third.stdout).not.toContain('Stopped at --limit');
+    await processJobs(jobIds);
+
+    // Every event exactly once: one replay job each, one welcome mail each, every record done again.
+    expect((await replayJobs(first.replayId)).map((job) => job.id).sort()).toEqual([...jobIds].sort());
+    expect(users.map((u) => smtp.to(u.email, SendWelcomeEmail.name).length)).toEqual([1, 1, 1, 1, 1]);
+    for (const id of events) expect(await inboxOf(id)).toContain(`${WELCOME}:done`);
+    const [stored] = await db.query<{ inbox_cleared: Record<string, number>; runs: number }>(
+      'SELECT inbox_cleared, runs FROM outbox_replays WHERE replay_id = $1',
+      [first.replayId],
+    );
+    expect(stored).toEqual({ inbox_cleared: { [WELCOME]: 5 }, runs: 3 });
+
+    // Once more: nothing left, nothing cleared, nothing mailed.
+    const fourth = await ops(command);
+    expect(fourth.stdout).toContain(
+      'No dispatched users.EmailVerified events left after the cursor: this replay has gone through its range.',
+    );
+    expect(await replayJobs(first.replayId)).toHaveLength(5);
+    for (const id of events) expect(await inboxOf(id)).toContain(`${WELCOME}:done`);
+    expect(users.map((u) => smtp.to(u.email).length)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('prints where a limited run stopped, and --after starts there (a step already queued is counted, not added)', async () => {
+    const users = [await user('p'), await user('q'), await user('r')];
+    const events = [];
+    for (const [i, u] of users.entries()) events.push(await event('users.EmailVerified', u.id, `2025-01-10T0${i}:00:00Z`));
+    const command = ['outbox:replay', '--type', 'users.EmailVerified', ...IN_RANGE, '--reaction', WELCOME];
+
+    const first = await ops([...command, '--limit', '2']);
+    const cursor = `2025-01-10T01:00:00.000000Z/${events[1]}`;
+    expect(first.stdout).toContain(
+      `Stopped at --limit after ${cursor}: run the same command again to continue after it (or give --after ${cursor}).`,
+    );
+    const fromFirst = await opsJson([...command, '--after', `2025-01-10T00:00:00.000000Z/${events[0]}`]);
+
+    expect(fromFirst).toMatchObject({ events: 2, jobs: { added: 1, alreadyQueued: 1 }, complete: true });
+    expect(fromFirst.startedAfter).toBe(`2025-01-10T00:00:00.000000Z/${events[0]}`);
+  });
+
+  it('warns of deliveries that mint credentials, listing them in a dry run and saying so in the real run', async () => {
+    const u = await user('reset');
+    const id = await event('users.PasswordResetRequested', u.id, '2025-01-10T10:00:00Z');
+    await processed(RESET, id);
+    const command = ['outbox:replay', '--type', 'users.PasswordResetRequested', ...IN_RANGE, '--reaction', RESET, '--reprocess'];
+
+    const dry = await ops([...command, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`WARNING: 1 delivery(s) would mint credentials (${RESET})`);
+    expect(dry.stdout).toContain('Deliveries that would mint credentials:');
+    expect(dry.stdout.split('Deliveries that would mint credentials:')[1]).toContain(id);
+    const dryJson = await opsJson([...command, '--dry-run']);
+    expect(dryJson.credentials).toEqual({ reactions: [RESET], deliveries: 1 });
+    expect(dryJson.deliveries).toEqual([expect.objectContaining({ eventId: id, mintsCredentials: true })]);
+
+    const real = await opsJson(command);
+    expect(real.credentials).toEqual({ reactions: [RESET], deliveries: 1 });
+    await (await queue.getJob(replayJobId(RESET, id, real.replayId)))!.remove(); // no reset mail for the next tests
+    const realText = await ops([...command, '--replay-id', 'reset-text']);
+    expect(realText.code).toBe(0);
+    expect(realText.stdout).toContain(`WARNING: 1 job(s) added mint credentials (${RESET})`);
+    await (await queue.getJob(replayJobId(RESET, id, 'reset-text')))!.remove();
+
+    // A reaction that mints nothing gets no warning.
+    const welcome = await ops(['outbox:replay', '--type', 'users.EmailVerified', ...IN_RANGE, '--dry-run']);
+    expect(welcome.stdout).not.toContain('WARNING');
   });
 
   it('prints its usage with --help, and is listed in the top-level help', async () => {
@@ -245,6 +309,8 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
       '--reaction <name>',
       '--reprocess',
       '--replay-id <id>',
+      '--limit <n>',
+      '--after <cursor>',
       '--dry-run',
     ])
       expect(usage.stdout).toContain(option);
@@ -307,6 +373,7 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
       [['--type', 'users.EmailVerified', '--since', '2999-01-01'], 'is not in the past'],
       [['--type', 'users.EmailVerified', ...IN_RANGE, '--replay-id', 'a.b'], '"a.b" is not a replay id'],
       [['--type', 'users.EmailVerified', ...IN_RANGE, '--limit', '0'], 'must be a whole number from 1 to 10000'],
+      [['--type', 'users.EmailVerified', ...IN_RANGE, '--after', '2025-01-10T10:00:00Z'], 'is not a replay cursor'],
     ])('%j exits 2 with a clear message and changes nothing', async (args, message) => {
       const u = await user('bad');
       const id = await event('users.EmailVerified', u.id, '2025-01-10T10:00:00Z');

@@ -190,8 +190,85 @@ describe('Password reset and change API (in process, real Postgres + Redis)', ()
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       expect(page.headers.get('cache-control')).toBe('no-store');
-      expect(await page.text()).toContain('/auth/password-reset/confirm');
+      const html = await page.text();
+      expect(html).toContain('/auth/password-reset/confirm');
+      // Without JavaScript the form POSTs to its own page, the token in a hidden field (issue 19, item 7).
+      expect(html).toContain('<form id="reset" method="post" action="/reset-password">');
+      expect(html).toContain(`<input type="hidden" name="token" value="${token}">`);
       expect(await api.db.query(`SELECT used_at FROM password_reset_tokens WHERE user_id = $1`, [userId])).toEqual([{ used_at: null }]);
+    });
+
+    it('escapes whatever the link carries into the hidden field', async () => {
+      const html = await (await api.get(`/reset-password?token=${encodeURIComponent('"><script>alert(1)</script>')}`)).text();
+
+      expect(html).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
+      expect(html).not.toContain('<script>alert(1)');
+    });
+  });
+
+  describe('POST /reset-password (the form without JavaScript)', () => {
+    const submit = (fields: Record<string, string>, contentType = 'application/x-www-form-urlencoded') =>
+      fetch(`${api.baseUrl}/reset-password`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: contentType.includes('json') ? JSON.stringify(fields) : new URLSearchParams(fields).toString(),
+      });
+    const usedAt = async (userId: string) =>
+      (await api.db.query<{ used_at: Date | null }>(`SELECT used_at FROM password_reset_tokens WHERE user_id = $1`, [userId]))[0]!.used_at;
+
+    it('sets the new password and answers a page that says so', async () => {
+      const userId = await account('form@example.com');
+      const token = await resetToken(userId);
+
+      const response = await submit({ token, newPassword: NEW_PASSWORD });
+
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(await response.text()).toContain('Your password is changed. You can sign in with it now.');
+      expect(await usedAt(userId)).not.toBeNull();
+      expect((await logIn('form@example.com', NEW_PASSWORD)).status).toBe(200);
+      expect((await logIn('form@example.com', PASSWORD)).status).toBe(401);
+    });
+
+    it("shows the form again with the policy's words for a password it refuses, the link still good", async () => {
+      const userId = await account('form-short@example.com');
+      const token = await resetToken(userId);
+
+      const response = await submit({ token, newPassword: 'too short' });
+
+      expect(response.status).toBe(400);
+      const html = await response.text();
+      expect(html).toContain('The password must have at least 12 characters.');
+      expect(html).toContain(`<input type="hidden" name="token" value="${token}">`);
+      expect(html).not.toContain('too short');
+      expect(await usedAt(userId)).toBeNull();
+    });
+
+    it.each([
+      [
+        'a used token',
+        async () => {
+          const token = await resetToken(await account('form-used@example.com'));
+          expect((await submit({ token, newPassword: NEW_PASSWORD })).status).toBe(200);
+          return { token, newPassword: NEW_PASSWORD };
+        },
+      ],
+      ['an unknown token', async () => ({ token: 'nope.nope', newPassword: NEW_PASSWORD })],
+      ['no token', async () => ({ newPassword: NEW_PASSWORD })],
+    ])('answers %s with the dead-link page (400)', async (_, fields) => {
+      const response = await submit(await fields());
+
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('The password reset link is invalid, already used, replaced or expired.');
+    });
+
+    it('takes only a form body (415 for JSON, which has its own route)', async () => {
+      const userId = await account('form-json@example.com');
+      const response = await submit({ token: await resetToken(userId), newPassword: NEW_PASSWORD }, 'application/json');
+
+      expect(response.status).toBe(415);
+      expect(await usedAt(userId)).toBeNull();
     });
   });
 });

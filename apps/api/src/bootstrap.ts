@@ -5,11 +5,13 @@ import helmet from 'helmet';
 import type { HeraldConfig } from '@herald/config';
 import { createLogger, installGracefulShutdown, Metrics, PinoNestLogger } from '@herald/observability';
 import type { Logger } from 'pino';
+import { adminAuthFailures } from './admin/admin-access.js';
 import { mountBullBoard } from './admin/bull-board.js';
 import { mountOutboxConsole } from './admin/outbox-console.js';
 import { AppModule } from './app.module.js';
 import { correlationMiddleware } from './http/correlation.middleware.js';
 import { HttpDrain } from './http/http-drain.js';
+import { RateLimiterStore } from './http/rate-limiter-store.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { createValidationPipe } from './http/validation.js';
@@ -48,8 +50,12 @@ export function configureApiApp(
   app.use(httpMetricsMiddleware(app.get(Metrics)));
   // After correlation and metrics (a refusal is logged and counted), before any work.
   app.use(drain.middleware());
-  mountBullBoard(app, config, logger);
-  mountOutboxConsole(app, config, logger);
+  const metrics = app.get(Metrics);
+  // Exported from the start (0 until a failure), so the alert on it reads a series whether or not /admin is mounted.
+  adminAuthFailures(metrics);
+  const adminAccess = { store: app.get(RateLimiterStore), metrics, logger };
+  mountBullBoard(app, config, logger, adminAccess);
+  mountOutboxConsole(app, config, logger, adminAccess);
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useGlobalPipes(createValidationPipe());
   // Global as well as APP_FILTER, so errors raised before routing (body parser) are problem+json too.

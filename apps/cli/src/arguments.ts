@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { REPLAY_ID } from '@herald/events';
+import { parseReplayCursor, REPLAY_ID, type ReplayCursor } from '@herald/events';
 import { JOB_NAMES, QUEUE_NAMES } from './contexts.js';
 
 // Every value an operator types is checked here, before any connection is
@@ -88,4 +88,15 @@ function isCalendarDay(year: number, month: number, day: number): boolean {
 export function parseReplayId(value: string): string {
   if (!REPLAY_ID.test(value)) throw new InvalidArgumentError(`"${value}" is not a replay id (letters, digits, "-" and "_", at most 40)`);
   return value;
+}
+
+/** A replay's cursor as a run printed it (`<time to the microsecond>Z/<event id>`). */
+export function parseReplayCursorArgument(value: string): ReplayCursor {
+  const cursor = parseReplayCursor(value);
+  if (!cursor) {
+    throw new InvalidArgumentError(
+      `"${value}" is not a replay cursor: give one as a run printed it, like 2026-05-01T08:00:00.000000Z/<event id>`,
+    );
+  }
+  return cursor;
 }

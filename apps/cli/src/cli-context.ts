@@ -84,7 +84,7 @@ export class CliContext {
   /** The replays of outbox:replay (their table and the inbox records a reprocess clears). */
   async replays(): Promise<ReplayStore> {
     const dataSource = await this.database();
-    return new ReplayStore(dataSource, new OutboxStore(dataSource));
+    return new ReplayStore(dataSource);
   }
 
   /** Whether a job exists in a queue, in any state: one EXISTS, not a read of the whole job. */

@@ -167,6 +167,28 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
 });
 
+/** The production rule for ADMIN_PASSWORD, as the start-up error and the README state it. */
+export const ADMIN_PASSWORD_RULE =
+  'at least 16 characters, at least 8 different ones, not containing ADMIN_USER, and not a placeholder such as "change-me"';
+
+/** Placeholders shipped in examples and compose files: letters only, lower case ("admin-change-me" → "adminchangeme"). */
+const PLACEHOLDERS = ['changeme', 'changethis', 'replaceme', 'yourpassword'];
+
+/**
+ * Why an admin password is too weak for production, or null. The admin areas
+ * can requeue events and retry or remove jobs; their password is throttled
+ * per address (RATE_LIMITS.admin), and this rule makes guessing it hopeless
+ * from many addresses too. Never says what the password is.
+ */
+export function adminPasswordWeakness(password: string, user: string | undefined): string | null {
+  if ([...password].length < 16) return 'must be at least 16 characters';
+  if (new Set(password).size < 8) return 'must have at least 8 different characters';
+  if (user && password.toLowerCase().includes(user.toLowerCase())) return 'must not contain ADMIN_USER';
+  const letters = password.toLowerCase().replace(/[^a-z]/g, '');
+  if (PLACEHOLDERS.some((placeholder) => letters.includes(placeholder))) return 'must not be a placeholder or default';
+  return null;
+}
+
 /**
  * Rules that involve several variables. They run on the raw environment, so
  * they are reported even when some other variable is malformed.
@@ -180,6 +202,10 @@ export function crossVariableProblems(raw: Record<string, string | undefined>): 
       variable: raw.ADMIN_USER === undefined ? 'ADMIN_USER' : 'ADMIN_PASSWORD',
       message: 'ADMIN_USER and ADMIN_PASSWORD must be set together',
     });
+  }
+  if (production && raw.ADMIN_PASSWORD !== undefined) {
+    const weakness = adminPasswordWeakness(raw.ADMIN_PASSWORD, raw.ADMIN_USER);
+    if (weakness) problems.push({ variable: 'ADMIN_PASSWORD', message: `${weakness} when NODE_ENV=production (${ADMIN_PASSWORD_RULE})` });
   }
   if ((raw.REDIS_CLUSTER_NODES ?? '').trim() && !/\{[^{}]+\}/.test(raw.QUEUE_PREFIX ?? '{herald}')) {
     problems.push({ variable: 'QUEUE_PREFIX', message: 'must contain a {hash tag} when REDIS_CLUSTER_NODES is set' });

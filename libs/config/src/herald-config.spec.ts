@@ -184,6 +184,34 @@ describe(loadConfig.name, () => {
       expect(namedVariables(configError({ NODE_ENV: 'production', JWT_SECRET: '' }))).toEqual(['JWT_SECRET']);
     });
 
+    describe('ADMIN_PASSWORD in production', () => {
+      const production = (password: string, user = 'operator') =>
+        ({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, ADMIN_USER: user, ADMIN_PASSWORD: password }) as const;
+
+      it.each([
+        ['shorter than 16 characters', 'Tr0ub4dor&3-x!', 'must be at least 16 characters'],
+        ['fewer than 8 different characters', 'abcabcabcabcabcabc', 'must have at least 8 different characters'],
+        ["the compose file's old default", 'admin-change-me-2024', 'must not be a placeholder'],
+        ['a placeholder in other dress', 'Please_CHANGE_ME_now!', 'must not be a placeholder'],
+        ['containing the user name', 'operator-9f2c1d7e-x', 'must not contain ADMIN_USER'],
+      ])('refuses a password %s, naming the variable and never the value', (_, password, reason) => {
+        const error = configError(production(password));
+
+        expect(namedVariables(error)).toEqual(['ADMIN_PASSWORD']);
+        expect(error.message).toContain(reason);
+        expect(error.message).toContain('when NODE_ENV=production');
+        expect(error.message).not.toContain(password);
+      });
+
+      it('accepts a long, varied password', () => {
+        expect(loadConfig(production('t7#Vq-2mLx!9rKp4zW')).admin.password).toBe('t7#Vq-2mLx!9rKp4zW');
+      });
+
+      it('leaves development and test alone (12 characters as ever)', () => {
+        expect(loadConfig({ ADMIN_USER: 'operator', ADMIN_PASSWORD: 'admin-change-me' }).admin.password).toBe('admin-change-me');
+      });
+    });
+
     it('treats an empty ADMIN_PASSWORD as missing', () => {
       expect(namedVariables(configError({ ADMIN_USER: 'ops', ADMIN_PASSWORD: '' }))).toEqual(['ADMIN_PASSWORD']);
     });

@@ -34,6 +34,7 @@ const reaction = (name: string, event: ReactionDescriptor['event'], job: JobTarg
   name,
   event,
   job,
+  mintsCredentials: false,
   declaredAt: `Test.${name}`,
 });
 

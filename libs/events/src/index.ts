@@ -44,7 +44,15 @@ export {
   type ReplayRequest,
 } from './outbox-replay.js';
 export { OutboxReplayRecord } from './outbox-replay-record.entity.js';
-export { ReplayMismatchError, ReplayStore, type InboxTally, type ReplayDefinition, type StoredReplay } from './replay-store.js';
+export { formatReplayCursor, parseReplayCursor } from './replay-cursor.js';
+export {
+  ReplayMismatchError,
+  ReplayStore,
+  type InboxTally,
+  type ReplayDefinition,
+  type ReplayPair,
+  type StoredReplay,
+} from './replay-store.js';
 export { PostCommitDispatch } from './post-commit-dispatch.js';
 export { Retention, type PruneBatch, type PruneResult, type TableSize } from './retention.js';
 export {

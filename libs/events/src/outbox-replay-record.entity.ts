@@ -3,10 +3,11 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 /**
  * One replay of committed events (ops CLI `outbox:replay`), kept so that
  * running the same replay again continues it instead of starting over: the
- * same bounds (an open `until` is fixed at the first run) and, for a
- * reprocess, the time its inbox records were cleared — cleared once, never
- * again, or a rerun would erase what the first run's jobs had recorded and
- * send every email a second time.
+ * same bounds (an open `until` is fixed at the first run) and the cursor
+ * after the last event delivered. A reprocess clears the inbox records of
+ * each step's events just before that step queues their jobs, never those of
+ * events a run has not reached (they would lose their "done" record) nor of
+ * events behind the cursor (that would send their emails a second time).
  */
 @Entity({ name: 'outbox_replays' })
 export class OutboxReplayRecord {
@@ -31,12 +32,17 @@ export class OutboxReplayRecord {
   @Column({ type: 'boolean', default: false })
   reprocess!: boolean;
 
+  /** When a step of the replay last deleted inbox records. */
   @Column({ name: 'inbox_cleared_at', type: 'timestamptz', nullable: true })
   inboxClearedAt!: Date | null;
 
-  /** Inbox records deleted, per reaction. */
+  /** Inbox records deleted by all its runs together, per reaction. */
   @Column({ name: 'inbox_cleared', type: 'jsonb', nullable: true })
   inboxCleared!: Record<string, number> | null;
+
+  /** After the last event delivered (`<occurredAt ISO, to the microsecond>/<eventId>`); null: none yet. */
+  @Column({ type: 'varchar', length: 80, nullable: true })
+  cursor!: string | null;
 
   @Column({ type: 'integer', default: 0 })
   runs!: number;

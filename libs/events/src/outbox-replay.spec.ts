@@ -4,7 +4,7 @@ import type { JobSink, SinkJob } from './job-sink.js';
 import { deriveReplayId, OutboxReplay, ReplayRequestError, type ReplayRequest } from './outbox-replay.js';
 import type { ClaimedRow, OutboxStore, ReplayCursor, ReplayRange } from './outbox-store.js';
 import type { BoundReaction } from './reaction.js';
-import type { ReplayStore, StoredReplay } from './replay-store.js';
+import type { ReplayDefinition, ReplayPair, ReplayStore, StoredReplay } from './replay-store.js';
 
 class ThingCreated extends DomainEvent<{ name: string }> {
   static readonly eventType = 'test.ThingCreated';
@@ -12,10 +12,11 @@ class ThingCreated extends DomainEvent<{ name: string }> {
 }
 
 const queue = { name: 'things' };
-const reaction = (name: string, toJobInput: BoundReaction['toJobInput']): BoundReaction => ({
+const reaction = (name: string, toJobInput: BoundReaction['toJobInput'], mintsCredentials = false): BoundReaction => ({
   name,
   event: ThingCreated,
   job: { name: `${name}-job`, queue },
+  mintsCredentials,
   declaredAt: `Test.${name}`,
   toJobInput,
 });
@@ -27,6 +28,7 @@ const catalog = new EventCatalog(
       if ((event as ThingCreated).payload.name === 'poison') throw new Error('audit refuses poison');
       return { thingId: event.aggregateId };
     }),
+    reaction('invite', (event) => ({ thingId: event.aggregateId }), true),
   ],
 );
 
@@ -50,7 +52,8 @@ function fakeOutbox(rows: ClaimedRow[]): Pick<OutboxStore, 'replayPage' | 'count
       const start = after ? rows.findIndex((row) => row.id === after.id) + 1 : 0;
       const page = rows.slice(start, start + limit);
       const last = page.at(-1);
-      return { rows: page, next: last && page.length === limit ? { occurredAt: last.occurredAt.toISOString(), id: last.id } : null };
+      const cursor = last ? { occurredAt: last.occurredAt.toISOString(), id: last.id } : null;
+      return { rows: page, next: page.length === limit ? cursor : null, last: cursor };
     },
     async countInRange() {
       return { pending: 0, dispatched: rows.length, dead: 0 };
@@ -58,34 +61,52 @@ function fakeOutbox(rows: ClaimedRow[]): Pick<OutboxStore, 'replayPage' | 'count
   };
 }
 
-function fakeReplays(): Pick<ReplayStore, 'find' | 'now' | 'begin' | 'inboxToClear' | 'recordRun'> & { runs: number } {
+/** The replay record and the inbox in memory: records are `reaction/eventId` strings, all done. */
+function fakeReplays(inbox: Set<string> = new Set()) {
   let stored: StoredReplay | null = null;
-  return {
+  const fake = {
     runs: 0,
+    inbox,
+    /** Every clearInbox call's pairs, in order. */
+    cleared: [] as string[][],
     async find() {
       return stored;
     },
     async now() {
       return new Date('2026-01-01T00:00:00Z');
     },
-    async begin(definition) {
+    async begin(definition: ReplayDefinition) {
       const resumed = stored !== null;
       stored ??= {
         ...definition,
         until: definition.until ?? new Date('2026-01-01T00:00:00Z'),
         inboxClearedAt: null,
         inboxCleared: null,
+        cursor: null,
         runs: 0,
       };
-      return { replay: stored, resumed, cleared: null };
+      return { replay: stored, resumed };
     },
-    async inboxToClear() {
-      return { done: {}, inProgress: {} };
+    async clearInbox(pairs: readonly ReplayPair[], remove: boolean) {
+      const keys = pairs.map((pair) => `${pair.reaction}/${pair.eventId}`);
+      fake.cleared.push(keys);
+      const done: Record<string, number> = {};
+      for (const [i, key] of keys.entries()) {
+        done[pairs[i]!.reaction] = (done[pairs[i]!.reaction] ?? 0) + (inbox.has(key) ? 1 : 0);
+        if (remove) inbox.delete(key);
+      }
+      return { done, inProgress: {} };
+    },
+    async advance(_replayId: string, cursor: ReplayCursor, cleared: Record<string, number>) {
+      const totals = { ...(stored!.inboxCleared ?? {}) };
+      for (const [name, n] of Object.entries(cleared)) totals[name] = (totals[name] ?? 0) + n;
+      stored = { ...stored!, cursor, inboxCleared: totals };
     },
     async recordRun() {
-      this.runs++;
+      fake.runs++;
     },
   };
+  return fake;
 }
 
 /** A job sink in memory: BullMQ's rule, an id that exists is not added again. */
@@ -111,9 +132,9 @@ const request = (overrides: Partial<ReplayRequest> = {}): ReplayRequest => ({
   ...overrides,
 });
 
-function replayOf(rows: ClaimedRow[]) {
+function replayOf(rows: ClaimedRow[], inbox?: Set<string>) {
   const sink = fakeSink();
-  const replays = fakeReplays();
+  const replays = fakeReplays(inbox);
   const replay = new OutboxReplay(catalog, fakeOutbox(rows) as OutboxStore, replays as unknown as ReplayStore, sink);
   return { replay, sink, replays };
 }
@@ -134,16 +155,61 @@ describe(OutboxReplay.name, () => {
     ]);
   });
 
-  it('continues where a run stopped by the limit left off, adding each job once', async () => {
+  it('continues after the last event of a run stopped by the limit, adding each job once', async () => {
     const rows = Array.from({ length: 5 }, (_, i) => rowOf(i + 1));
     const { replay, sink, replays } = replayOf(rows);
 
-    const first = await replay.run(request({ limit: 3 }));
-    expect(first).toMatchObject({ events: 3, jobs: { added: 6 }, complete: false });
-    const second = await replay.run(request());
-    expect(second).toMatchObject({ resumed: true, events: 5, jobs: { added: 4, alreadyQueued: 6 }, complete: true });
-    expect(sink.jobs.size).toBe(10);
-    expect(replays.runs).toBe(2);
+    const first = await replay.run(request({ limit: 3, reaction: 'ship' }));
+    const cursor3 = `${rowOf(3).occurredAt.toISOString()}/${rowOf(3).id}`;
+    expect(first).toMatchObject({ events: 3, jobs: { added: 3 }, startedAfter: null, cursor: cursor3, complete: false });
+    const second = await replay.run(request({ limit: 3, reaction: 'ship' }));
+    expect(second).toMatchObject({ resumed: true, startedAfter: cursor3, events: 2, jobs: { added: 2, alreadyQueued: 0 }, complete: true });
+    const third = await replay.run(request({ limit: 3, reaction: 'ship' }));
+    expect(third).toMatchObject({ events: 0, jobs: { added: 0, alreadyQueued: 0 }, complete: true });
+    expect([...sink.jobs.keys()]).toEqual(rows.map((row) => `ship.${row.id}.r${first.replayId}`));
+    expect(replays.runs).toBe(3);
+  });
+
+  it('starts after the cursor given, and counts the jobs found queued without adding them', async () => {
+    const rows = Array.from({ length: 4 }, (_, i) => rowOf(i + 1));
+    const { replay, sink } = replayOf(rows);
+    await replay.run(request({ reaction: 'ship' }));
+
+    const again = await replay.run(
+      request({ reaction: 'ship', after: { occurredAt: rows[1]!.occurredAt.toISOString(), id: rows[1]!.id } }),
+    );
+
+    expect(again).toMatchObject({ events: 2, jobs: { added: 0, alreadyQueued: 2 }, complete: true });
+    expect(sink.jobs.size).toBe(4);
+  });
+
+  it("reprocessing in steps clears only the inbox records of each step's new jobs", async () => {
+    const rows = Array.from({ length: 5 }, (_, i) => rowOf(i + 1));
+    const inbox = new Set(rows.map((row) => `ship/${row.id}`));
+    const { replay, replays } = replayOf(rows, inbox);
+
+    const first = await replay.run(request({ reaction: 'ship', reprocess: true, limit: 2 }));
+    expect(first.inbox).toEqual({ deleted: { ship: 2 }, inProgress: { ship: 0 }, deletedEarlier: {} });
+    expect([...inbox]).toEqual(rows.slice(2).map((row) => `ship/${row.id}`)); // the rest keep their "done"
+    const second = await replay.run(request({ reaction: 'ship', reprocess: true, limit: 2 }));
+    expect(second.inbox).toEqual({ deleted: { ship: 2 }, inProgress: { ship: 0 }, deletedEarlier: { ship: 2 } });
+    await replay.run(request({ reaction: 'ship', reprocess: true, limit: 2 }));
+    expect(replays.cleared.flat()).toEqual(rows.map((row) => `ship/${row.id}`)); // each once
+    expect(inbox.size).toBe(0);
+  });
+
+  it('counts the deliveries of a reaction that mints credentials, and marks them in a dry run', async () => {
+    const { replay } = replayOf([rowOf(1), rowOf(2)]);
+
+    const dry = await replay.run(request({ dryRun: true }));
+    expect(dry.credentials).toEqual({ reactions: ['invite'], deliveries: 2 });
+    expect(dry.deliveries!.filter((delivery) => delivery.mintsCredentials).map((delivery) => delivery.reaction)).toEqual([
+      'invite',
+      'invite',
+    ]);
+    const real = await replay.run(request({ reaction: 'invite' }));
+    expect(real.credentials).toEqual({ reactions: ['invite'], deliveries: 2 });
+    expect((await replay.run(request({ reaction: 'ship' }))).credentials).toEqual({ reactions: [], deliveries: 0 });
   });
 
   it('says a run that stopped at the limit exactly at the end of the range is complete', async () => {
@@ -158,8 +224,12 @@ describe(OutboxReplay.name, () => {
     const report = await replay.run(request());
 
     expect(report.failed).toEqual([{ eventId: rowOf(1).id, reaction: 'audit', error: 'audit refuses poison' }]);
-    expect(report.jobs.byReaction).toEqual({ ship: { added: 2, alreadyQueued: 0 }, audit: { added: 1, alreadyQueued: 0 } });
-    expect(sink.jobs.size).toBe(3);
+    expect(report.jobs.byReaction).toEqual({
+      ship: { added: 2, alreadyQueued: 0 },
+      audit: { added: 1, alreadyQueued: 0 },
+      invite: { added: 2, alreadyQueued: 0 },
+    });
+    expect(sink.jobs.size).toBe(5);
   });
 
   it('lists what it would deliver in a dry run and adds nothing', async () => {
@@ -174,6 +244,7 @@ describe(OutboxReplay.name, () => {
         reaction: 'audit',
         jobId: `audit.${rowOf(1).id}.r${report.replayId}`,
         alreadyQueued: false,
+        mintsCredentials: false,
       },
     ]);
     expect(sink.jobs.size).toBe(0);
@@ -182,7 +253,7 @@ describe(OutboxReplay.name, () => {
 
   it.each([
     [{ eventType: 'test.Nope' }, 'unknown event type "test.Nope"; known types: test.ThingCreated'],
-    [{ reaction: 'nope' }, 'unknown reaction "nope" for test.ThingCreated; its reactions: ship, audit'],
+    [{ reaction: 'nope' }, 'unknown reaction "nope" for test.ThingCreated; its reactions: ship, audit, invite'],
     [{ until: new Date('2025-01-10T00:00:00Z') }, 'must be before --until'],
     [{ since: new Date('2030-01-01T00:00:00Z'), until: undefined }, 'is not in the past'],
   ])('refuses %j', async (overrides, message) => {

@@ -4,7 +4,8 @@ import type { EventCatalog } from './event-catalog.js';
 import type { JobSink, SinkJob } from './job-sink.js';
 import type { OutboxStore, ReplayCursor, ReplayRange } from './outbox-store.js';
 import type { BoundReaction } from './reaction.js';
-import type { InboxTally, ReplayStore } from './replay-store.js';
+import { formatReplayCursor } from './replay-cursor.js';
+import type { InboxTally, ReplayStore, StoredReplay } from './replay-store.js';
 
 /** What an operator asks to replay (checked at the CLI boundary; checked again here). */
 export interface ReplayRequest {
@@ -14,12 +15,14 @@ export interface ReplayRequest {
   readonly since: Date;
   /** Absent: up to the first run's time. */
   readonly until?: Date;
-  /** Clear the reactions' inbox records of the range first (once per replay), so they act again. */
+  /** Clear the reactions' inbox records of each step's events just before queueing their jobs, so they act again. */
   readonly reprocess: boolean;
   /** Absent: derived from the arguments above, so the same command continues the same replay. */
   readonly replayId?: string;
-  /** At most this many events in this run (a rerun continues). */
+  /** At most this many events in this run (a rerun continues after the last). */
   readonly limit?: number;
+  /** Start after this event instead of where the replay's last run stopped (a cursor it printed). */
+  readonly after?: ReplayCursor;
   readonly dryRun: boolean;
 }
 
@@ -30,6 +33,8 @@ export interface ReplayDelivery {
   readonly jobId: string;
   /** The job exists already (an earlier run of this replay added it). */
   readonly alreadyQueued: boolean;
+  /** Its reaction mints and mails a credential (a live verification or reset link). */
+  readonly mintsCredentials: boolean;
 }
 
 export interface ReplayReport {
@@ -40,17 +45,21 @@ export interface ReplayReport {
   readonly since: string;
   readonly until: string;
   readonly reprocess: boolean;
-  /** A run of a replay recorded before (its bounds and inbox clearing were taken from the record). */
+  /** A run of a replay recorded before (its bounds and cursor were taken from the record). */
   readonly resumed: boolean;
+  /** Where this run started: after this cursor (the last run's, or --after), or null at the start of the range. */
+  readonly startedAfter: string | null;
+  /** After this run (dry: after such a run), the cursor of the last event looked at: the next run continues after it. */
+  readonly cursor: string | null;
   /** Rows of the range not replayed: pending ones (the relay delivers them) and dead ones (outbox:requeue). */
   readonly skipped: { readonly pending: number; readonly dead: number };
-  /** With --reprocess: the inbox records deleted now (or, dry, that would be), or when an earlier run did. */
+  /** With --reprocess: the inbox records of this run's deliveries deleted now (dry: that would be). */
   readonly inbox: {
-    readonly clearedAt: string | null;
-    readonly clearedNow: boolean;
     readonly deleted: Record<string, number>;
     /** Records of deliveries under way, left alone. */
     readonly inProgress: Record<string, number>;
+    /** Deleted by the earlier runs of this replay, per reaction. */
+    readonly deletedEarlier: Record<string, number>;
   } | null;
   /** Dispatched events of the range looked at in this run. */
   readonly events: number;
@@ -59,6 +68,11 @@ export interface ReplayReport {
     readonly alreadyQueued: number;
     readonly byReaction: Record<string, { added: number; alreadyQueued: number }>;
   };
+  /**
+   * Reactions of this replay that mint credentials, and the jobs of theirs
+   * this run added (dry: would add): each mails a new, working link.
+   */
+  readonly credentials: { readonly reactions: string[]; readonly deliveries: number };
   /** Dry run only: every delivery it would make. */
   readonly deliveries?: ReplayDelivery[];
   readonly failed: { eventId: string; reaction: string; error: string }[];
@@ -113,10 +127,13 @@ export function reactionsOfRequest(catalog: EventCatalog<BoundReaction>, eventTy
  * Delivers committed events again to one reaction or all (ops CLI
  * `outbox:replay`): for a reaction added after the events (backfill: the
  * inbox still skips what was done), or, with `reprocess`, for a consumer
- * fixed after a bug (its inbox records of the range are cleared first, once).
+ * fixed after a bug (the inbox records of each step's deliveries are
+ * cleared just before they are queued).
  *
- * Each (replay, reaction, event) has its own job id, so a replay that is
- * stopped and run again adds each job once; the job's id still names the
+ * A replay goes through its range oldest first and keeps a cursor after the
+ * last event delivered, so a run stopped by --limit (or killed) is continued
+ * by the next. Each (replay, reaction, event) has its own job id, so a step
+ * redone after a crash adds each job once; the job's id still names the
  * (reaction, event) pair, so the inbox de-duplicates it like the original.
  */
 export class OutboxReplay {
@@ -147,41 +164,25 @@ export class OutboxReplay {
       throw new ReplayRequestError(`--since (${request.since.toISOString()}) is not in the past: nothing can have happened since`);
     }
 
-    let range: ReplayRange;
+    let replay: StoredReplay | null;
     let resumed: boolean;
-    let inbox: ReplayReport['inbox'] = null;
     if (request.dryRun) {
-      const stored = await this.replays.find(replayId);
-      resumed = stored !== null;
-      range = { eventType: request.eventType, since: request.since, until: stored?.until ?? request.until ?? (await this.replays.now()) };
-      if (request.reprocess) {
-        const tally: InboxTally = stored?.inboxClearedAt
-          ? { done: stored.inboxCleared ?? {}, inProgress: {} }
-          : await this.replays.inboxToClear(range, names);
-        inbox = {
-          clearedAt: stored?.inboxClearedAt?.toISOString() ?? null,
-          clearedNow: false,
-          deleted: tally.done,
-          inProgress: tally.inProgress,
-        };
-      }
+      replay = await this.replays.find(replayId);
+      resumed = replay !== null;
     } else {
-      const begun = await this.replays.begin(definition, names);
-      resumed = begun.resumed;
-      range = begun.replay;
-      if (request.reprocess) {
-        inbox = {
-          clearedAt: begun.replay.inboxClearedAt?.toISOString() ?? null,
-          clearedNow: begun.cleared !== null,
-          deleted: begun.cleared?.done ?? begun.replay.inboxCleared ?? {},
-          inProgress: begun.cleared?.inProgress ?? {},
-        };
-      }
+      ({ replay, resumed } = await this.replays.begin(definition));
     }
+    const range: ReplayRange = {
+      eventType: request.eventType,
+      since: request.since,
+      until: replay?.until ?? request.until ?? (await this.replays.now()),
+    };
+    const start = request.after ?? replay?.cursor ?? null;
 
     const counts = await this.outbox.countInRange(range);
-    const delivered = await this.deliver(range, reactions, replayId, request);
+    const delivered = await this.deliver(range, reactions, replayId, start, request);
     if (!request.dryRun) await this.replays.recordRun(replayId);
+    const minting = reactions.filter((reaction) => reaction.mintsCredentials).map((reaction) => reaction.name);
     return {
       replayId,
       dryRun: request.dryRun,
@@ -191,29 +192,58 @@ export class OutboxReplay {
       until: range.until.toISOString(),
       reprocess: request.reprocess,
       resumed,
+      startedAfter: start && formatReplayCursor(start),
+      cursor: delivered.cursor && formatReplayCursor(delivered.cursor),
       skipped: { pending: counts.pending, dead: counts.dead },
-      inbox,
-      ...delivered,
+      inbox: request.reprocess
+        ? { deleted: delivered.inbox.done, inProgress: delivered.inbox.inProgress, deletedEarlier: replay?.inboxCleared ?? {} }
+        : null,
+      events: delivered.events,
+      jobs: delivered.jobs,
+      credentials: {
+        reactions: minting,
+        deliveries: minting.reduce((sum, name) => sum + delivered.jobs.byReaction[name]!.added, 0),
+      },
+      ...(request.dryRun ? { deliveries: delivered.deliveries } : {}),
+      failed: delivered.failed,
+      complete: delivered.complete,
     };
   }
 
-  /** Page by page: each event's jobs for the chosen reactions, those not yet in Redis added (unless dry). */
+  /**
+   * Step by step (a page of events): each event's jobs for the chosen
+   * reactions; of those not yet in Redis, the inbox records cleared
+   * (reprocess) and the jobs added; then the cursor advanced. Dry: only
+   * counted.
+   */
   private async deliver(
     range: ReplayRange,
     reactions: readonly BoundReaction[],
     replayId: string,
+    start: ReplayCursor | null,
     request: ReplayRequest,
-  ): Promise<Pick<ReplayReport, 'events' | 'jobs' | 'deliveries' | 'failed' | 'complete'>> {
+  ): Promise<
+    Pick<ReplayReport, 'events' | 'jobs' | 'failed' | 'complete'> & {
+      cursor: ReplayCursor | null;
+      deliveries: ReplayDelivery[];
+      inbox: InboxTally;
+    }
+  > {
     const byReaction = Object.fromEntries(reactions.map((reaction) => [reaction.name, { added: 0, alreadyQueued: 0 }]));
+    const inbox: InboxTally = {
+      done: Object.fromEntries(reactions.map((reaction) => [reaction.name, 0])),
+      inProgress: Object.fromEntries(reactions.map((reaction) => [reaction.name, 0])),
+    };
     const failed: ReplayReport['failed'] = [];
     const deliveries: ReplayDelivery[] = [];
     const limit = request.limit ?? Number.POSITIVE_INFINITY;
     let events = 0;
-    let after: ReplayCursor | null = null;
+    let after = start;
+    let cursor = start;
     let complete = true;
-    do {
+    for (;;) {
       const page = await this.outbox.replayPage(range, after, Math.min(PAGE, limit - events));
-      const jobs: { job: SinkJob; reaction: string; occurredAt: Date }[] = [];
+      const jobs: { job: SinkJob; reaction: BoundReaction; occurredAt: Date }[] = [];
       for (const row of page.rows) {
         let event;
         try {
@@ -230,7 +260,7 @@ export class OutboxReplay {
             jobs.push({
               // In the event's trace, like its first delivery.
               job: { target: reaction.job, jobId, data, timestamp: Date.now(), traceparent: event.traceparent },
-              reaction: reaction.name,
+              reaction,
               occurredAt: event.occurredAt,
             });
           } catch (error) {
@@ -240,33 +270,53 @@ export class OutboxReplay {
       }
       events += page.rows.length;
       const existing = await Promise.all(jobs.map(({ job }) => this.sink.exists(job.target, job.jobId)));
-      if (!request.dryRun) await this.sink.enqueue(jobs.filter((_, i) => !existing[i]).map(({ job }) => job));
+      const adding = jobs.filter((_, i) => !existing[i]);
+      let cleared: Record<string, number> = {};
+      if (request.reprocess && adding.length > 0) {
+        // Only the records of the jobs queued in this step: an event a run has not reached keeps its "done".
+        const tally = await this.replays.clearInbox(
+          adding.map(({ job, reaction }) => ({ reaction: reaction.name, eventId: job.data.eventId })),
+          !request.dryRun,
+        );
+        cleared = tally.done;
+        for (const [name, n] of Object.entries(tally.done)) inbox.done[name]! += n;
+        for (const [name, n] of Object.entries(tally.inProgress)) inbox.inProgress[name]! += n;
+      }
+      if (!request.dryRun) {
+        await this.sink.enqueue(adding.map(({ job }) => job));
+        if (page.last) await this.replays.advance(replayId, page.last, cleared);
+      }
       jobs.forEach(({ job, reaction, occurredAt }, i) => {
-        byReaction[reaction]![existing[i] ? 'alreadyQueued' : 'added']++;
+        byReaction[reaction.name]![existing[i] ? 'alreadyQueued' : 'added']++;
         if (request.dryRun) {
           deliveries.push({
             eventId: job.data.eventId,
             occurredAt: occurredAt.toISOString(),
-            reaction,
+            reaction: reaction.name,
             jobId: job.jobId,
             alreadyQueued: existing[i]!,
+            mintsCredentials: reaction.mintsCredentials,
           });
         }
       });
+      cursor = page.last ?? cursor;
       after = page.next;
-      if (after && events >= limit) {
+      if (!after) break;
+      if (events >= limit) {
         // A full last page may have been the end of the range: look one row further.
         complete = (await this.outbox.replayPage(range, after, 1)).rows.length === 0;
         break;
       }
-    } while (after);
+    }
     const total = (field: 'added' | 'alreadyQueued') => Object.values(byReaction).reduce((sum, counts) => sum + counts[field], 0);
     return {
       events,
       jobs: { added: total('added'), alreadyQueued: total('alreadyQueued'), byReaction },
-      ...(request.dryRun ? { deliveries } : {}),
+      deliveries,
+      inbox,
       failed,
       complete,
+      cursor,
     };
   }
 }

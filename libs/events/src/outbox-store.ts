@@ -105,7 +105,7 @@ export interface ReplayRange {
   readonly until: Date;
 }
 
-/** Where the next page of a replay starts: Postgres's own text of the time, so no microsecond is lost. */
+/** Where the next page of a replay starts: the time as ISO 8601 UTC to the microsecond, so none is lost. */
 export interface ReplayCursor {
   readonly occurredAt: string;
   readonly id: string;
@@ -115,6 +115,8 @@ export interface ReplayPage {
   readonly rows: ClaimedRow[];
   /** null after the last page. */
   readonly next: ReplayCursor | null;
+  /** The position of the page's last row (null for an empty page): where a replay that stops here continues. */
+  readonly last: ReplayCursor | null;
 }
 
 /** An outbox id an operator named does not exist, or is not in a state the operation accepts. */
@@ -393,7 +395,7 @@ export class OutboxStore {
     manager: Pick<EntityManager, 'query'> = this.dataSource,
   ): Promise<ReplayPage> {
     const rows = (await manager.query(
-      `SELECT ${STORED_EVENT_COLUMNS}, o.occurred_at::text AS "cursorAt"
+      `SELECT ${STORED_EVENT_COLUMNS}, to_char(o.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorAt"
        FROM outbox o
        WHERE o.event_type = $1 AND o.status = '${OutboxStatus.Dispatched}'
          AND o.occurred_at >= $2 AND o.occurred_at < $3
@@ -405,6 +407,7 @@ export class OutboxStore {
     return {
       rows: rows.map(({ cursorAt: _, ...row }) => row),
       next: last && rows.length === limit ? { occurredAt: last.cursorAt, id: last.id } : null,
+      last: last ? { occurredAt: last.cursorAt, id: last.id } : null,
     };
   }
 

@@ -8,6 +8,12 @@ export interface ReactionOptions<Input extends object> {
   readonly name: string;
   /** The job it queues (a context's job definition). */
   readonly job: JobTarget<Input>;
+  /**
+   * Its job mints a credential and mails it (a verification or reset link):
+   * delivering it again sends a new, working link and may revoke the one the
+   * user holds. `outbox:replay` warns of every such delivery, dry run or not.
+   */
+  readonly mintsCredentials?: boolean;
 }
 
 /** A reaction as the catalog knows it. */
@@ -15,6 +21,8 @@ export interface ReactionDescriptor {
   readonly name: string;
   readonly event: DomainEventClass;
   readonly job: JobTarget;
+  /** See ReactionOptions.mintsCredentials. */
+  readonly mintsCredentials: boolean;
   /** Where it was declared (class.method), for error messages. */
   readonly declaredAt: string;
 }
@@ -48,7 +56,14 @@ interface StoredReaction extends Omit<ReactionDescriptor, 'declaredAt'> {
 export function Reaction<E extends DomainEvent, Input extends object>(event: DomainEventClass<E>, options: ReactionOptions<Input>) {
   return <M extends (event: E) => Input>(target: object, method: string | symbol, _descriptor: TypedPropertyDescriptor<M>): void => {
     const stored: StoredReaction[] = Reflect.getOwnMetadata(REACTIONS, target.constructor) ?? [];
-    Reflect.defineMetadata(REACTIONS, [...stored, { name: options.name, event, job: options.job, method }], target.constructor);
+    const reaction: StoredReaction = {
+      name: options.name,
+      event,
+      job: options.job,
+      mintsCredentials: options.mintsCredentials ?? false,
+      method,
+    };
+    Reflect.defineMetadata(REACTIONS, [...stored, reaction], target.constructor);
   };
 }
 

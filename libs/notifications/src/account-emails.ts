@@ -54,12 +54,12 @@ export class AccountEmails {
     private readonly config: HeraldConfig,
   ) {}
 
-  @Reaction(UserRegistered, { name: 'verification-email-on-registration', job: SendVerificationEmail })
+  @Reaction(UserRegistered, { name: 'verification-email-on-registration', job: SendVerificationEmail, mintsCredentials: true })
   verifyNewAccount(event: UserRegistered) {
     return { userId: event.aggregateId };
   }
 
-  @Reaction(VerificationEmailRequested, { name: 'verification-email-on-request', job: SendVerificationEmail })
+  @Reaction(VerificationEmailRequested, { name: 'verification-email-on-request', job: SendVerificationEmail, mintsCredentials: true })
   verifyOnRequest(event: VerificationEmailRequested) {
     return { userId: event.aggregateId };
   }
@@ -74,7 +74,7 @@ export class AccountEmails {
     return { userId: event.aggregateId };
   }
 
-  @Reaction(PasswordResetRequested, { name: 'password-reset-email-on-request', job: SendPasswordResetEmail })
+  @Reaction(PasswordResetRequested, { name: 'password-reset-email-on-request', job: SendPasswordResetEmail, mintsCredentials: true })
   resetOnRequest(event: PasswordResetRequested) {
     return { userId: event.aggregateId };
   }

@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '@herald/config';
 import { JobProducer } from '@herald/jobs';
-import { basicAuth, BULL_BOARD_PATH, OUTBOX_CONSOLE_PATH, refuseWrites } from './admin-access.js';
+import { adminGuards, BULL_BOARD_PATH, OUTBOX_CONSOLE_PATH, type AdminAccessDeps } from './admin-access.js';
 
 const SENSITIVE_KEY = /pass(word)?|token|secret|authorization|cookie|api[-_]?key/i;
 
@@ -40,7 +40,7 @@ export function boardQueues(producer: JobProducer, readOnly: boolean): BullMQAda
   });
 }
 
-export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig, logger: Logger): boolean {
+export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig, logger: Logger, access: AdminAccessDeps): boolean {
   const { user, password, boardReadOnly } = config.admin;
   if (!user || !password) {
     logger.warn({ path: BULL_BOARD_PATH }, 'Bull Board is not mounted: set ADMIN_USER and ADMIN_PASSWORD to enable it');
@@ -66,8 +66,7 @@ export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig
     }
     next();
   };
-  const guards = [basicAuth(user, password, 'Bull Board'), ...(boardReadOnly ? [refuseWrites('Bull Board')] : []), showQueues];
-  app.use(BULL_BOARD_PATH, ...guards, serverAdapter.getRouter());
+  app.use(BULL_BOARD_PATH, ...adminGuards(config, { name: 'Bull Board', label: 'queues' }, access), showQueues, serverAdapter.getRouter());
   logger.info({ path: BULL_BOARD_PATH, readOnly: boardReadOnly }, 'Bull Board mounted');
   return true;
 }

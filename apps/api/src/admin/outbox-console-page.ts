@@ -1,4 +1,5 @@
 import type { DeadOutboxRow, DispatchLag, EventTypeCounts } from '@herald/events';
+import { escapeHtml } from '../pages/html-page.js';
 
 /** What the last write did, shown once after its redirect. Never free text from the URL: only these. */
 export type ConsoleNotice = { readonly kind: 'requeued'; readonly count: number } | { readonly kind: 'stale' };
@@ -21,12 +22,8 @@ export interface OutboxConsoleView {
   readonly renderedAt: Date;
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Every value that reaches the page goes through here: event types and errors come from stored rows. */
-export function escapeHtml(value: string | number): string {
-  return String(value).replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
-}
+// Every value that reaches the page goes through escapeHtml: event types and errors come from stored rows.
+export { escapeHtml };
 
 /** A duration as an operator reads it: `850 ms`, `12.3 s`, `4m 05s`, `2h 07m`, `3d 04h`. */
 export function formatDuration(ms: number): string {

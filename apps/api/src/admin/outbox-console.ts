@@ -5,8 +5,8 @@ import type { HeraldConfig } from '@herald/config';
 import { OutboxRowError, OutboxStore } from '@herald/events';
 import { isServiceUnavailable } from '@herald/observability';
 import { problem } from '../http/problem-details.filter.js';
-import { basicAuth, BULL_BOARD_PATH, OUTBOX_CONSOLE_PATH, refuseWrites } from './admin-access.js';
-import { FormBodyError, readFormBody, sameOriginOnly } from './admin-form.js';
+import { adminGuards, BULL_BOARD_PATH, OUTBOX_CONSOLE_PATH, type AdminAccessDeps } from './admin-access.js';
+import { FormBodyError, readFormBody } from './admin-form.js';
 import { renderOutboxConsole, type ConsoleNotice } from './outbox-console-page.js';
 
 const AREA = 'The outbox console';
@@ -53,7 +53,7 @@ export function noticeOf(url: string): ConsoleNotice | null {
  * not). Writes also need a same-origin request: Basic credentials are sent by
  * the browser whoever made it send the request.
  */
-export function mountOutboxConsole(app: NestExpressApplication, config: HeraldConfig, logger: Logger): boolean {
+export function mountOutboxConsole(app: NestExpressApplication, config: HeraldConfig, logger: Logger, access: AdminAccessDeps): boolean {
   const { user, password, boardReadOnly } = config.admin;
   if (!user || !password) {
     logger.warn({ path: OUTBOX_CONSOLE_PATH }, 'Outbox console is not mounted: set ADMIN_USER and ADMIN_PASSWORD to enable it');
@@ -153,15 +153,11 @@ export function mountOutboxConsole(app: NestExpressApplication, config: HeraldCo
       res.status(405).set('Allow', route.allow).type('application/problem+json').json(problem(405, 'METHOD_NOT_ALLOWED'));
       return;
     }
-    if (req.method === 'POST') {
-      sameOriginOnly(req, res, () => void route.run(req, res).catch((error: unknown) => fail(error, res)));
-      return;
-    }
+    // A POST got here through adminGuards' same-origin rule.
     route.run(req, res).catch((error: unknown) => fail(error, res));
   };
 
-  const guards = [basicAuth(user, password, AREA), ...(boardReadOnly ? [refuseWrites(AREA)] : [])];
-  app.use(OUTBOX_CONSOLE_PATH, ...guards, routes);
+  app.use(OUTBOX_CONSOLE_PATH, ...adminGuards(config, { name: AREA, label: 'outbox' }, access), routes);
   logger.info({ path: OUTBOX_CONSOLE_PATH, readOnly: boardReadOnly }, 'Outbox console mounted');
   return true;
 }

@@ -66,6 +66,11 @@ export const RATE_LIMITS = {
     // 100 failures an hour every attempt for the account waits 2 s (the owner too, but the owner gets in).
     perEmail: { points: 100, durationSeconds: HOUR, slowdownMs: 2000 },
   },
+  admin: {
+    // Wrong admin credentials (/admin/*) from one client address. An operator mistypes a few times; 10 in a
+    // quarter of an hour is guessing. Above: 429 for every admin request from there, the right password too.
+    perAddress: { points: 10, durationSeconds: 15 * MINUTE },
+  },
 } as const satisfies {
   register: readonly RequestLimit[];
   resend: readonly RequestLimit[];
@@ -74,10 +79,11 @@ export const RATE_LIMITS = {
   'reset-confirm': readonly RequestLimit[];
   'change-password': readonly RequestLimit[];
   login: LoginLimits;
+  admin: { perAddress: FailureLimit };
 };
 
-/** Routes limited by request count; the log-in is limited by its failures (see LoginThrottle). */
-export type RateLimitPolicy = Exclude<keyof typeof RATE_LIMITS, 'login'>;
+/** Routes limited by request count; the log-in and the admin areas are limited by their failures (LoginThrottle, adminGuards). */
+export type RateLimitPolicy = Exclude<keyof typeof RATE_LIMITS, 'login' | 'admin'>;
 
 /** Requests refused or slowed, by policy, limit and action, for dashboards and alerts. */
 export function rateLimitedRequests(metrics: Metrics): Counter<'policy' | 'limit' | 'action'> {

@@ -5,11 +5,13 @@ import {
   ReplayMismatchError,
   ReplayRequestError,
   type JobSink,
+  type ReplayCursor,
+  type ReplayDelivery,
   type ReplayReport,
   type SinkJob,
 } from '@herald/events';
 import { defaultJobOptions, type AnyJobDefinition } from '@herald/jobs';
-import { parseLimit, parseReplayId, parseTime } from '../arguments.js';
+import { parseLimit, parseReplayCursorArgument, parseReplayId, parseTime } from '../arguments.js';
 import { UsageError } from '../cli-errors.js';
 import { withContext, type CliContext } from '../cli-context.js';
 import { catalog } from '../contexts.js';
@@ -23,6 +25,7 @@ interface ReplayOptions {
   reprocess?: boolean;
   replayId?: string;
   limit?: number;
+  after?: ReplayCursor;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -41,9 +44,17 @@ export function registerReplayCommand(program: Command): void {
     .requiredOption('--since <time>', 'events that occurred at or after this time (ISO 8601: 2026-05-01, 2026-05-01T12:00:00Z)', parseTime)
     .option('--until <time>', 'and before this time (default: when the replay first ran)', parseTime)
     .option('--reaction <name>', 'only this reaction (default: every reaction to the type)')
-    .option('--reprocess', "first delete the reactions' inbox records of those events (once per replay), so they act again")
+    .option(
+      '--reprocess',
+      "delete the reactions' inbox records of the events each step replays, just before queueing them, so they act again",
+    )
     .option('--replay-id <id>', 'name the replay (default: derived from the arguments, so the same command continues it)', parseReplayId)
-    .option('--limit <n>', 'at most this many events in this run; run again to continue', parseLimit)
+    .option('--limit <n>', 'at most this many events in this run; the same command run again continues after the last', parseLimit)
+    .option(
+      '--after <cursor>',
+      'start after this cursor (as a run printed it) instead of where the last run stopped',
+      parseReplayCursorArgument,
+    )
     .option('--dry-run', 'list what would be delivered (and deleted); change nothing')
     .option('--json', 'print JSON')
     .action((options: ReplayOptions) => {
@@ -82,6 +93,7 @@ async function outboxReplay(context: CliContext, options: ReplayOptions): Promis
       reprocess: Boolean(options.reprocess),
       replayId: options.replayId,
       limit: options.limit,
+      after: options.after,
       dryRun: Boolean(options.dryRun),
     })
     .catch((error: unknown) => {
@@ -122,10 +134,15 @@ function replayText(report: ReplayReport): string {
     `${report.dryRun ? 'Dry run of replay' : 'Replay'} ${report.replayId} (${kind}${report.resumed ? ', run before' : ''}): ` +
       `${report.eventType} from ${report.since} to ${report.until}, to ${report.reactions.join(', ')}.`,
   ];
+  if (report.startedAfter) lines.push(`Started after ${report.startedAfter}.`);
   if (report.inbox) lines.push(inboxText(report));
   const left = report.skipped.pending + report.skipped.dead;
   if (report.events === 0) {
-    lines.push(`No dispatched ${report.eventType} events in that range: nothing to replay.`);
+    lines.push(
+      report.startedAfter
+        ? `No dispatched ${report.eventType} events left after the cursor: this replay has gone through its range.`
+        : `No dispatched ${report.eventType} events in that range: nothing to replay.`,
+    );
   } else {
     lines.push(
       '',
@@ -143,25 +160,44 @@ function replayText(report: ReplayReport): string {
   }
   if (left > 0)
     lines.push(`Left out: ${report.skipped.pending} pending (the relay delivers them), ${report.skipped.dead} dead (outbox:requeue).`);
-  if (report.deliveries && report.deliveries.length > 0) {
-    const shown = report.deliveries.slice(0, LISTED);
-    lines.push(
-      '',
-      formatTable(
-        shown.map((delivery) => ({
-          'event id': delivery.eventId,
-          'occurred at': delivery.occurredAt,
-          reaction: delivery.reaction,
-          'job id': delivery.jobId,
-          queued: delivery.alreadyQueued ? 'yes' : 'no',
-        })),
-      ),
-    );
-    if (report.deliveries.length > shown.length) lines.push(`... and ${report.deliveries.length - shown.length} more (--json lists all).`);
-  }
+  if (report.deliveries && report.deliveries.length > 0) lines.push('', deliveryTable(report.deliveries));
+  if (report.credentials.deliveries > 0) lines.push('', ...credentialWarning(report));
   for (const failure of report.failed) lines.push(`FAILED ${failure.eventId} (${failure.reaction}): ${failure.error}`);
-  if (!report.complete) lines.push('Stopped at --limit: run the same command again to continue.');
+  if (!report.complete) {
+    lines.push(
+      `Stopped at --limit after ${report.cursor}: run the same command again to continue after it ` + `(or give --after ${report.cursor}).`,
+    );
+  }
   return lines.join('\n');
+}
+
+function deliveryTable(deliveries: readonly ReplayDelivery[]): string {
+  const shown = deliveries.slice(0, LISTED);
+  const table = formatTable(
+    shown.map((delivery) => ({
+      'event id': delivery.eventId,
+      'occurred at': delivery.occurredAt,
+      reaction: delivery.reaction,
+      'job id': delivery.jobId,
+      queued: delivery.alreadyQueued ? 'yes' : 'no',
+    })),
+  );
+  return deliveries.length > shown.length ? `${table}\n... and ${deliveries.length - shown.length} more (--json lists all).` : table;
+}
+
+/** Reactions that mail a live link: said loudly, and in a dry run each such delivery listed. */
+function credentialWarning(report: ReplayReport): string[] {
+  const count = report.credentials.deliveries;
+  const lines = [
+    `WARNING: ${count} ${report.dryRun ? 'delivery' : 'job'}(s) ${report.dryRun ? 'would mint' : 'added mint'} credentials ` +
+      `(${report.credentials.reactions.join(', ')}): each mails the user a new, working link, and a newer link can ` +
+      'revoke the one they hold. Replay these only for requests still open.',
+  ];
+  const minting = (report.deliveries ?? []).filter((delivery) => delivery.mintsCredentials && !delivery.alreadyQueued);
+  if (minting.length > 0) {
+    lines.push('Deliveries that would mint credentials:', deliveryTable(minting));
+  }
+  return lines;
 }
 
 function inboxText(report: ReplayReport): string {
@@ -170,11 +206,13 @@ function inboxText(report: ReplayReport): string {
     Object.entries(counts)
       .map(([reaction, n]) => `${reaction} ${n}`)
       .join(', ') || 'none';
-  const total = Object.values(inbox.deleted).reduce((sum, n) => sum + n, 0);
-  const busy = Object.values(inbox.inProgress).reduce((sum, n) => sum + n, 0);
+  const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, n) => total + n, 0);
+  const busy = sum(inbox.inProgress);
   const underWay = busy > 0 ? `; ${busy} under way left alone (${perReaction(inbox.inProgress)})` : '';
-  if (report.dryRun && inbox.clearedAt === null)
-    return `Inbox: would delete ${total} record(s) (${perReaction(inbox.deleted)})${underWay}.`;
-  if (inbox.clearedNow) return `Inbox: deleted ${total} record(s) (${perReaction(inbox.deleted)})${underWay}.`;
-  return `Inbox: already cleared at ${inbox.clearedAt} by an earlier run (${total} record(s)); not cleared again.`;
+  const earlier = sum(inbox.deletedEarlier);
+  const before = earlier > 0 ? `; ${earlier} deleted by earlier runs of this replay` : '';
+  return (
+    `Inbox: ${report.dryRun ? 'would delete' : 'deleted'} ${sum(inbox.deleted)} record(s) of this run's deliveries ` +
+    `(${perReaction(inbox.deleted)})${underWay}${before}.`
+  );
 }
