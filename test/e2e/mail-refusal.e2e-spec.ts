@@ -1,5 +1,4 @@
 import { SendVerificationEmail } from '@herald/notifications';
-import type { Job } from 'bullmq';
 import { OtlpReceiver } from '../support/otlp-receiver.js';
 import { Stack } from '../support/stack.js';
 import { redisClient } from '../support/test-redis.js';
