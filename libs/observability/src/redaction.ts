@@ -37,7 +37,8 @@ const SECRET_LOOKING_SEGMENT = /^(?=[A-Za-z0-9_~.%-]*[a-z])(?=[A-Za-z0-9_~.%-]*[
 const EMAIL = /[^\s@<>"(),:;[\]=&?/\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/g;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 // The PHC string of an Argon2 hash ($argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>), and a bcrypt hash.
-const PASSWORD_HASH = /\$argon2(?:id|i|d)\$(?:v=\d+\$)?m=\d+,t=\d+,p=\d+(?:,[^$\s]*)?(?:\$[A-Za-z0-9+/=]+){0,2}|\$2[aby]?\$\d{2}\$[./A-Za-z0-9]{53}/g;
+const PASSWORD_HASH =
+  /\$argon2(?:id|i|d)\$(?:v=\d+\$)?m=\d+,t=\d+,p=\d+(?:,[^$\s]*)?(?:\$[A-Za-z0-9+/=]+){0,2}|\$2[aby]?\$\d{2}\$[./A-Za-z0-9]{53}/g;
 // Case-sensitive, as the schemes are written in headers: prose ("basic information") is left alone.
 const AUTHORIZATION = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 const URL_WITH_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
