@@ -67,6 +67,13 @@ describe(redactSpan.name, () => {
     );
   });
 
+  it('applies the URL rule to a name that is a request target only; other names keep their words', () => {
+    const named = (name: string) => redactSpan({ ...leakySpan(), name }).name;
+    expect(named(`GET /users/verify/${TOKEN.split('.')[1]}`)).toBe('GET /users/verify/REDACTED');
+    expect(named('OAuth2CallbackController.handleCallback')).toBe('OAuth2CallbackController.handleCallback');
+    expect(named('job send-verification-email')).toBe('job send-verification-email');
+  });
+
   it('keeps what identifies the span and changes nothing of the original', () => {
     const span = leakySpan();
     const redacted = redactSpan(span);

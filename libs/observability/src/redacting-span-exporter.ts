@@ -9,6 +9,12 @@ function redactAttributes(attributes: Attributes, shown: readonly string[]): Att
   return redacted;
 }
 
+/** A server span's name may be its target (`GET /path?query`) in older instrumentations: the URL rule for that, text rules for all. */
+function redactSpanName(name: string, shown: readonly string[]): string {
+  const target = /^([A-Z]+ )(\/\S*)$/.exec(name);
+  return redactText(target ? `${target[1]}${redactUrl(target[2]!, shown)}` : name, shown);
+}
+
 /**
  * A span as it may leave the process: every attribute (of the span, its
  * events and its links), its name and its status message redacted (see
@@ -26,8 +32,7 @@ export function redactSpan(span: ReadableSpan, shown: readonly string[] = QUERY_
   const status: SpanStatus =
     span.status.message === undefined ? span.status : { ...span.status, message: redactText(span.status.message, shown) };
   return {
-    // A server span's name may be its target (`GET /path?query`) in older instrumentations: a URL rule, then text rules.
-    name: redactText(redactUrl(span.name, shown), shown),
+    name: redactSpanName(span.name, shown),
     kind: span.kind,
     spanContext: () => span.spanContext(),
     parentSpanContext: span.parentSpanContext,
