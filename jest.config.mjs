@@ -3,6 +3,8 @@
 //   integration  test/integration: real Postgres + Redis (+ in-process SMTP)
 //   e2e          test/e2e: the built API and worker as real processes
 //   fault        test/fault: processes killed and restarted on purpose
+//   privacy      test/privacy: the whole account story in production mode, every span, log line, Redis value and
+//                metric label scanned for its secrets and addresses (the scanner's own tests are unit tests)
 const aliases = Object.fromEntries(
   ['config', 'contexts', 'database', 'events', 'jobs', 'mail', 'notifications', 'observability', 'users'].map((lib) => [
     `^@herald/${lib}$`,
@@ -29,7 +31,11 @@ const base = {
 
 export default {
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/deploy/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/deploy/*.spec.ts', '<rootDir>/test/privacy/*.spec.ts'],
+    },
     {
       ...base,
       displayName: 'integration',
@@ -41,6 +47,13 @@ export default {
       ...base,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/fault/**/*.fault-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+    },
+    {
+      ...base,
+      displayName: 'privacy',
+      testMatch: ['<rootDir>/test/privacy/**/*.privacy-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
     },

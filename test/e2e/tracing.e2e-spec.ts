@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { SendVerificationEmail } from '@herald/notifications';
+import { SendPasswordResetEmail, SendVerificationEmail } from '@herald/notifications';
 import { OtlpReceiver, SpanKindCode, type ReceivedSpan } from '../support/otlp-receiver.js';
+import { tokenFromMail } from '../support/smtp-sink.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -125,6 +126,46 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
     await Promise.all([api.stop(), worker.stop()]);
   });
 
+  it('opening an emailed link (verification, reset) exports its token in no span: queries keep names, never values', async () => {
+    const api = await stack.api(otel('http/protobuf')).startAndWaitReady();
+    const worker = await stack.worker(otel('http/protobuf')).startAndWaitReady();
+    const email = 'traced-link@example.com';
+    expect((await stack.client.POST('/users', { body: { email, password: 'a long and lovely passphrase' } })).response.status).toBe(202);
+    const verification = tokenFromMail((await stack.smtp.waitForMail(email, SendVerificationEmail.name))[0]!);
+    expect((await stack.client.POST('/auth/password-reset', { body: { email } })).response.status).toBe(202);
+    const reset = tokenFromMail((await stack.smtp.waitForMail(email, SendPasswordResetEmail.name))[0]!);
+
+    // What a mail client does with the links: a GET of the page, token in the query (and a fragment the browser keeps).
+    const opened = [
+      { path: '/verify-email', token: verification },
+      { path: '/reset-password', token: reset },
+    ];
+    for (const { path, token } of opened) {
+      const page = await fetch(`${stack.apiUrl}${path}?token=${encodeURIComponent(token)}&utm_source=mail`);
+      expect(page.status).toBe(200);
+    }
+    const serverSpans = await waitFor('the server and handler spans of both pages', () => {
+      const spans = receiver.spans.filter((span) => span.service === 'herald-api');
+      const server = opened.map(({ path }) =>
+        spans.find((span) => span.kind === SpanKindCode.Server && span.attributes['url.path'] === path),
+      );
+      const handlers = opened.map(({ path }) =>
+        spans.find((span) => typeof span.attributes['url.full'] === 'string' && span.attributes['url.full'].includes(path)),
+      );
+      return [...server, ...handlers].every(Boolean) ? { server: server as ReceivedSpan[], handlers: handlers as ReceivedSpan[] } : null;
+    });
+    await Promise.all([api.stop(), worker.stop()]); // flushes what is left in the batch
+
+    for (const span of serverSpans.server) expect(span.attributes['url.query']).toBe('token=REDACTED&utm_source=REDACTED');
+    for (const span of serverSpans.handlers) expect(span.attributes['url.full']).toMatch(/\?token=REDACTED&utm_source=REDACTED$/);
+    // No part of either token anywhere: any span of either service, its attributes, events, links, status and resource.
+    const exported = JSON.stringify(receiver.spans);
+    for (const token of [verification, reset]) {
+      for (const part of [token, ...token.split('.')]) expect(exported).not.toContain(part);
+      expect(exported).not.toContain(encodeURIComponent(token));
+    }
+  });
+
   it("after a crash between commit and dispatch, the relay's late delivery still joins the request's trace (http/protobuf)", async () => {
     const crashingApi = await stack.faultyApi('crash-after-commit', otel('http/protobuf')).startAndWaitReady();
     const client = clientTrace();
@@ -153,7 +194,7 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
     const dispatch = only(spans, 'outbox dispatch', 'herald-worker');
     expect(dispatch.attributes['herald.dispatch.source']).toBe('relay');
     expect(dispatch.parentSpanId).toBe(storedSpanId);
-    expect(dispatch.links).toEqual([{ traceId: client.traceId, spanId: storedSpanId }]);
+    expect(dispatch.links).toMatchObject([{ traceId: client.traceId, spanId: storedSpanId }]);
     const job = only(spans, VERIFICATION_JOB, 'herald-worker');
     expect(job.parentSpanId).toBe(storedSpanId);
     expect(descendsFrom(spans, only(spans, 'smtp send', 'herald-worker'), job)).toBe(true);

@@ -32,8 +32,15 @@ export class SmtpSink {
   rcptDelayMs: () => number = () => 0;
   /** Runs after a message was received in full and before it is accepted. */
   beforeAccept?: (mail: ReceivedMail) => Promise<void>;
-  /** Recipients refused with 550, as a server does for a mailbox that does not exist. */
+  /**
+   * Recipients refused for good at RCPT TO, in Postfix's words for a mailbox that does not exist:
+   * `550 5.1.1 <addr>: Recipient address rejected: User unknown in local recipient table` (the reply quotes the address).
+   */
   rejectRecipients?: RegExp;
+  /** Recipients refused for now at RCPT TO (`450 4.2.0 <addr>: Recipient address rejected: Greylisted`): a client tries again later. */
+  deferRecipients?: RegExp;
+  /** Every refusal at RCPT TO, in order: the address and the reply code. */
+  readonly refusals: { readonly address: string; readonly responseCode: number }[] = [];
   /** Socket errors of clients that went away mid-transaction (a killed worker resets its connection). */
   readonly connectionErrors: Error[] = [];
   /** Client connections open now. */
@@ -59,8 +66,15 @@ export class SmtpSink {
       },
       onRcptTo: (address, _session, callback) => {
         const answer = () => {
+          // smtp-server replies `<responseCode> <message>`.
           if (this.rejectRecipients?.test(address.address)) {
-            callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+            this.refusals.push({ address: address.address, responseCode: 550 });
+            const reply = `5.1.1 <${address.address}>: Recipient address rejected: User unknown in local recipient table`;
+            callback(Object.assign(new Error(reply), { responseCode: 550 }));
+          } else if (this.deferRecipients?.test(address.address)) {
+            this.refusals.push({ address: address.address, responseCode: 450 });
+            const reply = `4.2.0 <${address.address}>: Recipient address rejected: Greylisted, try again later`;
+            callback(Object.assign(new Error(reply), { responseCode: 450 }));
           } else {
             callback();
           }

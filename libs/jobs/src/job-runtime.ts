@@ -3,7 +3,16 @@ import { DiscoveryService } from '@nestjs/core';
 import { RateLimitError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
 import { EventCatalogExplorer } from '@herald/events';
-import { contextOf, Correlation, inSpan, isServiceUnavailable, LATENCY_BUCKETS, Metrics, SpanKind } from '@herald/observability';
+import {
+  contextOf,
+  Correlation,
+  inSpan,
+  isPermanentFailure,
+  isServiceUnavailable,
+  LATENCY_BUCKETS,
+  Metrics,
+  SpanKind,
+} from '@herald/observability';
 import { jobContext } from './job-context.js';
 import { parseJobData, type AnyJobDefinition } from './job-definition.js';
 import { boundJobHandlersOf, type BoundJobHandler } from './job-handler.js';
@@ -73,7 +82,8 @@ export function assertHandlersMatchJobs(queued: readonly AnyJobDefinition[], han
  * The worker's job runtime: finds the @JobHandler methods among the providers
  * at boot, checks them against the jobs the reactions queue, and runs one
  * BullMQ Worker per queue. Job data is validated before a handler sees it;
- * invalid data fails the job at once (no retries) with the reason. While
+ * invalid data fails the job at once (no retries) with the reason, and so does
+ * a permanent failure (isPermanentFailure: an SMTP 5xx refusal). While
  * Postgres or Redis is unavailable, a job goes back to the queue without using
  * an attempt. Shutdown waits for active jobs to finish. Only the worker app
  * imports it: the API produces jobs but never consumes them.
@@ -271,7 +281,18 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
         throw new RateLimitError();
       }
       this.record(queue, job.name, 'failed', started);
-      this.logger.warn({ msg: 'job failed', ...base, outcome: 'error', durationMs: Math.round(performance.now() - started), err: error });
+      const permanent = isPermanentFailure(error);
+      this.logger.warn({
+        msg: 'job failed',
+        ...base,
+        outcome: 'error',
+        ...(permanent ? { permanent: true } : {}),
+        durationMs: Math.round(performance.now() - started),
+        err: error,
+      });
+      // A permanent failure (an SMTP server's 5xx refusal) would fail every retry the same way: fail the job now,
+      // kept with its reason among the failed jobs, instead of retrying it with backoff.
+      if (permanent) throw new UnrecoverableError((error as Error).message);
       throw error;
     }
   }

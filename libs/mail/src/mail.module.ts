@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '@herald/observability';
 import { Mailer } from './mailer.js';
 
-@Module({ providers: [Mailer], exports: [Mailer] })
+@Module({ imports: [MetricsModule], providers: [Mailer], exports: [Mailer] })
 export class MailModule {}

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { HeraldConfig } from '@herald/config';
-import { inSpan, SpanKind } from '@herald/observability';
+import { inSpan, Metrics, SpanKind } from '@herald/observability';
+import { MailDeliveryError } from './mail-delivery-error.js';
 
 export interface OutgoingMail {
   readonly to: string;
@@ -34,14 +35,27 @@ export interface SentMail {
  * of a message whose connection closed mid-send is off: the server may have
  * received it in full, and a repeat is the job's decision (its retry goes
  * through the inbox and the journal), never a hidden one.
+ *
+ * A failed send is thrown as a MailDeliveryError: kind, codes and the masked
+ * recipient, never the server's reply text (it quotes the address). Each one
+ * is counted in `herald_mail_send_failures_total{kind,code,permanent}`.
  */
 @Injectable()
 export class Mailer implements OnApplicationShutdown {
   private readonly logger = new Logger(Mailer.name);
   private readonly transport: Transporter;
   readonly mode: 'smtp' | 'file';
+  private readonly failures;
 
-  constructor(private readonly config: HeraldConfig) {
+  constructor(
+    private readonly config: HeraldConfig,
+    metrics: Metrics,
+  ) {
+    this.failures = metrics.counter({
+      name: 'herald_mail_send_failures_total',
+      help: 'Sends that failed, by kind (recipient-refused, connection, timeout …), SMTP reply or nodemailer code, and whether the refusal is permanent (5xx: not retried)',
+      labelNames: ['kind', 'code', 'permanent'],
+    });
     this.mode = config.mail.smtpUrl ? 'smtp' : 'file';
     const { smtpUrl, connectionTimeoutMs, greetingTimeoutMs, socketTimeoutMs, maxConnections } = config.mail;
     this.transport = smtpUrl
@@ -62,15 +76,23 @@ export class Mailer implements OnApplicationShutdown {
   }
 
   private async deliver(mail: OutgoingMail): Promise<SentMail> {
-    const info = await this.transport.sendMail({
-      from: this.config.mail.from,
-      to: mail.to,
-      subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
-      messageId: `<${mail.messageId}>`,
-      headers: mail.headers ? { ...mail.headers } : undefined,
-    });
+    let info: unknown;
+    try {
+      info = await this.transport.sendMail({
+        from: this.config.mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: `<${mail.messageId}>`,
+        headers: mail.headers ? { ...mail.headers } : undefined,
+      });
+    } catch (error) {
+      // Reduced before anything records it: the span, the job's log line, its failedReason and Bull Board.
+      const failure = new MailDeliveryError(error, mail.to);
+      this.failures.inc({ kind: failure.kind, code: failure.metricCode, permanent: String(failure.permanent) });
+      throw failure;
+    }
     if (this.mode === 'smtp') {
       return { messageId: mail.messageId, destination: 'smtp' };
     }

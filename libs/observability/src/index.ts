@@ -11,6 +11,9 @@ export {
 export { installGracefulShutdown, type GracefulShutdownOptions, type ShutdownHost } from './graceful-shutdown.js';
 export { LATENCY_BUCKETS, Metrics, MetricsModule } from './metrics.js';
 export { isServiceUnavailable } from './service-unavailable.js';
+export { isPermanentFailure, type PermanentFailure } from './permanent-failure.js';
+export { maskEmail, maskEmailsIn, QUERY_PARAMETERS_SHOWN, REDACTED, redactQuery, redactText, redactUrl } from './redaction.js';
+export { RedactingSpanExporter, redactSpan } from './redacting-span-exporter.js';
 export {
   DependencyUnavailableError,
   maskUrl,

@@ -1,5 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
-import { chooseLogFormat, createLogger, type LoggerSettings } from './logger.js';
+import { chooseLogFormat, createLogger, serializeError, type LoggerSettings } from './logger.js';
 
 describe(chooseLogFormat.name, () => {
   it.each([
@@ -57,5 +57,34 @@ describe(createLogger.name, () => {
 
   it('writes readable lines into a pipe when LOG_FORMAT=pretty', () => {
     expect(logged({ format: 'pretty' }, false)).toMatch(/INFO.*job done/);
+  });
+});
+
+describe(serializeError.name, () => {
+  it('masks addresses and redacts URL query values in an error, and drops the values a statement was bound to', () => {
+    const error = Object.assign(new Error('insert failed for ada@example.com at /reset-password?token=abc123secret'), {
+      parameters: ['ada@example.com', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA'],
+      query: 'INSERT INTO users (email, password_hash) VALUES ($1, $2)',
+      response: '550 5.1.1 <ada@example.com>: Recipient address rejected',
+    });
+    const serialized = serializeError(error) as Record<string, unknown>;
+    const text = JSON.stringify(serialized);
+    expect(text).not.toContain('ada@example.com');
+    expect(text).not.toContain('abc123secret');
+    expect(text).not.toContain('argon2id');
+    expect(serialized).toMatchObject({
+      message: 'insert failed for a***@example.com at /reset-password?token=REDACTED',
+      query: 'INSERT INTO users (email, password_hash) VALUES ($1, $2)',
+      response: '550 5.1.1 <a***@example.com>: Recipient address rejected',
+    });
+    expect(serialized).not.toHaveProperty('parameters');
+  });
+
+  it('is what the logger uses for `err`', () => {
+    const chunks: string[] = [];
+    const logger = createLogger({ name: 'herald-test', level: 'info', destination: { write: (line: string) => chunks.push(line) } });
+    logger.warn({ err: new Error('refused <ada@example.com>') }, 'job failed');
+    expect(chunks.join('')).toContain('refused <a***@example.com>');
+    expect(chunks.join('')).not.toContain('ada@example.com');
   });
 });

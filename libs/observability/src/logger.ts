@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { Correlation } from './correlation.js';
+import { redactText } from './redaction.js';
 import { activeTraceIds } from './tracing.js';
 
 /**
@@ -24,6 +25,32 @@ export const REDACTED_PATHS = [
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
 ];
+
+/** Properties of an error that hold the values a statement was run with (TypeORM's QueryFailedError): never logged. */
+const ERROR_VALUE_PROPERTIES = new Set(['parameters']);
+
+function redactLogged(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => redactLogged(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([key]) => !ERROR_VALUE_PROPERTIES.has(key))
+      .map(([key, inner]) => [key, redactLogged(inner, depth + 1)]),
+  );
+}
+
+/**
+ * An error as a log line may carry it: pino's standard serialization, then
+ * every string in it redacted as spans are (redaction.ts: addresses masked,
+ * URL query values, JWTs and hashes replaced) and bound statement values
+ * dropped. Errors quote what they were given — a driver's message repeats a
+ * row's values, a server's reply repeats an address — so they are cleaned
+ * here, once, whoever logs them.
+ */
+export function serializeError(error: unknown): unknown {
+  return redactLogged(pino.stdSerializers.err(error as Error), 0);
+}
 
 /** LOG_FORMAT: `auto` lets the terminal decide (see chooseLogFormat). */
 export type LogFormatSetting = 'auto' | 'json' | 'pretty';
@@ -55,6 +82,7 @@ export function createLogger(options: LoggerSettings): Logger {
     name: options.name,
     level: options.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
     base: { pid: process.pid, app: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },

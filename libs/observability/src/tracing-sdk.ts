@@ -8,7 +8,14 @@
  * Must run before the app's modules are imported: the instrumentations patch
  * http, express, Nest, pg and ioredis as they load (apps/<app>/src/main.ts
  * starts tracing, then imports the app).
+ *
+ * Exported spans are redacted (RedactingSpanExporter, redaction.ts): URL
+ * queries keep allow-listed values only, addresses are masked, and Redis and
+ * Postgres spans carry no values.
  */
+
+import { RedactingSpanExporter } from './redacting-span-exporter.js';
+import { redactQuery } from './redaction.js';
 
 export class TracingConfigError extends Error {
   constructor(message: string) {
@@ -52,6 +59,14 @@ export function tracingSettings(env: Env, defaultServiceName: string): TracingSe
   return { enabled: true, endpoint: url.origin, protocol, serviceName };
 }
 
+/** `url.query` of an incoming request as a span may hold it (see redactQuery); nothing when there is no query. */
+export function incomingQueryAttributes(target: string | undefined): Record<string, string> {
+  const question = target?.indexOf('?') ?? -1;
+  if (!target || question < 0) return {};
+  const query = target.slice(question + 1).split('#')[0]!;
+  return query ? { 'url.query': redactQuery(query) } : {};
+}
+
 interface StartedSdk {
   shutdown(): Promise<void>;
 }
@@ -74,7 +89,7 @@ export async function startTracing(defaultServiceName: string, env: Env = proces
     data: { include: ['http', 'https', 'node:http', 'node:https', 'express', 'pg', 'ioredis', /\/node_modules\/@nestjs\/core\//] },
   });
 
-  const [{ NodeSDK }, { HttpInstrumentation }, { ExpressInstrumentation }, { PgInstrumentation }, { IORedisInstrumentation }, nest] =
+  const [{ NodeSDK }, { HttpInstrumentation }, { ExpressInstrumentation }, { PgInstrumentation }, { IORedisInstrumentation }, nest, otlp] =
     await Promise.all([
       import('@opentelemetry/sdk-node'),
       import('@opentelemetry/instrumentation-http'),
@@ -82,10 +97,17 @@ export async function startTracing(defaultServiceName: string, env: Env = proces
       import('@opentelemetry/instrumentation-pg'),
       import('@opentelemetry/instrumentation-ioredis'),
       import('./nest-instrumentation.js'),
+      settings.protocol === 'http/json'
+        ? import('@opentelemetry/exporter-trace-otlp-http')
+        : import('@opentelemetry/exporter-trace-otlp-proto'),
     ]);
   const sdk = new NodeSDK({
     // OTEL_SERVICE_NAME, when set, wins (the SDK reads it); otherwise the app's own name.
     serviceName: env.OTEL_SERVICE_NAME?.trim() ? undefined : defaultServiceName,
+    // Every span leaves through this exporter, which hands the OTLP one redacted copies only (redaction.ts):
+    // no token, password, hash, JWT or address leaves the process in a span, whatever recorded it.
+    // The OTLP exporter reads its endpoint, headers and timeout from the OTEL_* variables; the SDK batches (OTEL_BSP_*).
+    traceExporter: new RedactingSpanExporter(new otlp.OTLPTraceExporter()),
     // Traces only: metrics are Prometheus's (/metrics) and logs go to stdout.
     metricReaders: [],
     logRecordProcessors: [],
@@ -93,12 +115,17 @@ export async function startTracing(defaultServiceName: string, env: Env = proces
       new HttpInstrumentation({
         // Probes and scrapes would be most of the traces and say nothing about an event's path.
         ignoreIncomingRequestHook: (request) => /^\/(health|metrics)(\/|$|\?)/.test(request.url ?? ''),
+        // The query of an incoming request is on the span from its start: only allow-listed values, so the raw
+        // query (an emailed link's token) is never held by the span at all (its attributes override the default's).
+        startIncomingSpanHook: (request) => incomingQueryAttributes(request.url),
       }),
       new ExpressInstrumentation(),
       new nest.Nest12Instrumentation(),
       // requireParentSpan: the relay's polls and the workers' blocking reads would each start a trace.
-      new PgInstrumentation({ requireParentSpan: true }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      // The statement text only (with $n placeholders), never the values bound to it.
+      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+      // The command name only: the arguments are keys and values, and BullMQ's scripts carry job data and failure reasons.
+      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
     ],
   });
   sdk.start();
