@@ -27,7 +27,7 @@
 // is the launcher's.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { logFormatFor, nodeOptionsFor } from './runtime-defaults.mjs';
 
 const entries = {
@@ -38,8 +38,8 @@ const watch = process.argv.includes('--watch');
 const names = process.argv.slice(2).filter((arg) => arg !== '--watch');
 /** Watch mode: how long a stopped Nest CLI may take, longer than an app's graceful stop (SHUTDOWN_TIMEOUT_MS, 10 s by default). */
 const WATCH_STOP_GRACE_MS = 20_000;
-const exitWithLauncher = fileURLToPath(new URL('./exit-with-launcher.mjs', import.meta.url));
-const nestCli = fileURLToPath(new URL('../node_modules/@nestjs/cli/bin/nest.js', import.meta.url));
+const exitWithLauncher = join(import.meta.dirname, 'exit-with-launcher.mjs');
+const nestCli = join(import.meta.dirname, '../node_modules/@nestjs/cli/bin/nest.js');
 const unknown = names.filter((name) => !(name in entries));
 if (unknown.length > 0) {
   console.error(`run-all: unknown app(s) ${unknown.join(', ')}; known: ${Object.keys(entries).join(', ')}`);
