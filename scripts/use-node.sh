@@ -12,7 +12,8 @@
 # moved into .tools/node-v<version>/. Nothing else is downloaded.
 #
 # HERALD_NODE=system skips all of this: whatever `node` is on PATH is used as it is.
-set -euo pipefail
+#
+# No `set -e` at this level: sourced into an interactive shell it would stay on there.
 
 NODE_VERSION=24.22.3
 NODE_MINIMUM=24.15.0
@@ -36,6 +37,7 @@ herald_node_supported() {
 
 # In a subshell: its EXIT trap removes the work directory whatever happens.
 herald_fetch_node() (
+  set -euo pipefail
   local platform
   platform="$(uname -s)-$(uname -m)"
   if [[ "$platform" != "Linux-x86_64" ]]; then
@@ -84,7 +86,7 @@ herald_use_node() {
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   # Run a command under it.
-  herald_use_node
+  herald_use_node || exit 1
   exec "$@"
 else
   herald_use_node

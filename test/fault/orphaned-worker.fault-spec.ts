@@ -10,6 +10,8 @@ import { waitFor } from '../support/wait-for.js';
 const SHUTDOWN_TIMEOUT_MS = 4_000;
 /** What a loaded machine may add to a deadline: the exit itself, our polling (50 ms), a late timer. */
 const SLACK_MS = 1_000;
+/** What scripts/run-all.mjs allows past SHUTDOWN_TIMEOUT_MS before it kills an app it stopped. */
+const LAUNCHER_MARGIN_MS = 5_000;
 const STUCK_HOOK = pathToFileURL(resolve('test/support/stuck-main-thread.mjs')).href;
 
 /**
@@ -102,5 +104,19 @@ describe('Fault: the worker’s launcher dies (SIGKILL) while Redis is down', ()
     expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + WATCHDOG_GRACE_MS + SLACK_MS);
     expect(launcher.own()).toContain('[run-all] worker exited (SIGKILL)');
     expect(launcher.lines.join('\n')).toMatch(/herald-worker: shutdown took longer than 4000 ms; .*shutdown watchdog/);
+  });
+
+  it('with the launcher alive, a worker stuck before its SIGTERM handler could run is killed by the launcher', async () => {
+    const { launcher } = await launchWorker({ NODE_OPTIONS: `--import ${STUCK_HOOK}`, HERALD_TEST_STUCK: 'on-sigterm' });
+    const stoppedAt = Date.now();
+    launcher.signal('SIGTERM');
+    expect(await launcher.waitExit()).toEqual({ code: 128 + 9, signal: null });
+    // No stop ever began in the worker, so its watchdog was never armed: the launcher's own bound ended it.
+    const endedAfter = Date.now() - stoppedAt;
+    expect(endedAfter).toBeGreaterThanOrEqual(SHUTDOWN_TIMEOUT_MS + LAUNCHER_MARGIN_MS - SLACK_MS);
+    expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + LAUNCHER_MARGIN_MS + SLACK_MS);
+    expect(launcher.own()).toEqual(
+      expect.arrayContaining(['[run-all] worker did not stop in 9000 ms; killing it (SIGKILL)', '[run-all] worker exited (SIGKILL)']),
+    );
   });
 });
