@@ -6,10 +6,13 @@
 #   docker compose run --rm api node dist/apps/cli/apps/cli/src/main.js migration:run
 
 # --- deps: every dependency, dev ones included (the build needs the Nest CLI) ----
-FROM node:20-bookworm-slim AS deps
+# Node 24 LTS, the runtime herald is tested on (.nvmrc; package.json engines).
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No dependency's install script is needed (prebuilt N-API binaries; README "Install scripts"), whatever
+# the image's npm makes of package.json's allowScripts.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 
 # --- build: compile the apps, then drop the dev dependencies -------------------------
 FROM deps AS build
@@ -19,7 +22,7 @@ COPY libs ./libs
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime --------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 # Declared here, after the shared stages, so api/worker/cli images share the build cache.
 ARG APP=api
 ENV NODE_ENV=production \

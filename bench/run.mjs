@@ -38,6 +38,8 @@ const PRUNE_ROWS = Number(process.env.BENCH_PRUNE_ROWS ?? 100_000);
 const ONLY = (process.env.BENCH_ONLY ?? '1,2,3,5').split(',').map(Number);
 const runs = (scenario) => ONLY.includes(scenario);
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+// bench/node-versions.mjs: this run's figures alone go to that file; latest.json is left as it is.
+const RESULTS_FILE = process.env.BENCH_RESULTS_FILE;
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
 const round = (value, digits = 1) => (value === null || value === undefined ? null : Number(value.toFixed(digits)));
 
@@ -333,6 +335,11 @@ async function main() {
   }
 
   mkdirSync('bench/results', { recursive: true });
+  if (RESULTS_FILE) {
+    writeFileSync(RESULTS_FILE, JSON.stringify(results, null, 2));
+    print(results);
+    return;
+  }
   // A run of some scenarios (BENCH_ONLY; `npm run bench:peers` writes its own) keeps the others'
   // latest figures: latest.json is the newest figure of every scenario, each with its own `at`.
   const at = new Date().toISOString();

@@ -10,7 +10,10 @@
 // a terminal — reaches only the launcher, which sends each app SIGTERM exactly
 // once; further signals (npm forwards what it gets, too) are absorbed. Each app
 // also holds an IPC channel to the launcher and stops on its own when that
-// closes, so no app outlives a launcher that died, even by SIGKILL.
+// closes, so no app outlives a launcher that died, even by SIGKILL (and a
+// watchdog thread in the app holds that deadline if its main thread is stuck).
+// An app that has not exited SHUTDOWN_TIMEOUT_MS + 5 s after the launcher's
+// SIGTERM is killed: its main thread is stuck where no stop could begin.
 //
 // Watch mode (`--watch`, what `npm run start:dev` runs): each app runs under
 // `nest start <app> --watch`, which recompiles the app and every lib it
@@ -27,7 +30,7 @@
 // is the launcher's.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { logFormatFor, nodeOptionsFor } from './runtime-defaults.mjs';
 
 const entries = {
@@ -38,8 +41,11 @@ const watch = process.argv.includes('--watch');
 const names = process.argv.slice(2).filter((arg) => arg !== '--watch');
 /** Watch mode: how long a stopped Nest CLI may take, longer than an app's graceful stop (SHUTDOWN_TIMEOUT_MS, 10 s by default). */
 const WATCH_STOP_GRACE_MS = 20_000;
-const exitWithLauncher = fileURLToPath(new URL('./exit-with-launcher.mjs', import.meta.url));
-const nestCli = fileURLToPath(new URL('../node_modules/@nestjs/cli/bin/nest.js', import.meta.url));
+/** How long a stopped app may take before the launcher kills it: its own deadline, its watchdog's second past that, and a margin. */
+const shutdownTimeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS);
+const APP_STOP_GRACE_MS = (Number.isInteger(shutdownTimeoutMs) && shutdownTimeoutMs > 0 ? shutdownTimeoutMs : 10_000) + 5_000;
+const exitWithLauncher = join(import.meta.dirname, 'exit-with-launcher.mjs');
+const nestCli = join(import.meta.dirname, '../node_modules/@nestjs/cli/bin/nest.js');
 const unknown = names.filter((name) => !(name in entries));
 if (unknown.length > 0) {
   console.error(`run-all: unknown app(s) ${unknown.join(', ')}; known: ${Object.keys(entries).join(', ')}`);
@@ -63,10 +69,12 @@ function stopAll(why) {
   }
   stopping = true;
   say(`stopping ${[...running.keys()].join(', ') || 'nothing'} (${why})`);
-  for (const child of running.values()) {
+  for (const [name, child] of running) {
     child.kill('SIGTERM');
     // A Nest CLI stopped while it restarts its app starts the new app anyway and waits for it: bound that.
     if (watch) setTimeout(() => child.pid !== undefined && sweepGroup(child.pid), WATCH_STOP_GRACE_MS).unref();
+    // An app whose main thread is stuck runs neither its signal handler nor its shutdown timer.
+    else setTimeout(() => killStuck(name, child), APP_STOP_GRACE_MS).unref();
   }
 }
 
@@ -114,6 +122,12 @@ function command(name, entry) {
     // The heap caps of runtime-defaults.mjs size production; the compiler shares the CLI's process and needs more.
     env: process.env.NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: process.env.NODE_OPTIONS },
   };
+}
+
+function killStuck(name, child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  say(`${name} did not stop in ${APP_STOP_GRACE_MS} ms; killing it (SIGKILL)`);
+  child.kill('SIGKILL');
 }
 
 /** Watch mode: ends whatever is left in an app's process group once its CLI has exited. */

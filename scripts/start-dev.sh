@@ -5,6 +5,9 @@
 # in dist/apps (npm start, the tests) are left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/use-node.sh
+# A fresh clone: install the dependencies on that Node first.
+[ -d node_modules ] || npm ci --no-audit --no-fund
 bash scripts/services.sh
 node node_modules/@nestjs/cli/bin/nest.js build cli --path apps/cli/tsconfig.dev.json
 node scripts/ensure-database.mjs

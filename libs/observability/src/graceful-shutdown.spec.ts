@@ -27,6 +27,7 @@ class FakeProcess extends EventEmitter implements ShutdownHost {
 }
 
 function setUp(options: { close?: () => Promise<void>; timeoutMs?: number; ipc?: boolean; connected?: boolean } = {}) {
+  const watchdog = { stops: 0, stopping: () => void watchdog.stops++ };
   const host = new FakeProcess(options.ipc ?? false, options.connected);
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger({ name: 'test', level: 'info', destination: { write: (line: string) => lines.push(JSON.parse(line)) } });
@@ -37,13 +38,14 @@ function setUp(options: { close?: () => Promise<void>; timeoutMs?: number; ipc?:
     logger,
     timeoutMs: options.timeoutMs ?? 60_000,
     host,
+    watchdog,
     close: () => {
       closes++;
       return options.close ? options.close() : closing;
     },
   });
   const messages = (msg: string) => lines.filter((line) => line.msg === msg);
-  return { host, lines, messages, finishClose, closes: () => closes };
+  return { host, lines, messages, finishClose, closes: () => closes, watchdog };
 }
 
 describe(installGracefulShutdown.name, () => {
@@ -110,6 +112,16 @@ describe(installGracefulShutdown.name, () => {
   it('stops at once when that launcher was already gone when the app was ready', async () => {
     const { host, finishClose, closes } = setUp({ ipc: true, connected: false });
     expect(closes()).toBe(1);
+    finishClose();
+    expect(await host.exitCode()).toBe(0);
+  });
+
+  it('tells the watchdog thread once, as the first stop begins, so the deadline holds even if the main thread gets stuck', async () => {
+    const { host, watchdog, finishClose } = setUp({ ipc: true });
+    expect(watchdog.stops).toBe(0);
+    host.emit('SIGTERM');
+    host.emit('disconnect');
+    expect(watchdog.stops).toBe(1);
     finishClose();
     expect(await host.exitCode()).toBe(0);
   });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { startShutdownWatchdog, type ShutdownWatchdog } from './shutdown-watchdog.js';
 import { shutdownTracing } from './tracing-sdk.js';
 
 /** The part of `process` a graceful stop listens to and ends (a fake in unit tests). */
@@ -17,6 +18,11 @@ export interface GracefulShutdownOptions {
   /** Stop taking work, finish what is in flight, release connections. */
   close: () => Promise<void>;
   host?: ShutdownHost;
+  /**
+   * Ends the process from another thread when the main thread cannot (see startShutdownWatchdog). By
+   * default one is started when the real process runs under a launcher (an IPC channel), named after the logger.
+   */
+  watchdog?: ShutdownWatchdog;
 }
 
 /**
@@ -32,10 +38,21 @@ export interface GracefulShutdownOptions {
  *
  * Used instead of Nest's enableShutdownHooks, which re-raises the signal and
  * so never exits with 0.
+ *
+ * Under the launcher the deadline holds even if the main thread gets stuck: a
+ * watchdog thread ends the process WATCHDOG_GRACE_MS after it, and notices a
+ * launcher that died by itself (shutdown-watchdog.ts).
  */
 export function installGracefulShutdown(options: GracefulShutdownOptions): void {
   const host = options.host ?? process;
   const { logger } = options;
+  const launched = typeof host.send === 'function';
+  // Under a launcher nothing else bounds a stuck process; a container runtime or systemd kills one after its own grace period.
+  const watchdog =
+    options.watchdog ??
+    (host === process && launched
+      ? startShutdownWatchdog({ name: String(logger.bindings().name ?? 'herald'), timeoutMs: options.timeoutMs, launcherPid: process.ppid })
+      : undefined);
   let stopping = false;
   let repeatLogged = false;
 
@@ -46,6 +63,7 @@ export function installGracefulShutdown(options: GracefulShutdownOptions): void 
       return;
     }
     stopping = true;
+    watchdog?.stopping();
     logger.info(trigger, 'shutting down: finishing work in flight');
     const timer = setTimeout(() => {
       logger.error({ timeoutMs: options.timeoutMs }, 'shutdown timed out; exiting');
@@ -71,7 +89,7 @@ export function installGracefulShutdown(options: GracefulShutdownOptions): void 
   // `on`, not `once`: with no listener left, the next signal would get Node's default action.
   host.on('SIGTERM', () => stop({ signal: 'SIGTERM' }));
   host.on('SIGINT', () => stop({ signal: 'SIGINT' }));
-  if (typeof host.send === 'function') {
+  if (launched) {
     const launcherGone = { reason: 'launcher gone (IPC channel closed)' };
     // The launcher may have died while this process was starting, before anyone listened.
     if (host.connected) host.on('disconnect', () => stop(launcherGone));

@@ -9,6 +9,8 @@ export {
   type LoggerSettings,
 } from './logger.js';
 export { installGracefulShutdown, type GracefulShutdownOptions, type ShutdownHost } from './graceful-shutdown.js';
+export { LogDestination, MAX_BUFFERED_LOG_BYTES, MAX_LOG_WRITE_RETRIES, stdoutDestination, type ExitHost } from './log-destination.js';
+export { startShutdownWatchdog, WATCHDOG_GRACE_MS, type ShutdownWatchdog, type ShutdownWatchdogOptions } from './shutdown-watchdog.js';
 export { LATENCY_BUCKETS, Metrics, MetricsModule } from './metrics.js';
 export { isServiceUnavailable } from './service-unavailable.js';
 export { isPermanentFailure, type PermanentFailure } from './permanent-failure.js';

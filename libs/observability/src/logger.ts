@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { Correlation } from './correlation.js';
+import { stdoutDestination } from './log-destination.js';
 import { redactText } from './redaction.js';
 import { activeTraceIds } from './tracing.js';
 
@@ -93,14 +94,24 @@ export function createLogger(options: LoggerSettings): Logger {
       return { ...ids, ...activeTraceIds() };
     },
   };
+  // Read before the destination exists: creating process.stdout makes a pipe on fd 1 non-blocking (libuv), so
+  // a write for a reader that stalls returns "try again" instead of holding a thread.
   const stdoutIsTty = process.stdout.isTTY === true;
   const format = chooseLogFormat(options.format ?? 'json', { production: options.production ?? false, stdoutIsTty });
-  if (format === 'json') return options.destination ? pino(config, options.destination) : pino(config);
-
-  // Formatted in the main thread, synchronously: a line logged just before an exit is not lost (a terminal, not a hot path).
-  const prettify = prettyFactory({ colorize: stdoutIsTty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' });
-  const out = options.destination ?? pino.destination({ dest: 1, sync: true });
-  return pino(config, { write: (line: string) => out.write(prettify(line)) });
+  // Never pino's own stdout destination: its exit flush can wait forever on a dead pipe (see LogDestination).
+  const out = options.destination ?? stdoutDestination();
+  let logger: Logger;
+  if (format === 'json') {
+    logger = pino(config, out);
+  } else {
+    // Formatted in the main thread; written like JSON lines, and flushed at exit, so a line logged just before an exit is not lost.
+    const prettify = prettyFactory({ colorize: stdoutIsTty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' });
+    logger = pino(config, { write: (line: string) => out.write(prettify(line)) });
+  }
+  if (!options.destination) {
+    stdoutDestination().onDropsEnded = (dropped) => logger.warn({ dropped }, 'log lines dropped: stdout was not read fast enough');
+  }
+  return logger;
 }
 
 /** Nest's LoggerService on top of pino, so framework logs are structured too. */

@@ -63,6 +63,20 @@ describe(waitForDependencies.name, () => {
     );
   });
 
+  it('does not ask again a dependency that has answered: one slow last answer does not name it', async () => {
+    const postgres = fake('Postgres', 1);
+    // Answers at once the first time, then only after the checks' deadline.
+    const slowAfterwards: StartupDependency = {
+      ...postgres,
+      check: () => (postgres.checks++ === 0 ? Promise.resolve() : new Promise(() => undefined)),
+    };
+    const error = await waitForDependencies([slowAfterwards, fake('Redis')], 300, () => undefined).catch((e: unknown) => e);
+    expect(postgres.checks).toBe(1);
+    expect((error as Error).message).toBe(
+      'Gave up after 300 ms waiting for Redis at redis://***@127.0.0.1:1 (REDIS_URL): connect ECONNREFUSED 127.0.0.1:1',
+    );
+  });
+
   it('bounds a check that never settles', async () => {
     const hanging: StartupDependency = {
       name: 'Redis',

@@ -87,11 +87,14 @@ export async function waitForDependencies(
 ): Promise<void> {
   const started = Date.now();
   let lastWaitingFor = '';
+  // One that has answered is not asked again: near the deadline a check gets as little as 100 ms, and a
+  // healthy service slower than that (a loaded machine) would be named as one that never answered.
+  let pending = [...dependencies];
   for (;;) {
     const checkTimeoutMs = Math.max(100, Math.min(CHECK_TIMEOUT_MS, started + timeoutMs - Date.now()));
-    const down = (await Promise.all(dependencies.map((dependency) => attempt(dependency, checkTimeoutMs)))).filter(
-      (problem): problem is string => problem !== null,
-    );
+    const problems = await Promise.all(pending.map((dependency) => attempt(dependency, checkTimeoutMs)));
+    pending = pending.filter((_, i) => problems[i] !== null);
+    const down = problems.filter((problem): problem is string => problem !== null);
     if (down.length === 0) return;
     if (Date.now() - started >= timeoutMs) throw new DependencyUnavailableError(down, timeoutMs);
     const waitingFor = `waiting for ${down.join('; ')}`;
