@@ -7,6 +7,7 @@ import { OutboxReplays1796100000000 } from './1796100000000-outbox-replays.js';
 import { OutboxDeadIndex1796180000000 } from './1796180000000-outbox-dead-index.js';
 import { OutboxTraceparent1796200000000 } from './1796200000000-outbox-traceparent.js';
 import { OutboxPendingCreatedAtIndex1796300000000 } from './1796300000000-outbox-pending-created-at-index.js';
+import { AccountRequests1796526149813 } from './1796526149813-account-requests.js';
 
 /** Every migration, in order. Listed explicitly (no globs): the build output is ESM. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   OutboxDeadIndex1796180000000,
   OutboxTraceparent1796200000000,
   OutboxPendingCreatedAtIndex1796300000000,
+  AccountRequests1796526149813,
 ];
