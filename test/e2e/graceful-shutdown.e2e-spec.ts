@@ -62,6 +62,11 @@ describe('Graceful shutdown (SIGTERM)', () => {
         ).toBe(202);
       await api.stop();
 
+      // Every registration resolved (its verification email queued) before the worker is stopped.
+      await waitFor(
+        'the account requests to be resolved',
+        async () => (await stack.db.query('SELECT 1 FROM account_requests')).length === 0,
+      );
       await waitFor('five mails in the middle of delivery', () => stack.smtp.receiving === 5);
       const stopping = Date.now();
       expect(await worker.stop()).toEqual({ code: 0, signal: null });
