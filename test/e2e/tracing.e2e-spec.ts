@@ -15,9 +15,11 @@ function clientTrace(): { traceId: string; parentSpanId: string; traceparent: st
 const VERIFICATION_JOB = `job ${SendVerificationEmail.name}`;
 const RESOLUTION_JOB = `job ${ResolveAccountRequest.name}`;
 
-/** The span id of the context an event of this type was recorded in (its outbox row's traceparent), and its trace id. */
+/** The span id of the context the latest event of this type was recorded in (its outbox row's traceparent), and its trace id. */
 async function recordedIn(stack: Stack, eventType: string): Promise<{ traceId: string; spanId: string; status: string }> {
-  const [row] = (await stack.db.query(`SELECT status, traceparent FROM outbox WHERE event_type = $1`, [eventType])) as {
+  const [row] = (await stack.db.query(`SELECT status, traceparent FROM outbox WHERE event_type = $1 ORDER BY id DESC LIMIT 1`, [
+    eventType,
+  ])) as {
     status: string;
     traceparent: string;
   }[];

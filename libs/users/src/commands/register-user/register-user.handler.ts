@@ -22,13 +22,17 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUserCommand,
 
   async execute(command: RegisterUserCommand): Promise<void> {
     const passwordHash = await this.hasher.hash(command.password);
-    const request = AccountRequest.registration({
-      id: uuidv7(),
-      email: command.email,
-      passwordHash,
-      displayName: command.displayName,
-      now: new Date(),
-    });
-    await this.uow.run(() => this.requests.add(request));
+    // Made inside the transaction: its event records the transaction's trace context.
+    await this.uow.run(() =>
+      this.requests.add(
+        AccountRequest.registration({
+          id: uuidv7(),
+          email: command.email,
+          passwordHash,
+          displayName: command.displayName,
+          now: new Date(),
+        }),
+      ),
+    );
   }
 }

@@ -20,7 +20,6 @@ export class RequestPasswordResetHandler implements ICommandHandler<RequestPassw
   ) {}
 
   async execute(command: RequestPasswordResetCommand): Promise<void> {
-    const request = AccountRequest.passwordReset({ id: uuidv7(), email: command.email, now: new Date() });
-    await this.uow.run(() => this.requests.add(request));
+    await this.uow.run(() => this.requests.add(AccountRequest.passwordReset({ id: uuidv7(), email: command.email, now: new Date() })));
   }
 }

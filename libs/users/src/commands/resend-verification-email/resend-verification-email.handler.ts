@@ -19,7 +19,6 @@ export class ResendVerificationEmailHandler implements ICommandHandler<ResendVer
   ) {}
 
   async execute(command: ResendVerificationEmailCommand): Promise<void> {
-    const request = AccountRequest.verificationEmail({ id: uuidv7(), email: command.email, now: new Date() });
-    await this.uow.run(() => this.requests.add(request));
+    await this.uow.run(() => this.requests.add(AccountRequest.verificationEmail({ id: uuidv7(), email: command.email, now: new Date() })));
   }
 }
