@@ -54,7 +54,9 @@ describe('Graceful shutdown (SIGTERM)', () => {
         'the queue to be idle',
         async () => (await queue.getJobCounts('active', 'waiting')).active + (await queue.getJobCounts('waiting')).waiting === 0,
       );
-      stack.smtp.delayMs = 1500;
+      // Slow enough that none of the first five mails is done before the eighth registration's job is queued
+      // (each registration is resolved by the worker first): five active, three waiting when the worker stops.
+      stack.smtp.delayMs = 4000;
       const api = await stack.api({ RATE_LIMIT_ENABLED: 'false' }).startAndWaitReady();
       for (let i = 0; i < 8; i++)
         expect(
@@ -86,7 +88,7 @@ describe('Graceful shutdown (SIGTERM)', () => {
     } finally {
       await queue.close();
     }
-  });
+  }, 120_000);
 
   it('absorbs stop signals after the first: the drain goes on, "already shutting down" is logged once, and the exit is still 0', async () => {
     const api = await stack.api({ RATE_LIMIT_ENABLED: 'false' }).startAndWaitReady();
