@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
 import pg from 'pg';
 import {
@@ -18,6 +17,7 @@ import {
   freePort,
   jsonPoster,
   queueDrained,
+  workQueues,
   seedUsers,
   startApps,
   startSmtpSink,
@@ -45,11 +45,11 @@ async function main() {
     const clusterAddresses = cluster.nodes.map((node) => ({ host: new URL(node).hostname, port: Number(new URL(node).port) }));
     modes.standalone = {
       env: { REDIS_URL: standalone.url },
-      queue: new Queue('email', { connection: { url: standalone.url }, prefix }),
+      queue: workQueues({ url: standalone.url }, prefix),
     };
     modes.cluster = {
       env: { REDIS_CLUSTER_NODES: cluster.nodes.join(',') },
-      queue: new Queue('email', { connection: new Cluster(clusterAddresses), prefix }),
+      queue: workQueues(new Cluster(clusterAddresses), prefix),
     };
     const users = await seedUsers(db, 20_000, 'bench-cluster');
     let nextUser = 0;
@@ -66,11 +66,11 @@ async function main() {
         const resend = async () => (await post('/users/verification-email', { email: users[nextUser++ % users.length].email })) === 202;
         try {
           await closedLoop(32, 2000, resend); // warm-up: JIT, pools, caches
-          await queueDrained(queue);
+          await queueDrained(queue, db);
           const mailsBefore = smtp.count;
           const started = Date.now();
           const loop = await closedLoop(32, SECONDS * 1000, resend);
-          await queueDrained(queue);
+          await queueDrained(queue, db);
           const seconds = (Math.max(...smtp.arrivals.slice(mailsBefore), started + 1) - started) / 1000;
           // The slower stage: events committed by the API, or emails sent by the worker.
           const rate = Math.min((loop.completed - loop.errors) / loop.seconds, (smtp.count - mailsBefore) / seconds);

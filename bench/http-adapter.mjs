@@ -13,7 +13,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { Queue } from 'bullmq';
 import pg from 'pg';
 import {
   REDIS_URL,
@@ -26,6 +25,7 @@ import {
   freePort,
   jsonPoster,
   queueDrained,
+  workQueues,
   seedUsers,
   stats,
   startApps,
@@ -84,7 +84,7 @@ async function run(adapter, label, withProbes) {
   const cleanUp = () => Promise.all([db.end(), smtp.close(), database.drop()]);
   const { api, worker } = await startApps({ env, apiPort, workerPort, nodeArgs: benchNodeArgs, cleanUp, adapter });
   const poster = jsonPoster(`http://127.0.0.1:${apiPort}`);
-  const emailQueue = new Queue('email', { connection: { url: REDIS_URL }, prefix });
+  const emailQueue = workQueues({ url: REDIS_URL }, prefix); // account requests, then emails
   const roles = new Map([
     [api.child.pid, 'api'],
     [worker.child.pid, 'worker'],
@@ -108,11 +108,11 @@ async function run(adapter, label, withProbes) {
     const register = async (i) =>
       (await poster('/users', { email: `ab-new-${label}-${i}@example.com`, password: 'a long and lovely passphrase' })) === 202;
     await closedLoop(32, 3000, resend); // warm-up (not counted): JIT, pools, caches
-    await queueDrained(emailQueue);
+    await queueDrained(emailQueue, db);
     const pipeline = await measure(resend);
-    await queueDrained(emailQueue); // the worker's backlog would take the cores from the next load
+    await queueDrained(emailQueue, db); // the worker's backlog would take the cores from the next load
     await closedLoop(32, 2000, (i) => register(1_000_000 + i)); // warm-up of the registration path
-    await queueDrained(emailQueue);
+    await queueDrained(emailQueue, db);
     const registration = await measure(register);
     return {
       adapter,

@@ -9,6 +9,7 @@ import { SMTPServer } from 'smtp-server';
 import { NODE_OPTIONS_BY_APP } from '../scripts/runtime-defaults.mjs';
 import { v7 as uuidv7 } from 'uuid';
 import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
 
 export const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -308,17 +309,51 @@ export async function seedUsers(db, count, emailPrefix) {
   return users;
 }
 
-/** Resolves when a BullMQ queue has nothing waiting, active or delayed. */
-export function queueDrained(queue) {
+/**
+ * Resolves when a BullMQ queue (or a workQueues() group) has nothing waiting, active or delayed. Given
+ * `db`, also no outbox row pending, and the queues are read again after it: a job that just completed
+ * (an account request resolved) may have committed events whose jobs are being queued right then.
+ */
+export function queueDrained(queue, db) {
+  const empty = async () => {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
+    return counts.waiting + counts.active + counts.delayed === 0;
+  };
   return waitFor(
     `the ${queue.name} queue to drain`,
     async () => {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
-      return counts.waiting + counts.active + counts.delayed === 0;
+      if (!(await empty())) return false;
+      if (!db) return true;
+      if ((await db.query(`SELECT 1 FROM outbox WHERE status = 'pending' LIMIT 1`)).rows.length > 0) return false;
+      return empty();
     },
     300_000,
     100,
   );
+}
+
+/**
+ * The queues of the work a request to herald causes, steered as one: the users context's `accounts`
+ * (register, resend and reset are resolved there, off the request path), then `email`. What a bench
+ * pauses "so that mails do not compete for the cores" must pause both. Quacks like a Queue for
+ * pause/resume/obliterate/close/getJobCounts (and so for queueDrained).
+ */
+export function workQueues(connection, prefix) {
+  const queues = ['accounts', 'email'].map((name) => new Queue(name, { connection, prefix }));
+  const all = (method, ...args) => Promise.all(queues.map((queue) => queue[method](...args)));
+  return {
+    name: 'accounts and email',
+    queues,
+    pause: () => all('pause'),
+    resume: () => all('resume'),
+    obliterate: (options) => all('obliterate', options),
+    close: () => all('close'),
+    async getJobCounts(...states) {
+      const totals = Object.fromEntries(states.map((state) => [state, 0]));
+      for (const counts of await all('getJobCounts', ...states)) for (const state of states) totals[state] += counts[state] ?? 0;
+      return totals;
+    },
+  };
 }
 
 /** Removes every Redis key of a bench run's queue prefix (SCAN, so a large keyspace is not blocked). */

@@ -11,7 +11,6 @@ import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { Queue } from 'bullmq';
 import pg from 'pg';
 import {
   benchAppEnv,
@@ -21,6 +20,7 @@ import {
   freePort,
   jsonPoster,
   queueDrained,
+  workQueues,
   REDIS_URL,
   seedUsers,
   startApps,
@@ -61,7 +61,7 @@ async function main() {
   const smtp = await startSmtpSink();
   const otlp = await startOtlpSink();
   const prefix = `{benchtr${randomBytes(3).toString('hex')}}`;
-  const emailQueue = new Queue('email', { connection: { url: REDIS_URL }, prefix });
+  const emailQueue = workQueues({ url: REDIS_URL }, prefix); // account requests, then emails
   const users = await seedUsers(db, 20_000, 'bench-tracing');
   const modes = {
     off: {},
@@ -70,7 +70,7 @@ async function main() {
   };
   const results = Object.fromEntries(Object.keys(modes).map((mode) => [mode, { eventsPerSec: [], apiCpuMsPerRequest: [] }]));
   let nextUser = 0;
-  const drained = () => queueDrained(emailQueue);
+  const drained = () => queueDrained(emailQueue, db);
 
   try {
     for (let run = 0; run < RUNS; run++) {

@@ -54,7 +54,9 @@ describe('Graceful shutdown (SIGTERM)', () => {
         'the queue to be idle',
         async () => (await queue.getJobCounts('active', 'waiting')).active + (await queue.getJobCounts('waiting')).waiting === 0,
       );
-      stack.smtp.delayMs = 1500;
+      // Slow enough that none of the first five mails is done before the eighth registration's job is queued
+      // (each registration is resolved by the worker first): five active, three waiting when the worker stops.
+      stack.smtp.delayMs = 4000;
       const api = await stack.api({ RATE_LIMIT_ENABLED: 'false' }).startAndWaitReady();
       for (let i = 0; i < 8; i++)
         expect(
@@ -62,6 +64,11 @@ describe('Graceful shutdown (SIGTERM)', () => {
         ).toBe(202);
       await api.stop();
 
+      // Every registration resolved (its verification email queued) before the worker is stopped.
+      await waitFor(
+        'the account requests to be resolved',
+        async () => (await stack.db.query('SELECT 1 FROM account_requests')).length === 0,
+      );
       await waitFor('five mails in the middle of delivery', () => stack.smtp.receiving === 5);
       const stopping = Date.now();
       expect(await worker.stop()).toEqual({ code: 0, signal: null });
@@ -81,7 +88,7 @@ describe('Graceful shutdown (SIGTERM)', () => {
     } finally {
       await queue.close();
     }
-  });
+  }, 120_000);
 
   it('absorbs stop signals after the first: the drain goes on, "already shutting down" is logged once, and the exit is still 0', async () => {
     const api = await stack.api({ RATE_LIMIT_ENABLED: 'false' }).startAndWaitReady();

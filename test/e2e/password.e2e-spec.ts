@@ -73,13 +73,16 @@ describe('Password reset and change end to end', () => {
 
   it('mails a reset link only to an existing account, and a newer link replaces the older', async () => {
     await verifiedAccount('katherine@example.com');
-    for (let i = 0; i < 2; i++) expect((await requestReset('katherine@example.com')).status).toBe(202);
     expect((await requestReset('no-account@example.com')).status).toBe(202);
-    const mails = await stack.smtp.waitForMail('katherine@example.com', SendPasswordResetEmail.name, 2);
+    for (let i = 1; i <= 2; i++) {
+      expect((await requestReset('katherine@example.com')).status).toBe(202);
+      await stack.smtp.waitForMail('katherine@example.com', SendPasswordResetEmail.name, i);
+    }
+    const mails = stack.smtp.to('katherine@example.com', SendPasswordResetEmail.name);
 
     const older = await confirmReset(tokenFromMail(mails[0]!), NEW_PASSWORD);
-    const newer = await confirmReset(tokenFromMail(mails[1]!), NEW_PASSWORD);
-    expect([older.response.status, newer.response.status].sort()).toEqual([204, 400]);
+    expect(older.error).toMatchObject({ status: 400, code: 'INVALID_RESET_TOKEN' });
+    expect((await confirmReset(tokenFromMail(mails[1]!), NEW_PASSWORD)).response.status).toBe(204);
     expect(stack.smtp.to('no-account@example.com')).toEqual([]);
   });
 

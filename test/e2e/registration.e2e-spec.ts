@@ -1,4 +1,5 @@
 import { SendAccountExistsNotice, SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
+import { ResolveAccountRequest } from '@herald/users';
 import { bearer } from '../support/api-client/index.js';
 import { tokenFromMail } from '../support/smtp-sink.js';
 import { Stack } from '../support/stack.js';
@@ -131,10 +132,14 @@ describe('Registration end to end (built API + worker processes, real Postgres, 
 
     // The SMTP server accepts the mail before the worker records it and logs the job as done.
     const jobLog = await waitFor('the "job done" log line', () =>
-      worker.logs().find((line) => line.msg === 'job done' && line.correlationId === 'e2e-correlation-1'),
+      worker.logs().find((line) => line.msg === 'job done' && line.correlationId === 'e2e-correlation-1' && line.queue === 'email'),
     );
     expect(jobLog).toMatchObject({ queue: 'email', jobName: SendVerificationEmail.name, attempt: 1 });
     expect(typeof jobLog.durationMs).toBe('number');
+    // The request's resolution, before it, carries the same correlation id.
+    expect(
+      worker.logs().find((line) => line.msg === 'job done' && line.correlationId === 'e2e-correlation-1' && line.queue === 'accounts'),
+    ).toMatchObject({ jobName: ResolveAccountRequest.name, outcome: 'processed' });
 
     const metrics = await (await fetch(`http://127.0.0.1:${stack.workerPort}/metrics`)).text();
     expect(metrics).toMatch(/herald_jobs_processed_total\{queue="email",name="send-verification-email",outcome="completed"\} [1-9]/);

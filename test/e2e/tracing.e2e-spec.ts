@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SendPasswordResetEmail, SendVerificationEmail } from '@herald/notifications';
+import { AccountRequestReceived, ResolveAccountRequest, UserRegistered } from '@herald/users';
 import { OtlpReceiver, SpanKindCode, type ReceivedSpan } from '../support/otlp-receiver.js';
 import { tokenFromMail } from '../support/smtp-sink.js';
 import { Stack } from '../support/stack.js';
@@ -13,6 +14,19 @@ function clientTrace(): { traceId: string; parentSpanId: string; traceparent: st
 }
 
 const VERIFICATION_JOB = `job ${SendVerificationEmail.name}`;
+const RESOLUTION_JOB = `job ${ResolveAccountRequest.name}`;
+
+/** The span id of the context the latest event of this type was recorded in (its outbox row's traceparent), and its trace id. */
+async function recordedIn(stack: Stack, eventType: string): Promise<{ traceId: string; spanId: string; status: string }> {
+  const [row] = (await stack.db.query(`SELECT status, traceparent FROM outbox WHERE event_type = $1 ORDER BY id DESC LIMIT 1`, [
+    eventType,
+  ])) as {
+    status: string;
+    traceparent: string;
+  }[];
+  const [, traceId, spanId] = row!.traceparent.split('-');
+  return { traceId: traceId!, spanId: spanId!, status: row!.status };
+}
 
 /** The one span of that name (and service) in a trace; fails listing what the trace holds. */
 function only(spans: readonly ReceivedSpan[], name: string, service: string): ReceivedSpan {
@@ -53,7 +67,7 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
     await receiver.stop();
   });
 
-  it('a registration is one trace: request, transaction, dispatch, job, inbox and SMTP send, in both services', async () => {
+  it('a registration is one trace: request, transaction, dispatch, its resolution, job, inbox and SMTP send, in both services', async () => {
     const api = await stack.api(otel('http/json')).startAndWaitReady();
     const worker = await stack.worker(otel('http/json')).startAndWaitReady();
     const client = clientTrace();
@@ -71,6 +85,7 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
       const complete = [
         'herald-api:unit of work',
         'herald-api:outbox dispatch',
+        `herald-worker:${RESOLUTION_JOB}`,
         `herald-worker:${VERIFICATION_JOB}`,
         'herald-worker:smtp send',
       ];
@@ -89,24 +104,35 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
     const statementsOld = spans.filter((span) => span.parentSpanId === transaction.spanId && span.attributes['db.system'] !== undefined);
     expect(statements.length + statementsOld.length).toBeGreaterThan(0);
 
-    // The event stored the context it was recorded in; the dispatch after commit joined that trace.
-    const [row] = (await stack.db.query(`SELECT traceparent FROM outbox WHERE event_type = 'users.UserRegistered'`)) as {
-      traceparent: string;
-    }[];
-    const [, storedTraceId, storedSpanId] = row!.traceparent.split('-');
-    expect(storedTraceId).toBe(client.traceId);
-    const recordedIn = spans.find((span) => span.spanId === storedSpanId)!;
-    expect(recordedIn.service).toBe('herald-api');
-    expect(descendsFrom(spans, recordedIn, transaction)).toBe(true);
+    // The request's event stored the context it was recorded in; the dispatch after commit joined that trace.
+    const requested = await recordedIn(stack, AccountRequestReceived.eventType);
+    expect(requested.traceId).toBe(client.traceId);
+    const requestRecordedIn = spans.find((span) => span.spanId === requested.spanId)!;
+    expect(requestRecordedIn.service).toBe('herald-api');
+    expect(descendsFrom(spans, requestRecordedIn, transaction)).toBe(true);
     const dispatch = only(spans, 'outbox dispatch', 'herald-api');
     expect(dispatch.kind).toBe(SpanKindCode.Producer);
     expect(dispatch.attributes['herald.dispatch.source']).toBe('post-commit');
-    expect(dispatch.parentSpanId).toBe(storedSpanId);
+    expect(dispatch.parentSpanId).toBe(requested.spanId);
 
-    // The worker: the job is a child of the span that recorded the event; the inbox and the SMTP send are within it.
+    // The worker resolves the request in a job that is a child of that span, and records UserRegistered within it.
+    const resolution = only(spans, RESOLUTION_JOB, 'herald-worker');
+    expect(resolution.kind).toBe(SpanKindCode.Consumer);
+    expect(resolution.parentSpanId).toBe(requested.spanId);
+    const registered = await recordedIn(stack, UserRegistered.eventType);
+    expect(registered.traceId).toBe(client.traceId);
+    expect(
+      descendsFrom(
+        spans,
+        spans.find((span) => span.spanId === registered.spanId)!,
+        resolution,
+      ),
+    ).toBe(true);
+
+    // The email job is a child of the span that recorded UserRegistered; the inbox and the SMTP send are within it.
     const job = only(spans, VERIFICATION_JOB, 'herald-worker');
     expect(job.kind).toBe(SpanKindCode.Consumer);
-    expect(job.parentSpanId).toBe(storedSpanId);
+    expect(job.parentSpanId).toBe(registered.spanId);
     const inbox = only(spans, 'inbox delivery', 'herald-worker');
     const send = only(spans, 'smtp send', 'herald-worker');
     expect(inbox.parentSpanId).toBe(job.spanId);
@@ -177,26 +203,27 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
       .catch((error: Error) => error);
     expect(String(request)).toMatch(/fetch failed/);
     expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
-    const [row] = (await stack.db.query(`SELECT status, traceparent FROM outbox WHERE payload->>'email' = 'traced-crash@example.com'`)) as {
-      status: string;
-      traceparent: string;
-    }[];
-    expect(row!.status).toBe('pending');
-    const [, storedTraceId, storedSpanId] = row!.traceparent.split('-');
-    expect(storedTraceId).toBe(client.traceId);
+    const stored = await recordedIn(stack, AccountRequestReceived.eventType);
+    expect(stored.status).toBe('pending');
+    expect(stored.traceId).toBe(client.traceId);
 
     const worker = await stack.worker(otel('http/protobuf')).startAndWaitReady();
     await stack.smtp.waitForMail('traced-crash@example.com', SendVerificationEmail.name);
     const spans = await waitFor('the worker spans of the relayed event', () => {
       const trace = receiver.trace(client.traceId).filter((span) => span.service === 'herald-worker');
-      return trace.some((span) => span.name === 'smtp send') && trace.some((span) => span.name === 'outbox dispatch') ? trace : null;
+      return trace.some((span) => span.name === 'smtp send') &&
+        trace.some((span) => span.name === 'outbox dispatch' && span.attributes['herald.dispatch.source'] === 'relay')
+        ? trace
+        : null;
     });
-    const dispatch = only(spans, 'outbox dispatch', 'herald-worker');
-    expect(dispatch.attributes['herald.dispatch.source']).toBe('relay');
-    expect(dispatch.parentSpanId).toBe(storedSpanId);
-    expect(dispatch.links).toMatchObject([{ traceId: client.traceId, spanId: storedSpanId }]);
+    const relayed = spans.filter((span) => span.name === 'outbox dispatch' && span.attributes['herald.dispatch.source'] === 'relay');
+    expect(relayed).toHaveLength(1);
+    expect(relayed[0]!.parentSpanId).toBe(stored.spanId);
+    expect(relayed[0]!.links).toMatchObject([{ traceId: client.traceId, spanId: stored.spanId }]);
+    const resolution = only(spans, RESOLUTION_JOB, 'herald-worker');
+    expect(resolution.parentSpanId).toBe(stored.spanId);
     const job = only(spans, VERIFICATION_JOB, 'herald-worker');
-    expect(job.parentSpanId).toBe(storedSpanId);
+    expect(descendsFrom(spans, job, resolution)).toBe(true);
     expect(descendsFrom(spans, only(spans, 'smtp send', 'herald-worker'), job)).toBe(true);
     expect(receiver.contentTypes).toContain('application/x-protobuf');
     await worker.stop();

@@ -1,4 +1,5 @@
 import { SendPasswordResetEmail, SendVerificationEmail } from '@herald/notifications';
+import { AccountRequestReceived } from '@herald/users';
 import { tokenFromMail } from '../support/smtp-sink.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
@@ -23,15 +24,21 @@ describe('Fault: the API dies between commit and dispatch', () => {
     expect(String(request)).toMatch(/fetch failed/); // the connection died with the process
     expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
 
-    // Committed, not dispatched: the user and a pending outbox row exist.
-    expect(await stack.db.query(`SELECT email FROM users`)).toEqual([{ email: 'crash@example.com' }]);
-    expect(await stack.db.query(`SELECT status FROM outbox`)).toEqual([{ status: 'pending' }]);
+    // Committed, not dispatched: the registration request and its pending outbox row exist (the account comes when it is resolved).
+    expect(await stack.db.query(`SELECT kind, email FROM account_requests`)).toEqual([
+      { kind: 'registration', email: 'crash@example.com' },
+    ]);
+    expect(await stack.db.query(`SELECT event_type, status FROM outbox`)).toEqual([
+      { event_type: AccountRequestReceived.eventType, status: 'pending' },
+    ]);
 
     const worker = await stack.worker().startAndWaitReady();
     await stack.smtp.waitForMail('crash@example.com', SendVerificationEmail.name);
+    expect(await stack.db.query(`SELECT email FROM users`)).toEqual([{ email: 'crash@example.com' }]);
+    expect(await stack.db.query(`SELECT 1 FROM account_requests`)).toEqual([]);
     await waitFor(
-      'the outbox row to be dispatched',
-      async () => (await stack.db.query(`SELECT 1 FROM outbox WHERE status = 'dispatched'`)).length === 1,
+      'the outbox rows (the request, then UserRegistered) to be dispatched',
+      async () => (await stack.db.query(`SELECT 1 FROM outbox WHERE status = 'dispatched'`)).length === 2,
     );
     await waitFor('the inbox to record the email', async () => (await stack.db.query(`SELECT 1 FROM inbox`)).length === 1);
     expect(worker.logs().some((line) => line.msg === 'outbox relay redelivered events')).toBe(true);
@@ -63,7 +70,9 @@ describe('Fault: the API dies between commit and dispatch', () => {
       .catch((error: Error) => error);
     expect(String(request)).toMatch(/fetch failed/);
     expect(await crashingApi.waitExit()).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(await stack.db.query(`SELECT status FROM outbox WHERE aggregate_id = $1`, [userId])).toEqual([{ status: 'pending' }]);
+    expect(await stack.db.query(`SELECT event_type, status FROM outbox WHERE status = 'pending'`)).toEqual([
+      { event_type: AccountRequestReceived.eventType, status: 'pending' },
+    ]);
 
     await stack.worker().startAndWaitReady();
     const [mail] = await stack.smtp.waitForMail('reset-crash@example.com', SendPasswordResetEmail.name);

@@ -165,17 +165,19 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     expect(await inboxRow(eventId)).toEqual({ status: 'done', attempts: 1 });
   });
 
-  it('mails a reset link, and two reset emails at once leave exactly one open reset link', async () => {
+  it('mails a reset link for the open request only: two reset emails at once leave exactly one open reset link', async () => {
     const userId = await createUser('reset@example.com', true);
+    const [superseded, latest] = [uuidv7(), uuidv7()];
+    await db.query('UPDATE users SET open_password_reset_request = $2 WHERE id = $1', [userId, latest]); // as the users context records it
     smtp.delayMs = 300;
     const outcomes = await Promise.all(
-      [uuidv7(), uuidv7()].map((eventId) =>
+      [superseded, latest].map((eventId) =>
         emailJobs.sendPasswordResetEmail({ eventId, userId, correlationId: 'c-reset' }, jobRun(eventId)),
       ),
     );
-    expect(outcomes).toEqual(['processed', 'processed']);
+    expect(outcomes).toEqual(['skipped', 'processed']);
     const mails = smtp.to('reset@example.com', SendPasswordResetEmail.name);
-    expect(mails).toHaveLength(2);
+    expect(mails).toHaveLength(1);
     expect(mails[0]!.text).toMatch(/\/reset-password\?token=/);
     const open = await db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM password_reset_tokens WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL',

@@ -356,7 +356,10 @@ describe('outbox:replay (built CLI, real Postgres, Redis and SMTP)', () => {
 
   describe('bad arguments', () => {
     it.each([
-      [['--type', 'users.Nope', ...IN_RANGE], 'unknown event type "users.Nope"; known types: users.EmailVerified,'],
+      [
+        ['--type', 'users.Nope', ...IN_RANGE],
+        'unknown event type "users.Nope"; known types: users.AccountRequestReceived, users.EmailVerified,',
+      ],
       [
         ['--type', 'users.EmailVerified', ...IN_RANGE, '--reaction', 'nope'],
         `unknown reaction "nope" for users.EmailVerified; its reactions: ${WELCOME}`,

@@ -1,6 +1,6 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { SendPasswordResetEmail } from '@herald/notifications';
-import { IssuePasswordResetTokenCommand, PasswordResetRequested, RegisterUserCommand } from '@herald/users';
+import { IssuePasswordResetTokenCommand, PasswordResetRequested, RegisterUserCommand, RequestPasswordResetCommand } from '@herald/users';
 import { createApiHarness, type ApiHarness } from '../support/api-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -23,15 +23,35 @@ describe('Password reset and change API (in process, real Postgres + Redis)', ()
     expect(await response.json()).toMatchObject({ status, code });
   };
 
-  /** A verified account, and its id. */
-  async function account(email: string): Promise<string> {
+  /** An account (registered, its request resolved as the worker does), verified unless asked otherwise, and its id. */
+  async function account(email: string, { verified = true } = {}): Promise<string> {
     await api.app.get(CommandBus).execute(new RegisterUserCommand(email, PASSWORD));
-    const [row] = await api.db.query<{ id: string }>(`UPDATE users SET email_verified_at = now() WHERE email = $1 RETURNING id`, [email]);
+    await api.settled();
+    const [row] = await api.db.query<{ id: string }>(
+      `UPDATE users SET email_verified_at = CASE WHEN $2 THEN now() END WHERE email = $1 RETURNING id`,
+      [email, verified],
+    );
     return row!.id;
   }
 
-  /** A reset token as the reset email carries it (the worker's job mints it the same way). */
-  const resetToken = async (userId: string) => (await api.app.get(CommandBus).execute(new IssuePasswordResetTokenCommand(userId)))!.token;
+  /** Asks for a reset as the API does, resolved as the worker does; returns the request (its PasswordResetRequested event id). */
+  async function requestReset(userId: string): Promise<string> {
+    const [user] = await api.db.query<{ email: string }>(`SELECT email FROM users WHERE id = $1`, [userId]);
+    await api.app.get(CommandBus).execute(new RequestPasswordResetCommand(user!.email));
+    await api.settled();
+    const [event] = await api.db.query<{ id: string }>(
+      `SELECT id FROM outbox WHERE aggregate_id = $1 AND event_type = $2 ORDER BY id DESC LIMIT 1`,
+      [userId, PasswordResetRequested.eventType],
+    );
+    return event!.id;
+  }
+
+  /** What the reset email's job mints for a request: a token, or null (nothing to send). */
+  const mintFor = async (userId: string, request: string) =>
+    api.app.get(CommandBus).execute(new IssuePasswordResetTokenCommand(userId, request));
+
+  /** A reset token as the reset email carries it: a fresh request, minted as the worker's job mints it. */
+  const resetToken = async (userId: string) => (await mintFor(userId, await requestReset(userId)))!.token;
 
   const logIn = (email: string, password: string) => api.post('/auth/login', { email, password });
   const accessToken = async (email: string, password: string) =>
@@ -39,11 +59,11 @@ describe('Password reset and change API (in process, real Postgres + Redis)', ()
   const me = (token: string) => api.get('/users/me', { authorization: `Bearer ${token}` });
 
   describe('POST /auth/password-reset', () => {
-    it('answers 202 with the same body whether or not the account exists, and records a request only for an account', async () => {
+    it('answers 202 with the same body whether or not the account exists, and raises a reset request only for an account', async () => {
       const userId = await account('reset-me@example.com');
       const known = await api.post('/auth/password-reset', { email: ' Reset-Me@Example.com' });
       const unknown = await api.post('/auth/password-reset', { email: 'nobody@example.com' });
-      await api.settled();
+      await api.settled(); // the worker resolves both requests: only the account's raises PasswordResetRequested
 
       expect(known.status).toBe(202);
       expect(unknown.status).toBe(202);
@@ -118,6 +138,48 @@ describe('Password reset and change API (in process, real Postgres + Redis)', ()
           'INVALID_RESET_TOKEN',
         );
       }
+    });
+
+    it('verifies an unverified address: the emailed link proved the mailbox, so log-in works (observation a)', async () => {
+      const userId = await account('unverified-reset@example.com', { verified: false });
+      await expectProblem(await logIn('unverified-reset@example.com', PASSWORD), 403, 'EMAIL_NOT_VERIFIED');
+
+      const response = await api.post('/auth/password-reset/confirm', { token: await resetToken(userId), newPassword: NEW_PASSWORD });
+
+      expect(response.status).toBe(204);
+      expect((await logIn('unverified-reset@example.com', NEW_PASSWORD)).status).toBe(200);
+      const [user] = await api.db.query<{ verified: boolean }>(
+        `SELECT email_verified_at IS NOT NULL AS verified FROM users WHERE id = $1`,
+        [userId],
+      );
+      expect(user).toEqual({ verified: true });
+      const events = await api.db.query<{ event_type: string }>(
+        `SELECT event_type FROM outbox WHERE aggregate_id = $1 AND event_type = 'users.EmailVerified'`,
+        [userId],
+      );
+      expect(events).toHaveLength(1); // as verification raises it: the welcome mail follows
+      const openVerificationLinks = await api.db.query(
+        `SELECT 1 FROM email_verification_tokens WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL`,
+        [userId],
+      );
+      expect(openVerificationLinks).toEqual([]);
+    });
+
+    it('mints no link for a request made before a password change, even when the mail goes out after it (observation b)', async () => {
+      const userId = await account('change-then-mint@example.com');
+      const request = await requestReset(userId); // its email job has not run yet
+      const token = await accessToken('change-then-mint@example.com', PASSWORD);
+      const changed = await api.post(
+        '/users/me/password',
+        { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+        { authorization: `Bearer ${token}` },
+      );
+      expect(changed.status).toBe(204);
+
+      expect(await mintFor(userId, request)).toBeNull();
+      expect(await api.db.query(`SELECT 1 FROM password_reset_tokens WHERE user_id = $1`, [userId])).toEqual([]);
+      // A request made after the change is open.
+      expect(await mintFor(userId, await requestReset(userId))).toMatchObject({ token: expect.any(String) });
     });
 
     it('applies the password policy before looking at the token', async () => {

@@ -66,7 +66,7 @@ describe('Retention (real Postgres + Redis)', () => {
         env: { RATE_LIMIT_ENABLED: 'false', DATABASE_LOCK_TIMEOUT_MS: String(LOCK_TIMEOUT_MS), RETENTION_BATCH_SIZE: String(BATCH) },
       });
       try {
-        const seeded = { outbox: 50_000, inbox: 40_000, verificationTokens: 5_000, resetTokens: 5_000 };
+        const seeded = { outbox: 50_000, inbox: 40_000, verificationTokens: 5_000, resetTokens: 5_000, accountRequests: 1_500 };
         await seedPrunableRows(api.db, seeded);
         const lockWaits = watchLockWaits(api.db);
 
@@ -97,10 +97,17 @@ describe('Retention (real Postgres + Redis)', () => {
           ['inbox', seeded.inbox],
           ['email_verification_tokens', seeded.verificationTokens],
           ['password_reset_tokens', seeded.resetTokens],
+          ['account_requests', seeded.accountRequests],
         ]);
         // Never more than one batch's rows per statement: every batch but the last was full.
         for (const result of results) expect(result.batches).toBe(Math.floor(result.deleted / BATCH) + 1);
-        expect(await prunableLeft(api.db, 24)).toEqual({ outbox: 0, inbox: 0, email_verification_tokens: 0, password_reset_tokens: 0 });
+        expect(await prunableLeft(api.db, 24)).toEqual({
+          outbox: 0,
+          inbox: 0,
+          email_verification_tokens: 0,
+          password_reset_tokens: 0,
+          account_requests: 0,
+        });
 
         expect(startedWhilePruning).toBeGreaterThanOrEqual(3);
         expect(statuses.filter((status) => status !== 202)).toEqual([]);
@@ -109,7 +116,8 @@ describe('Retention (real Postgres + Redis)', () => {
           `SELECT (SELECT count(*) FROM users WHERE email LIKE 'lane%')::int AS users,
                   (SELECT count(*) FROM outbox WHERE created_at > now() - interval '1 hour')::int AS events`,
         );
-        expect(kept).toEqual({ users: statuses.length, events: statuses.length });
+        // Two events per registration: the request (on the request path), and UserRegistered (when it is resolved).
+        expect(kept).toEqual({ users: statuses.length, events: 2 * statuses.length });
 
         expect(samples).toBeGreaterThan(10);
         expect(waits).toEqual([]);
@@ -219,11 +227,17 @@ describe('Retention (real Postgres + Redis)', () => {
       await token('expired-long-ago', old, null);
       await token('open', `now() + interval '1 day'`, null);
       await token('used-recently', `now() + interval '1 day'`, recent);
+      const request = (id: string, at: string) =>
+        db.query(`INSERT INTO account_requests (id, kind, email, created_at) VALUES ($1, 'password-reset', 'someone@example.com', ${at})`, [
+          id,
+        ]);
+      await request('01938a8e-7c00-7000-8000-0000000000a1', old); // its job failed for good long ago: the address goes
+      await request('01938a8e-7c00-7000-8000-0000000000a2', recent); // may still be resolved: kept
 
       const app = await bootWorker();
       await waitFor('the scheduled runs to prune the old rows', async () => {
         const left = await prunableLeft(db, 24 * 7);
-        return left.outbox + left.inbox + left.email_verification_tokens === 1; // the inbox record of the dead event stays
+        return left.outbox + left.inbox + left.email_verification_tokens + left.account_requests === 1; // the inbox record of the dead event stays
       });
 
       expect((await db.query<{ id: string }>(`SELECT id FROM outbox ORDER BY id`)).map((row) => row.id)).toEqual([
@@ -241,12 +255,14 @@ describe('Retention (real Postgres + Redis)', () => {
           (row) => row.selector,
         ),
       ).toEqual(['open', 'used-recently']);
+      expect(await db.query(`SELECT id FROM account_requests`)).toEqual([{ id: '01938a8e-7c00-7000-8000-0000000000a2' }]);
 
       const metrics = (await app.get(Metrics).render()).body;
       expect(sample(metrics, 'herald_retention_pruned_rows_total', 'outbox')).toBe(1);
       expect(sample(metrics, 'herald_retention_pruned_rows_total', 'inbox')).toBe(1);
       expect(sample(metrics, 'herald_retention_pruned_rows_total', 'email_verification_tokens')).toBe(2);
-      for (const table of ['outbox', 'inbox', 'email_verification_tokens', 'password_reset_tokens']) {
+      expect(sample(metrics, 'herald_retention_pruned_rows_total', 'account_requests')).toBe(1);
+      for (const table of ['outbox', 'inbox', 'email_verification_tokens', 'password_reset_tokens', 'account_requests']) {
         expect(sample(metrics, 'herald_table_size_bytes', table)).toBeGreaterThan(0);
         expect(sample(metrics, 'herald_table_rows_estimate', table)).toBeGreaterThanOrEqual(0);
       }

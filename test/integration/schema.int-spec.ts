@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, migrations } from '@herald/database';
 import { InboxRecord, OutboxRecord, OutboxReplayRecord } from '@herald/events';
-import { EmailVerificationTokenRecord, PasswordResetTokenRecord, UserRecord } from '@herald/users';
+import { AccountRequestRecord, EmailVerificationTokenRecord, PasswordResetTokenRecord, UserRecord } from '@herald/users';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { testConfig } from '../support/test-config.js';
 
@@ -13,7 +13,15 @@ describe('Database schema', () => {
     db = await createTestDatabase(); // a clone of the migrated template
     dataSource = new DataSource({
       ...dataSourceOptions(testConfig(db.url, 'schema-test')),
-      entities: [UserRecord, EmailVerificationTokenRecord, PasswordResetTokenRecord, OutboxRecord, InboxRecord, OutboxReplayRecord],
+      entities: [
+        UserRecord,
+        EmailVerificationTokenRecord,
+        PasswordResetTokenRecord,
+        AccountRequestRecord,
+        OutboxRecord,
+        InboxRecord,
+        OutboxReplayRecord,
+      ],
     });
     await dataSource.initialize();
   });
@@ -68,5 +76,57 @@ describe('Database schema', () => {
     ]);
     await db.query('DELETE FROM inbox');
     await db.query('DELETE FROM outbox');
+  });
+
+  it("fills the users' open requests from the outbox, so requests in flight at the upgrade still get their link", async () => {
+    const user = (n: number) => `01938a8e-7c00-7000-8000-00000000b00${n}`;
+    const event = (n: number) => `01938a8e-7c00-7000-8000-0000000e000${n}`;
+    const migration = migrations.find((candidate) => candidate.name === 'AccountRequests1796526149813')!;
+    const queryRunner = dataSource.createQueryRunner();
+    try {
+      await new migration().down(queryRunner);
+      // 1: unverified, registered then asked again; 2: verified; 3: asked for a reset, then changed the password;
+      // 4: changed the password, then asked for a reset (twice).
+      for (const [n, verified] of [
+        [1, false],
+        [2, true],
+        [3, true],
+        [4, true],
+      ] as const) {
+        await db.query(`INSERT INTO users (id, email, password_hash, email_verified_at) VALUES ($1, $2, 'x', $3)`, [
+          user(n),
+          `migrated-${n}@example.com`,
+          verified ? new Date() : null,
+        ]);
+      }
+      const events: [number, number, string][] = [
+        [1, 1, 'users.UserRegistered'],
+        [2, 1, 'users.VerificationEmailRequested'],
+        [3, 2, 'users.UserRegistered'],
+        [4, 3, 'users.PasswordResetRequested'],
+        [5, 3, 'users.PasswordChanged'],
+        [6, 4, 'users.PasswordChanged'],
+        [7, 4, 'users.PasswordResetRequested'],
+        [8, 4, 'users.PasswordResetRequested'],
+      ];
+      for (const [n, u, type] of events) {
+        await db.query(
+          `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, occurred_at, available_at, status)
+           VALUES ($1, $2, 1, $3, '{}', 'c', now(), now(), 'dispatched')`,
+          [event(n), type, user(u)],
+        );
+      }
+      await new migration().up(queryRunner);
+    } finally {
+      await queryRunner.release();
+    }
+    expect(await db.query('SELECT id, open_verification_request, open_password_reset_request FROM users ORDER BY id')).toEqual([
+      { id: user(1), open_verification_request: event(2), open_password_reset_request: null },
+      { id: user(2), open_verification_request: null, open_password_reset_request: null },
+      { id: user(3), open_verification_request: null, open_password_reset_request: null },
+      { id: user(4), open_verification_request: null, open_password_reset_request: event(8) },
+    ]);
+    await db.query('DELETE FROM outbox');
+    await db.query('DELETE FROM users');
   });
 });

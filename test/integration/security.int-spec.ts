@@ -64,6 +64,7 @@ describe('Security properties (in process, real Postgres + Redis)', () => {
 
     beforeAll(async () => {
       await api.post('/users', { email: 'tokens@example.com', password: PASSWORD });
+      await api.settled(); // the account is created when the request is resolved
       [{ id: userId }] = (await api.db.query<{ id: string }>(`SELECT id FROM users WHERE email = 'tokens@example.com'`)) as [
         { id: string },
       ];

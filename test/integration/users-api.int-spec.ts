@@ -116,6 +116,7 @@ describe('Users API (in process, real Postgres + Redis)', () => {
   describe('POST /auth/login', () => {
     it('refuses an unverified account with EMAIL_NOT_VERIFIED once the password is right', async () => {
       await api.post('/users', { email: 'unverified@example.com', password: PASSWORD });
+      await api.settled(); // the account is created when the request is resolved
       await expectProblem(
         await api.post('/auth/login', { email: 'unverified@example.com', password: PASSWORD }),
         403,

@@ -1,12 +1,13 @@
 import { EmailQueue } from '@herald/notifications';
+import { AccountRequestJobs, AccountsQueue, ResolveAccountRequest } from '@herald/users';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import type { Provider } from '@nestjs/common';
 import type { HeraldConfig } from '@herald/config';
 import { PostCommitDispatch } from '@herald/events';
-import { JobProducer } from '@herald/jobs';
-import { PinoNestLogger } from '@herald/observability';
+import { JobProducer, parseJobData } from '@herald/jobs';
+import { Correlation, PinoNestLogger } from '@herald/observability';
 import type { Queue } from 'bullmq';
 import { AppModule } from '../../apps/api/src/app.module.js';
 import { apiLogger, configureApiApp } from '../../apps/api/src/bootstrap.js';
@@ -22,10 +23,19 @@ export interface ApiHarness {
   readonly config: HeraldConfig;
   readonly db: TestDatabase;
   readonly emailQueue: Queue;
+  /** The users context's queue of account requests (register, resend, reset) waiting for the worker. */
+  readonly accountsQueue: Queue;
   /** Every answer of post/get is checked against openapi.json (test/support/contract). */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   /** Waits until every post-commit dispatch started so far has settled. */
+  dispatched(): Promise<void>;
+  /**
+   * Waits until every post-commit dispatch started so far has settled, and
+   * resolves the account requests they queued as the worker would (the API
+   * in process has no worker): the users context's own job handler runs on
+   * each waiting job's data, and the events it raises are dispatched too.
+   */
   settled(): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,6 +62,20 @@ export async function createApiHarness(
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
+  const postCommit = app.get(PostCommitDispatch);
+  const accountsQueue = app.get(JobProducer).queue(AccountsQueue.name);
+  const accountRequestJobs = app.get(AccountRequestJobs);
+  const settled = async () => {
+    await postCommit.drain();
+    for (let jobs = await accountsQueue.getWaiting(); jobs.length > 0; jobs = await accountsQueue.getWaiting()) {
+      for (const job of jobs) {
+        const data = parseJobData(ResolveAccountRequest, job.data);
+        await Correlation.run({ correlationId: data.correlationId, causationId: data.eventId }, () => accountRequestJobs.resolve(data));
+        await job.remove();
+      }
+      await postCommit.drain();
+    }
+  };
   const request = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     checkedFetch(`${baseUrl}${path}`, {
       method,
@@ -64,9 +88,11 @@ export async function createApiHarness(
     config,
     db,
     emailQueue: app.get(JobProducer).queue(EmailQueue.name),
+    accountsQueue,
     post: (path, body, headers) => request('POST', path, body, headers),
     get: (path, headers) => request('GET', path, undefined, headers),
-    settled: () => app.get(PostCommitDispatch).drain(),
+    dispatched: () => postCommit.drain(),
+    settled,
     async close() {
       await app.close();
       await db.drop();

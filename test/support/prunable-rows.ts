@@ -6,13 +6,16 @@ export interface PrunableRows {
   readonly inbox: number;
   readonly verificationTokens: number;
   readonly resetTokens: number;
+  /** Account requests the worker never resolved. */
+  readonly accountRequests: number;
 }
 
 const AGE = `now() - interval '400 days'`;
 
 /**
  * Rows every retention prunes, inserted quickly with generate_series:
- * dispatched outbox rows, done inbox records, and spent tokens of one user.
+ * dispatched outbox rows, done inbox records, spent tokens of one user, and
+ * unresolved account requests.
  */
 export async function seedPrunableRows(db: TestDatabase, rows: PrunableRows): Promise<void> {
   await db.query(
@@ -40,8 +43,13 @@ export async function seedPrunableRows(db: TestDatabase, rows: PrunableRows): Pr
       [user!.id, count],
     );
   }
+  await db.query(
+    `INSERT INTO account_requests (id, kind, email, created_at)
+     SELECT gen_random_uuid(), 'password-reset', 'seeded-' || i || '@example.com', ${AGE} FROM generate_series(1, $1) AS i`,
+    [rows.accountRequests],
+  );
   // Fresh statistics, as autovacuum would have them: the planner then uses the retention indexes.
-  await db.query(`ANALYZE outbox, inbox, email_verification_tokens, password_reset_tokens`);
+  await db.query(`ANALYZE outbox, inbox, email_verification_tokens, password_reset_tokens, account_requests`);
 }
 
 /** Rows older than `hours` that the retention of each table would prune (what must be 0 after a pass). */
@@ -53,7 +61,8 @@ export async function prunableLeft(db: TestDatabase, hours: number): Promise<Rec
        (SELECT count(*) FROM email_verification_tokens WHERE LEAST(used_at, revoked_at, expires_at) < now() - make_interval(hours => $1))::int
          AS email_verification_tokens,
        (SELECT count(*) FROM password_reset_tokens WHERE LEAST(used_at, revoked_at, expires_at) < now() - make_interval(hours => $1))::int
-         AS password_reset_tokens`,
+         AS password_reset_tokens,
+       (SELECT count(*) FROM account_requests WHERE created_at < now() - make_interval(hours => $1))::int AS account_requests`,
     [hours],
   );
   return row!;

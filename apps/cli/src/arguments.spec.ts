@@ -20,7 +20,8 @@ describe(parseDuration.name, () => {
 describe(parseQueueName.name, () => {
   it('accepts a queue of the contract and names the valid ones otherwise', () => {
     expect(parseQueueName('email')).toBe('email');
-    expect(() => parseQueueName('Email')).toThrow('unknown queue "Email"; valid queues: email');
+    expect(parseQueueName('accounts')).toBe('accounts');
+    expect(() => parseQueueName('Email')).toThrow('unknown queue "Email"; valid queues: accounts, email');
   });
 });
 

@@ -84,15 +84,19 @@ export class AccountEmails {
     return { userId: event.aggregateId };
   }
 
-  /** A new link, minted under the user's row lock in the claim transaction (older links stop working). */
+  /**
+   * A new link, minted under the user's row lock in the claim transaction
+   * (older links stop working), only for the user's latest verification
+   * request (the event this job is for) while the address is unverified.
+   */
   @JobHandler(SendVerificationEmail)
   sendVerificationEmail(job: ToUser, context: JobContext): Promise<InboxOutcome> {
     let link = '';
     return this.delivery.send(
       context,
       async () => {
-        const issued = await this.commands.execute(new IssueEmailVerificationTokenCommand(job.userId));
-        if (!issued) return null; // gone, or verified meanwhile
+        const issued = await this.commands.execute(new IssueEmailVerificationTokenCommand(job.userId, job.eventId));
+        if (!issued) return null; // gone, verified meanwhile, or asked again since (that request's job sends the link)
         link = `${this.config.http.appBaseUrl}/verify-email?token=${encodeURIComponent(issued.token)}`;
         const content = verificationEmail({ displayName: issued.displayName, link, expiresInHours: issued.expiresInHours });
         return mail(SendVerificationEmail.name, issued, content);
@@ -106,12 +110,16 @@ export class AccountEmails {
     );
   }
 
-  /** A reset link, minted like a verification link (older reset links stop working). */
+  /**
+   * A reset link, minted like a verification link (older reset links stop
+   * working), and only while the request is open: a replay of a request that
+   * was used, superseded or overtaken by a password change sends nothing.
+   */
   @JobHandler(SendPasswordResetEmail)
   sendPasswordResetEmail(job: ToUser, context: JobContext): Promise<InboxOutcome> {
     return this.delivery.send(context, async () => {
-      const issued = await this.commands.execute(new IssuePasswordResetTokenCommand(job.userId));
-      if (!issued) return null; // the account is gone
+      const issued = await this.commands.execute(new IssuePasswordResetTokenCommand(job.userId, job.eventId));
+      if (!issued) return null; // the account is gone, or the request is no longer open
       const link = `${this.config.http.appBaseUrl}/reset-password?token=${encodeURIComponent(issued.token)}`;
       const content = passwordResetEmail({ displayName: issued.displayName, link, expiresInMinutes: issued.expiresInMinutes });
       return mail(SendPasswordResetEmail.name, issued, content);

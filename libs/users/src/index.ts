@@ -18,12 +18,22 @@ export { ConfirmPasswordResetCommand } from './commands/confirm-password-reset/c
 export { ConfirmPasswordResetDto } from './commands/confirm-password-reset/confirm-password-reset.dto.js';
 export { ChangePasswordCommand } from './commands/change-password/change-password.command.js';
 export { ChangePasswordDto } from './commands/change-password/change-password.dto.js';
+export {
+  ResolveAccountRequestCommand,
+  type AccountRequestOutcome,
+} from './commands/resolve-account-request/resolve-account-request.command.js';
+export {
+  AccountRequestJobs,
+  AccountsQueue,
+  ResolveAccountRequest,
+} from './commands/resolve-account-request/resolve-account-request.job.js';
 export { GetCurrentUserQuery } from './queries/get-current-user/get-current-user.query.js';
 export { UserView } from './queries/user-view.js';
 // Domain
 export { EmailNotVerifiedError, InvalidCredentialsError, type UserErrorCode } from './domain/domain-errors.js';
 export * from './domain/events/user-events.js';
 export { User } from './domain/user.aggregate.js';
+export { ACCOUNT_REQUEST_KINDS, type AccountRequestKind } from './domain/account-request-kind.js';
 // For other contexts
 export {
   IssueEmailVerificationTokenCommand,
@@ -36,6 +46,7 @@ export {
 export { GetUserContactQuery, type UserContact } from './queries/get-user-contact/get-user-contact.query.js';
 export { AccessTokens, type AccessTokenClaims } from './infrastructure/access-tokens.js';
 export { UserRecord } from './infrastructure/user.record.js';
+export { AccountRequestRecord } from './infrastructure/account-request.record.js';
 export { EmailVerificationTokenRecord } from './infrastructure/email-verification-token.record.js';
 export { PasswordResetTokenRecord } from './infrastructure/password-reset-token.record.js';
 export { PruneUserTokens, TokenRetention } from './infrastructure/token-retention.js';

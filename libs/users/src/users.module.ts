@@ -9,11 +9,15 @@ import { IssueEmailVerificationTokenHandler } from './commands/issue-email-verif
 import { IssuePasswordResetTokenHandler } from './commands/issue-password-reset-token/issue-password-reset-token.handler.js';
 import { LogInHandler } from './commands/log-in/log-in.handler.js';
 import { RegisterUserHandler } from './commands/register-user/register-user.handler.js';
+import { ResolveAccountRequestHandler } from './commands/resolve-account-request/resolve-account-request.handler.js';
+import { AccountRequestJobs } from './commands/resolve-account-request/resolve-account-request.job.js';
 import { RequestPasswordResetHandler } from './commands/request-password-reset/request-password-reset.handler.js';
 import { ResendVerificationEmailHandler } from './commands/resend-verification-email/resend-verification-email.handler.js';
 import { VerifyEmailHandler } from './commands/verify-email/verify-email.handler.js';
 import { userEvents } from './domain/events/user-events.js';
 import { AccessTokens } from './infrastructure/access-tokens.js';
+import { AccountRequestRecord } from './infrastructure/account-request.record.js';
+import { AccountRequestRepository } from './infrastructure/account-request.repository.js';
 import { EmailVerificationTokenRecord } from './infrastructure/email-verification-token.record.js';
 import { PasswordHasher } from './infrastructure/password-hasher.js';
 import { UserRecord } from './infrastructure/user.record.js';
@@ -28,12 +32,13 @@ import { UserActivityTelemetry } from './telemetry/user-activity.telemetry.js';
 /**
  * The users context: accounts, credentials, verification. Its public surface
  * (index.ts) is its commands, queries and events; it knows nothing of email.
- * Needs EventsModule.
+ * Requests that name an address are resolved by its own job in the worker
+ * (queue "accounts"). Needs EventsModule.
  */
 @BoundedContext({ name: 'users', events: userEvents })
 @Module({
   imports: [
-    TypeOrmModule.forFeature([UserRecord, EmailVerificationTokenRecord, PasswordResetTokenRecord]),
+    TypeOrmModule.forFeature([UserRecord, EmailVerificationTokenRecord, PasswordResetTokenRecord, AccountRequestRecord]),
     JwtModule.registerAsync({
       inject: [HeraldConfig],
       useFactory: (config: HeraldConfig) => ({
@@ -45,11 +50,14 @@ import { UserActivityTelemetry } from './telemetry/user-activity.telemetry.js';
   ],
   providers: [
     UserRepository,
+    AccountRequestRepository,
     VerificationTokenRepository,
     PasswordResetTokenRepository,
     PasswordHasher,
     AccessTokens,
     RegisterUserHandler,
+    ResolveAccountRequestHandler,
+    AccountRequestJobs,
     VerifyEmailHandler,
     ResendVerificationEmailHandler,
     LogInHandler,

@@ -8,6 +8,7 @@ import { OutboxDeadIndex1796180000000 } from './1796180000000-outbox-dead-index.
 import { OutboxTraceparent1796200000000 } from './1796200000000-outbox-traceparent.js';
 import { OutboxPendingCreatedAtIndex1796300000000 } from './1796300000000-outbox-pending-created-at-index.js';
 import { OutboxReplayCursor1796400000000 } from './1796400000000-outbox-replay-cursor.js';
+import { AccountRequests1796526149813 } from './1796526149813-account-requests.js';
 
 /** Every migration, in order. Listed explicitly (no globs): the build output is ESM. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   OutboxTraceparent1796200000000,
   OutboxPendingCreatedAtIndex1796300000000,
   OutboxReplayCursor1796400000000,
+  AccountRequests1796526149813,
 ];

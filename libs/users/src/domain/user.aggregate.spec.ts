@@ -93,7 +93,7 @@ describe(User.name, () => {
       const user = registeredUser();
       user.uncommit();
 
-      user.requestVerificationEmail();
+      user.requestVerificationEmail(NOW);
 
       const events = user.getUncommittedEvents();
       expect(events).toHaveLength(1);
@@ -104,9 +104,42 @@ describe(User.name, () => {
     it('is ignored once the email is verified', () => {
       const user = verifiedUser();
 
-      user.requestVerificationEmail();
+      user.requestVerificationEmail(NOW);
 
       expect(user.getUncommittedEvents()).toHaveLength(0);
+    });
+  });
+
+  describe('open verification request (a link is minted only for it)', () => {
+    it('is the registration until a newer request supersedes it', () => {
+      const user = registeredUser();
+      const [registered] = user.getUncommittedEvents();
+      expect(user.isVerificationRequestOpen(registered!.eventId)).toBe(true);
+      user.uncommit();
+
+      user.requestVerificationEmail(NOW);
+
+      const [requested] = user.getUncommittedEvents();
+      expect(user.isVerificationRequestOpen(requested!.eventId)).toBe(true);
+      expect(user.isVerificationRequestOpen(registered!.eventId)).toBe(false);
+    });
+
+    it('is any request of an account with none on record (made before requests were recorded), until it is verified', () => {
+      const user = User.restore({ ...registeredUser().snapshot, openVerificationRequest: null });
+
+      expect(user.isVerificationRequestOpen('0190f0a0-0000-7000-8000-0000000000ff')).toBe(true);
+      user.verifyEmail(NOW);
+      expect(user.isVerificationRequestOpen('0190f0a0-0000-7000-8000-0000000000ff')).toBe(false);
+    });
+
+    it('closes when the address is verified', () => {
+      const user = registeredUser();
+      const [registered] = user.getUncommittedEvents();
+
+      user.verifyEmail(NOW);
+
+      expect(user.isVerificationRequestOpen(registered!.eventId)).toBe(false);
+      expect(user.snapshot.openVerificationRequest).toBeNull();
     });
   });
 
@@ -127,10 +160,62 @@ describe(User.name, () => {
     it('applies PasswordResetRequested, verified or not', () => {
       for (const user of [registeredUser(), verifiedUser()]) {
         user.uncommit();
-        user.requestPasswordReset();
+        user.requestPasswordReset(NOW);
 
         expect(user.getUncommittedEvents().map((event) => event.constructor)).toEqual([PasswordResetRequested]);
       }
+    });
+  });
+
+  describe('open password reset request (a link is minted only for it)', () => {
+    const requestReset = (user: User): string => {
+      user.uncommit();
+      user.requestPasswordReset(NOW);
+      return user.getUncommittedEvents()[0]!.eventId;
+    };
+
+    it('is the latest request: a newer one supersedes it', () => {
+      const user = verifiedUser();
+      const first = requestReset(user);
+      expect(user.isPasswordResetRequestOpen(first)).toBe(true);
+
+      const second = requestReset(user);
+
+      expect(user.isPasswordResetRequestOpen(first)).toBe(false);
+      expect(user.isPasswordResetRequestOpen(second)).toBe(true);
+    });
+
+    it('closes when the password changes (used through a link, or changed by the owner)', () => {
+      const user = verifiedUser();
+      const request = requestReset(user);
+
+      user.changePassword('new-hash', NOW);
+
+      expect(user.isPasswordResetRequestOpen(request)).toBe(false);
+    });
+
+    it('is never an arbitrary id', () => {
+      expect(verifiedUser().isPasswordResetRequestOpen('0190f0a0-0000-7000-8000-0000000000ff')).toBe(false);
+    });
+  });
+
+  describe('resetPassword', () => {
+    it('changes the password and verifies an unverified address: the link proved the mailbox', () => {
+      const user = registeredUser();
+      user.uncommit();
+
+      user.resetPassword('new-hash', NOW);
+
+      expect(user.getUncommittedEvents().map((event) => event.constructor)).toEqual([PasswordChanged, EmailVerified]);
+      expect(user.snapshot).toMatchObject({ passwordHash: 'new-hash', credentialsVersion: 1, emailVerifiedAt: NOW });
+    });
+
+    it('only changes the password of a verified account', () => {
+      const user = verifiedUser();
+
+      user.resetPassword('new-hash', NOW);
+
+      expect(user.getUncommittedEvents().map((event) => event.constructor)).toEqual([PasswordChanged]);
     });
   });
 

@@ -23,6 +23,14 @@ export class UserRecord {
   @Column({ name: 'credentials_version', type: 'integer', default: 0 })
   credentialsVersion!: number;
 
+  /** The event id of the verification request a link may still be minted for (see UserState). */
+  @Column({ name: 'open_verification_request', type: 'uuid', nullable: true })
+  openVerificationRequest!: string | null;
+
+  /** The event id of the password reset request a link may still be minted for (see UserState). */
+  @Column({ name: 'open_password_reset_request', type: 'uuid', nullable: true })
+  openPasswordResetRequest!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -42,6 +42,16 @@ export class UserRepository {
     return record ? this.toAggregate(record) : null;
   }
 
+  /** The user of this address, its row locked for the rest of the transaction (a change saved from it overwrites no other). */
+  async findByEmailForUpdate(email: string): Promise<User | null> {
+    const record = await this.uow.manager
+      .createQueryBuilder(UserRecord, 'u')
+      .setLock('pessimistic_write')
+      .where('u.email = :email', { email })
+      .getOne();
+    return record ? this.toAggregate(record) : null;
+  }
+
   /**
    * Inserts a new user unless the email is taken (checked atomically by the
    * unique index). Returns false, writing nothing, when it was taken.
@@ -49,10 +59,10 @@ export class UserRepository {
   async insertIfEmailFree(user: User): Promise<boolean> {
     const s = user.snapshot;
     const inserted = (await this.uow.manager.query(
-      `INSERT INTO users (id, email, password_hash, display_name, email_verified_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO users (id, email, password_hash, display_name, email_verified_at, open_verification_request, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (email) DO NOTHING RETURNING id`,
-      [s.id, s.email, s.passwordHash, s.displayName, s.emailVerifiedAt, s.createdAt, s.updatedAt],
+      [s.id, s.email, s.passwordHash, s.displayName, s.emailVerifiedAt, s.openVerificationRequest, s.createdAt, s.updatedAt],
     )) as unknown[];
     if (inserted.length === 0) return false;
     await this.uow.recordEventsOf(user);
@@ -62,7 +72,7 @@ export class UserRepository {
   /**
    * Writes the aggregate's changes and records its new events. The aggregate
    * replaces its state object on every change, so an identical snapshot means
-   * nothing to write (a resend request only raises an event): one round trip less.
+   * nothing to write (a registration attempt on a taken address only raises an event): one round trip less.
    * If the transaction or savepoint rolls back, the aggregate gets its events
    * back and counts as unsaved again, so a retry saves it in full.
    */
@@ -78,6 +88,8 @@ export class UserRepository {
           emailVerifiedAt: s.emailVerifiedAt,
           passwordHash: s.passwordHash,
           credentialsVersion: s.credentialsVersion,
+          openVerificationRequest: s.openVerificationRequest,
+          openPasswordResetRequest: s.openPasswordResetRequest,
         },
       );
       this.persisted.set(user, s);
@@ -94,6 +106,8 @@ export class UserRepository {
       displayName: record.displayName,
       emailVerifiedAt: record.emailVerifiedAt,
       credentialsVersion: record.credentialsVersion,
+      openVerificationRequest: record.openVerificationRequest,
+      openPasswordResetRequest: record.openPasswordResetRequest,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     });

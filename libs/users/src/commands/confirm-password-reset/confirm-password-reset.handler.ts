@@ -2,7 +2,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork } from '@herald/events';
 import { InvalidResetTokenError } from '../../domain/domain-errors.js';
 import { isTokenUsable, parseOneTimeToken, verifierMatches } from '../../domain/one-time-token.js';
-import { PasswordResetTokenRepository } from '../../infrastructure/one-time-token.repository.js';
+import { PasswordResetTokenRepository, VerificationTokenRepository } from '../../infrastructure/one-time-token.repository.js';
 import { PasswordHasher } from '../../infrastructure/password-hasher.js';
 import { UserRepository } from '../../infrastructure/user.repository.js';
 import { ConfirmPasswordResetCommand } from './confirm-password-reset.command.js';
@@ -12,7 +12,9 @@ import { ConfirmPasswordResetCommand } from './confirm-password-reset.command.js
  * replaced and expired tokens all get the same error. The new password is
  * hashed before the transaction (Argon2 takes tens of milliseconds: no row
  * lock waits for it); under the user's lock the token is checked again, used,
- * and the user's other reset links are revoked.
+ * and the user's other reset links are revoked. The link came by email, so it
+ * proves the mailbox: an unverified address becomes verified, and its open
+ * verification links are revoked (they would verify nothing more).
  */
 @CommandHandler(ConfirmPasswordResetCommand)
 export class ConfirmPasswordResetHandler implements ICommandHandler<ConfirmPasswordResetCommand, void> {
@@ -20,6 +22,7 @@ export class ConfirmPasswordResetHandler implements ICommandHandler<ConfirmPassw
     private readonly uow: UnitOfWork,
     private readonly users: UserRepository,
     private readonly tokens: PasswordResetTokenRepository,
+    private readonly verificationTokens: VerificationTokenRepository,
     private readonly hasher: PasswordHasher,
   ) {}
 
@@ -37,7 +40,8 @@ export class ConfirmPasswordResetHandler implements ICommandHandler<ConfirmPassw
       const token = await this.tokens.findBySelectorForUpdate(parts.selector);
       if (!user || !token || !isTokenUsable(token, now)) throw new InvalidResetTokenError();
       await this.tokens.markUsed(token, now);
-      user.changePassword(passwordHash, now);
+      if (!user.isEmailVerified) await this.verificationTokens.revokeOpen(user.id, now);
+      user.resetPassword(passwordHash, now);
       await this.users.save(user);
     });
   }

@@ -9,12 +9,18 @@ export interface IssuedVerificationToken {
 }
 
 /**
- * Mints a new email-verification token for a user who has not verified yet,
- * revoking older ones; null when the user is gone or already verified. For the
+ * Mints a new email-verification token for a verification request that is
+ * still open, revoking older tokens; null — nothing to send — when the user is
+ * gone, already verified, or a later request superseded this one. The request
+ * is the id of the event that asked for it (UserRegistered or
+ * VerificationEmailRequested), so a replayed old event mints nothing. For the
  * context that sends the email, inside its own transaction (run it there).
  */
 export class IssueEmailVerificationTokenCommand extends Command<IssuedVerificationToken | null> {
-  constructor(readonly userId: string) {
+  constructor(
+    readonly userId: string,
+    readonly requestId: string,
+  ) {
     super();
   }
 }

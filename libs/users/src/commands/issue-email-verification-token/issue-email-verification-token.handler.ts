@@ -9,7 +9,7 @@ import { IssueEmailVerificationTokenCommand, type IssuedVerificationToken } from
  * Locks the user's row for the rest of the caller's transaction: every token
  * change of one user (minting here, using one in VerifyEmailHandler) happens
  * in turn, so two emails at once leave one open token, and a user who verified
- * meanwhile gets no token (and no email).
+ * meanwhile, or asked again since, gets no token for this request (and no email).
  */
 @CommandHandler(IssueEmailVerificationTokenCommand)
 export class IssueEmailVerificationTokenHandler implements ICommandHandler<IssueEmailVerificationTokenCommand> {
@@ -23,7 +23,7 @@ export class IssueEmailVerificationTokenHandler implements ICommandHandler<Issue
   execute(command: IssueEmailVerificationTokenCommand): Promise<IssuedVerificationToken | null> {
     return this.uow.run(async () => {
       const user = await this.users.findByIdForUpdate(command.userId);
-      if (!user || user.isEmailVerified) return null;
+      if (!user || !user.isVerificationRequestOpen(command.requestId)) return null;
       const expiresInHours = this.config.auth.verificationTokenTtlHours;
       const { token } = await this.tokens.mintFor(user.id, expiresInHours * 3_600_000, new Date());
       return { token, email: user.email, displayName: user.displayName, expiresInHours };

@@ -9,11 +9,18 @@ export interface IssuedResetToken {
 }
 
 /**
- * Mints a new password reset token, revoking older ones; null when the user is
- * gone. For the context that sends the email, inside its own transaction.
+ * Mints a new password reset token for a reset request that is still open,
+ * revoking older tokens; null — nothing to send — when the user is gone, a
+ * later request superseded this one, or the credentials changed since it was
+ * made (a used link changes them). The request is the id of its
+ * PasswordResetRequested event, so a replayed old event mints nothing. For the
+ * context that sends the email, inside its own transaction.
  */
 export class IssuePasswordResetTokenCommand extends Command<IssuedResetToken | null> {
-  constructor(readonly userId: string) {
+  constructor(
+    readonly userId: string,
+    readonly requestId: string,
+  ) {
     super();
   }
 }

@@ -5,7 +5,11 @@ import { PasswordResetTokenRepository } from '../../infrastructure/one-time-toke
 import { UserRepository } from '../../infrastructure/user.repository.js';
 import { IssuePasswordResetTokenCommand, type IssuedResetToken } from './issue-password-reset-token.command.js';
 
-/** Under the user's row lock, like every token change of one user: two requests at once leave one open link. */
+/**
+ * Under the user's row lock, like every token change of one user: two requests
+ * at once leave one open link, and a request a password change (or a newer
+ * request) closed meanwhile mints none.
+ */
 @CommandHandler(IssuePasswordResetTokenCommand)
 export class IssuePasswordResetTokenHandler implements ICommandHandler<IssuePasswordResetTokenCommand> {
   constructor(
@@ -18,7 +22,7 @@ export class IssuePasswordResetTokenHandler implements ICommandHandler<IssuePass
   execute(command: IssuePasswordResetTokenCommand): Promise<IssuedResetToken | null> {
     return this.uow.run(async () => {
       const user = await this.users.findByIdForUpdate(command.userId);
-      if (!user) return null;
+      if (!user || !user.isPasswordResetRequestOpen(command.requestId)) return null;
       const expiresInMinutes = this.config.auth.passwordResetTokenTtlMinutes;
       const { token } = await this.tokens.mintFor(user.id, expiresInMinutes * 60_000, new Date());
       return { token, email: user.email, displayName: user.displayName, expiresInMinutes };

@@ -1,25 +1,24 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { v7 as uuidv7 } from 'uuid';
 import { UnitOfWork } from '@herald/events';
-import { UserRepository } from '../../infrastructure/user.repository.js';
+import { AccountRequest } from '../../domain/account-request.js';
+import { AccountRequestRepository } from '../../infrastructure/account-request.repository.js';
 import { ResendVerificationEmailCommand } from './resend-verification-email.command.js';
 
 /**
- * Requests a new verification email for an unverified account. Unknown and
- * already verified addresses are silently ignored (no account enumeration).
+ * Records that someone asked for a new verification email for an address: the
+ * same work for every address, unknown, unverified or verified (no account
+ * enumeration, not even by timing). The worker raises VerificationEmailRequested
+ * for an unverified account and nothing otherwise (ResolveAccountRequestHandler).
  */
 @CommandHandler(ResendVerificationEmailCommand)
 export class ResendVerificationEmailHandler implements ICommandHandler<ResendVerificationEmailCommand, void> {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly users: UserRepository,
+    private readonly requests: AccountRequestRepository,
   ) {}
 
   async execute(command: ResendVerificationEmailCommand): Promise<void> {
-    await this.uow.run(async () => {
-      const user = await this.users.findByEmail(command.email.value);
-      if (!user || user.isEmailVerified) return;
-      user.requestVerificationEmail();
-      await this.users.save(user);
-    });
+    await this.uow.run(() => this.requests.add(AccountRequest.verificationEmail({ id: uuidv7(), email: command.email, now: new Date() })));
   }
 }

@@ -1,4 +1,17 @@
 import { DomainEvent } from '@herald/events';
+import type { AccountRequestKind } from '../account-request-kind.js';
+
+/**
+ * Someone sent an address to an endpoint that must not reveal whether it has an
+ * account (register, resend verification, password reset). The request is
+ * recorded the same way either way; the worker decides off the request path what
+ * it means (ResolveAccountRequestHandler) and raises one of the events below, or none.
+ * The aggregate is the request (its row holds the address until then).
+ */
+export class AccountRequestReceived extends DomainEvent<{ kind: AccountRequestKind }> {
+  static readonly eventType = 'users.AccountRequestReceived';
+  static readonly schemaVersion = 1;
+}
 
 /** A new account was created; its owner must confirm the email address. */
 export class UserRegistered extends DomainEvent<{ email: string; displayName: string | null }> {
@@ -37,6 +50,7 @@ export class PasswordChanged extends DomainEvent<Record<string, never>> {
 }
 
 export const userEvents = [
+  AccountRequestReceived,
   UserRegistered,
   EmailVerified,
   VerificationEmailRequested,
