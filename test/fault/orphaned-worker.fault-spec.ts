@@ -8,8 +8,14 @@ import { waitFor } from '../support/wait-for.js';
 
 /** Short, so each case takes seconds; the bound is the same whatever its value. */
 const SHUTDOWN_TIMEOUT_MS = 4_000;
-/** What a loaded machine may add to a deadline: the exit itself, our polling (50 ms), a late timer. */
+/** How much earlier than its deadline a stop may be seen to end: our clock starts after the kill is observed. */
 const SLACK_MS = 1_000;
+/**
+ * What a loaded machine may add to a deadline: the exit itself, our polling (50 ms), a late timer, a
+ * thread scheduled late. On this 2-core machine with other suites running, 3.4 s was seen once. What the
+ * test must show is that the process ends at a bound (without the watchdog it never does) and not before.
+ */
+const LATE_SLACK_MS = 5_000;
 /** What scripts/run-all.mjs allows past SHUTDOWN_TIMEOUT_MS before it kills an app it stopped. */
 const LAUNCHER_MARGIN_MS = 5_000;
 const STUCK_HOOK = pathToFileURL(resolve('test/support/stuck-main-thread.mjs')).href;
@@ -72,7 +78,7 @@ describe('Fault: the worker’s launcher dies (SIGKILL) while Redis is down', ()
     const endedAfter = await killLauncherAndTimeWorker(launcher, workerPid);
     // Redis is down, so the drain cannot finish: the worker's own timer ends it, at the timeout.
     expect(endedAfter).toBeGreaterThanOrEqual(SHUTDOWN_TIMEOUT_MS - SLACK_MS);
-    expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + SLACK_MS);
+    expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + LATE_SLACK_MS);
     process.stdout.write(`orphaned worker: ended ${endedAfter} ms after its launcher (SHUTDOWN_TIMEOUT_MS ${SHUTDOWN_TIMEOUT_MS})\n`);
   });
 
@@ -82,7 +88,7 @@ describe('Fault: the worker’s launcher dies (SIGKILL) while Redis is down', ()
     const endedAfter = await killLauncherAndTimeWorker(launcher, workerPid);
     // The graceful stop ran and timed out; process.exit then hung: the watchdog ended it WATCHDOG_GRACE_MS later.
     expect(endedAfter).toBeGreaterThanOrEqual(SHUTDOWN_TIMEOUT_MS + WATCHDOG_GRACE_MS - SLACK_MS);
-    expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + WATCHDOG_GRACE_MS + SLACK_MS);
+    expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + WATCHDOG_GRACE_MS + LATE_SLACK_MS);
   });
 
   it('is ended by its watchdog thread when its main thread is stuck before it could notice the launcher die', async () => {
@@ -91,7 +97,7 @@ describe('Fault: the worker’s launcher dies (SIGKILL) while Redis is down', ()
     const endedAfter = await killLauncherAndTimeWorker(launcher, workerPid);
     // No stop ever ran on the main thread: the watchdog saw its parent change (getppid) and kept the same deadline.
     expect(endedAfter).toBeGreaterThanOrEqual(SHUTDOWN_TIMEOUT_MS + WATCHDOG_GRACE_MS - SLACK_MS);
-    expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + WATCHDOG_GRACE_MS + SLACK_MS);
+    expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + WATCHDOG_GRACE_MS + LATE_SLACK_MS);
   });
 
   it('with the launcher alive, a SIGTERM still ends a worker stuck in its exit, and the launcher reports how it ended', async () => {
@@ -101,7 +107,7 @@ describe('Fault: the worker’s launcher dies (SIGKILL) while Redis is down', ()
     launcher.signal('SIGTERM');
     expect(await launcher.waitExit()).toEqual({ code: 128 + 9, signal: null });
     const endedAfter = Date.now() - stoppedAt;
-    expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + WATCHDOG_GRACE_MS + SLACK_MS);
+    expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + WATCHDOG_GRACE_MS + LATE_SLACK_MS);
     expect(launcher.own()).toContain('[run-all] worker exited (SIGKILL)');
     expect(launcher.lines.join('\n')).toMatch(/herald-worker: shutdown took longer than 4000 ms; .*shutdown watchdog/);
   });
@@ -114,7 +120,7 @@ describe('Fault: the worker’s launcher dies (SIGKILL) while Redis is down', ()
     // No stop ever began in the worker, so its watchdog was never armed: the launcher's own bound ended it.
     const endedAfter = Date.now() - stoppedAt;
     expect(endedAfter).toBeGreaterThanOrEqual(SHUTDOWN_TIMEOUT_MS + LAUNCHER_MARGIN_MS - SLACK_MS);
-    expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + LAUNCHER_MARGIN_MS + SLACK_MS);
+    expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + LAUNCHER_MARGIN_MS + LATE_SLACK_MS);
     expect(launcher.own()).toEqual(
       expect.arrayContaining(['[run-all] worker did not stop in 9000 ms; killing it (SIGKILL)', '[run-all] worker exited (SIGKILL)']),
     );

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { SendAccountExistsNotice, SendPasswordResetEmail, SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
+import { AccountsQueue } from '@herald/users';
+import { Queue } from 'bullmq';
 import { bearer } from '../support/api-client/index.js';
 import { runCli, type AppProcess } from '../support/app-process.js';
 import { TEST_REDIS_URL } from '../support/env.js';
@@ -88,6 +90,28 @@ class Story {
     const result = await runCli(args, { ...this.stack.env(this.env()), REDIS_URL: TEST_REDIS_URL });
     this.cliLines.push(`$ ops ${args.join(' ')}`, ...result.stdout.split('\n'), ...result.stderr.split('\n'));
     return result;
+  }
+
+  /** Everything the story set off so far has settled: no pending outbox row, no queued or running job in any queue. */
+  async settled(): Promise<void> {
+    const queues = [this.stack.emailQueue(), this.accountsQueue()];
+    await waitFor('the outbox and the queues to be idle', async () => {
+      const [{ pending }] = (await this.stack.db.query(`SELECT count(*)::int AS pending FROM outbox WHERE status = 'pending'`)) as [
+        { pending: number },
+      ];
+      const counts = await Promise.all(queues.map((queue) => queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')));
+      return pending === 0 && counts.every((count) => Object.values(count).every((n) => n === 0));
+    });
+  }
+
+  private accounts?: Queue;
+  private accountsQueue(): Queue {
+    this.accounts ??= new Queue(AccountsQueue.name, { connection: { url: TEST_REDIS_URL }, prefix: this.stack.prefix });
+    return this.accounts;
+  }
+
+  async close(): Promise<void> {
+    await this.accounts?.close();
   }
 
   async adminPage(path: string, headers = this.basic()): Promise<Response> {
@@ -202,6 +226,27 @@ const STEPS: Step[] = [
     },
   },
   {
+    name: 'resets the password again through the page’s form without JavaScript (POST /reset-password, a form body)',
+    async run(story) {
+      const { stack, account, secrets } = story;
+      expect((await stack.client.POST('/auth/password-reset', { body: { email: account.email } })).response.status).toBe(202);
+      const token = tokenFromMail((await stack.smtp.waitForMail(account.email, SendPasswordResetEmail.name, 2))[1]!);
+      secrets.add('token', 'the second reset link', token);
+      const next = passphrase('ada after the form');
+      secrets.add('password', 'password set by the form', next);
+      const answer = await fetch(`${stack.apiUrl}/reset-password`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, newPassword: next }).toString(),
+      });
+      expect(answer.status).toBe(200);
+      account.password = next;
+      expect((await story.logIn(account.email, account.password)).status).toBe(200);
+      await stack.smtp.waitForMail(account.email, PASSWORD_CHANGED_NOTICE, 3);
+      await story.recordPasswordHashes('after the form');
+    },
+  },
+  {
     name: 'replays the welcome email with the ops CLI (dry run, then for real)',
     async run(story) {
       const args = [
@@ -222,6 +267,29 @@ const STEPS: Step[] = [
     },
   },
   {
+    name: 'replays the password-reset emails with the ops CLI: the used requests mint nothing (dry run warns, then for real)',
+    async run(story) {
+      const { stack, account } = story;
+      const args = [
+        'outbox:replay',
+        '--type',
+        'users.PasswordResetRequested',
+        '--since',
+        story.startedAt.toISOString(),
+        '--reaction',
+        'password-reset-email-on-request',
+        '--reprocess',
+      ];
+      const dryRun = await story.runCli([...args, '--dry-run']);
+      expect(dryRun.code).toBe(0);
+      expect(dryRun.stdout).toMatch(/WARNING/);
+      expect((await story.runCli(args)).code).toBe(0);
+      await story.settled();
+      // Both requests were used (each link changed the password): the replay mailed no live link.
+      expect(stack.smtp.to(account.email, SendPasswordResetEmail.name)).toHaveLength(2);
+    },
+  },
+  {
     name: 'shows the outbox console and Bull Board with credentials (and refuses a wrong password)',
     async run(story) {
       const wrong = randomBytes(18).toString('base64url');
@@ -235,7 +303,16 @@ const STEPS: Step[] = [
       ]) {
         expect((await story.adminPage(path)).status).toBe(200);
       }
-      const failed = story.adminPages.at(-2)!.body;
+      // A cross-site write with the operator's credentials (what a foreign page's form makes a browser send) is
+      // refused: in production the board is read-only (405) before the same-origin rule (403) is asked.
+      const crossSite = await fetch(`${story.stack.apiUrl}/admin/queues/api/queues/email/add`, {
+        method: 'POST',
+        headers: { ...story.basic(), 'content-type': 'text/plain', origin: 'https://evil.example' },
+        body: JSON.stringify({ name: 'x', data: {} }),
+      });
+      story.adminPages.push({ path: 'cross-site POST /admin/queues/api/queues/email/add', body: await crossSite.text() });
+      expect(crossSite.status).toBe(405);
+      const failed = story.adminPages.at(-3)!.body;
       expect(failed).toContain('SMTP server refused the recipient'); // the refused job is there, as the operator sees it
     },
   },
@@ -254,6 +331,7 @@ describe('Privacy tier: the account story in production mode leaves no secret an
   });
 
   afterAll(async () => {
+    await story.close();
     await story.stack.stop();
     await story.receiver.stop();
   });
@@ -294,13 +372,7 @@ describe('Privacy tier: the account story in production mode leaves no secret an
   it('left no token, password, hash, JWT, credential or address in any span, log line, Redis value, metric label or admin page', async () => {
     const { stack, receiver, secrets } = story;
     // Everything the story set off has settled: no pending outbox row, no queued or running job.
-    await waitFor('the outbox and the queues to be idle', async () => {
-      const [{ pending }] = (await stack.db.query(`SELECT count(*)::int AS pending FROM outbox WHERE status = 'pending'`)) as [
-        { pending: number },
-      ];
-      const counts = await stack.emailQueue().getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      return pending === 0 && Object.values(counts).every((count) => count === 0);
-    });
+    await story.settled();
     const metrics = {
       api: await (await fetch(`${stack.apiUrl}/metrics`)).text(),
       worker: await (await fetch(`http://127.0.0.1:${stack.workerPort}/metrics`)).text(),
@@ -324,7 +396,7 @@ describe('Privacy tier: the account story in production mode leaves no secret an
     for (const jwt of secrets.all.filter((secret) => secret.kind === 'jwt')) {
       secrets.add('jwt', `${jwt.label} (signature)`, jwt.value.split('.').at(-1));
     }
-    expect(secrets.count('token')).toBeGreaterThanOrEqual(6); // 2 verification links and 1 reset link, each whole and its half
+    expect(secrets.count('token')).toBeGreaterThanOrEqual(8); // 2 verification links and 2 reset links, each whole and its half
     expect(secrets.count('email address')).toBe(4);
 
     const redis = redisClient();
