@@ -31,7 +31,7 @@ const uuidv7Sql = (ts) =>
  * so the plans below are those of the code that ships, not of a copy.
  */
 async function outboxStatements() {
-  const { OutboxStore } = await import('../dist/apps/worker/libs/events/src/outbox-store.js');
+  const { OutboxStore } = await import('../dist/apps/worker/libs/events/src/outbox/outbox-store.js');
   const recorded = [];
   const recorder = {
     query: async (sql, params = []) => {

@@ -3,18 +3,18 @@ import { DiscoveryModule } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MetricsModule } from '@herald/observability';
-import { EventCatalogExplorer } from './event-catalog-explorer.js';
-import { EventDispatcher } from './event-dispatcher.js';
-import { EventRetention } from './event-retention.js';
-import { Inbox } from './inbox.js';
-import { InboxRecord } from './inbox-record.entity.js';
-import { OutboxMetrics } from './outbox-metrics.js';
-import { OutboxRecord } from './outbox-record.entity.js';
-import { OutboxRelay, RELAY_ENABLED } from './outbox-relay.js';
-import { OutboxStore } from './outbox-store.js';
-import { PostCommitDispatch } from './post-commit-dispatch.js';
-import { Retention } from './retention.js';
-import { UnitOfWork } from './unit-of-work.js';
+import { EventCatalogExplorer } from './catalog/event-catalog-explorer.js';
+import { EventDispatcher } from './dispatch/event-dispatcher.js';
+import { EventRetention } from './retention/event-retention.js';
+import { Inbox } from './inbox/inbox.js';
+import { InboxRecord } from './inbox/inbox-record.entity.js';
+import { OutboxMetrics } from './outbox/outbox-metrics.js';
+import { OutboxRecord } from './outbox/outbox-record.entity.js';
+import { OutboxRelay, RELAY_ENABLED } from './dispatch/outbox-relay.js';
+import { OutboxStore } from './outbox/outbox-store.js';
+import { PostCommitDispatch } from './dispatch/post-commit-dispatch.js';
+import { Retention } from './retention/retention.js';
+import { UnitOfWork } from './unit-of-work/unit-of-work.js';
 
 export interface EventsModuleOptions {
   /** Run the outbox relay in this process (the worker does; the API does not). */

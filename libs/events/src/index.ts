@@ -1,10 +1,10 @@
-export { BoundedContext, boundedContextOf, type BoundedContextOptions } from './bounded-context.js';
-export { deliveryJobId, parseDeliveryJobId, REPLAY_ID, replayJobId, type DeliveryKey } from './delivery-id.js';
-export { DomainEvent, type DomainEventClass, type DomainEventMetadata } from './domain-event.js';
-export { EventCatalog, EventCatalogError, UnknownEventTypeError, type StoredEvent } from './event-catalog.js';
-export { catalogOfModules, EventCatalogExplorer } from './event-catalog-explorer.js';
-export { EnqueueFailedError, EventDispatcher, type DispatchOutcome, type StagedDispatch } from './event-dispatcher.js';
-export { EventRetention } from './event-retention.js';
+export { BoundedContext, boundedContextOf, type BoundedContextOptions } from './catalog/bounded-context.js';
+export { deliveryJobId, parseDeliveryJobId, REPLAY_ID, replayJobId, type DeliveryKey } from './dispatch/delivery-id.js';
+export { DomainEvent, type DomainEventClass, type DomainEventMetadata } from './domain/domain-event.js';
+export { EventCatalog, EventCatalogError, UnknownEventTypeError, type StoredEvent } from './catalog/event-catalog.js';
+export { catalogOfModules, EventCatalogExplorer } from './catalog/event-catalog-explorer.js';
+export { EnqueueFailedError, EventDispatcher, type DispatchOutcome, type StagedDispatch } from './dispatch/event-dispatcher.js';
+export { EventRetention } from './retention/event-retention.js';
 export { EventsModule, type EventsModuleOptions } from './events.module.js';
 export {
   DeliveryInProgressError,
@@ -13,11 +13,11 @@ export {
   type DeliverySteps,
   type EffectJournal,
   type InboxOutcome,
-} from './inbox.js';
-export { InboxRecord, InboxStatus } from './inbox-record.entity.js';
-export { JOB_SINK, type JobSink, type JobTarget, type SinkJob } from './job-sink.js';
-export { OutboxRecord, OutboxStatus } from './outbox-record.entity.js';
-export { OutboxRelay, type RelayRunResult } from './outbox-relay.js';
+} from './inbox/inbox.js';
+export { InboxRecord, InboxStatus } from './inbox/inbox-record.entity.js';
+export { JOB_SINK, type JobSink, type JobTarget, type SinkJob } from './dispatch/job-sink.js';
+export { OutboxRecord, OutboxStatus } from './outbox/outbox-record.entity.js';
+export { OutboxRelay, type RelayRunResult } from './dispatch/outbox-relay.js';
 export {
   OutboxRowError,
   OutboxStore,
@@ -33,7 +33,7 @@ export {
   type ReplayPage,
   type ReplayRange,
   type RequeueSelection,
-} from './outbox-store.js';
+} from './outbox/outbox-store.js';
 export {
   deriveReplayId,
   OutboxReplay,
@@ -42,9 +42,9 @@ export {
   type ReplayDelivery,
   type ReplayReport,
   type ReplayRequest,
-} from './outbox-replay.js';
-export { OutboxReplayRecord } from './outbox-replay-record.entity.js';
-export { formatReplayCursor, parseReplayCursor } from './replay-cursor.js';
+} from './replay/outbox-replay.js';
+export { OutboxReplayRecord } from './replay/outbox-replay-record.entity.js';
+export { formatReplayCursor, parseReplayCursor } from './replay/replay-cursor.js';
 export {
   ReplayMismatchError,
   ReplayStore,
@@ -52,9 +52,9 @@ export {
   type ReplayDefinition,
   type ReplayPair,
   type StoredReplay,
-} from './replay-store.js';
-export { PostCommitDispatch } from './post-commit-dispatch.js';
-export { Retention, type PruneBatch, type PruneResult, type TableSize } from './retention.js';
+} from './replay/replay-store.js';
+export { PostCommitDispatch } from './dispatch/post-commit-dispatch.js';
+export { Retention, type PruneBatch, type PruneResult, type TableSize } from './retention/retention.js';
 export {
   Reaction,
   reactionsOf,
@@ -62,8 +62,8 @@ export {
   type BoundReaction,
   type ReactionDescriptor,
   type ReactionOptions,
-} from './reaction.js';
-export { NoActiveTransactionError, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from './unit-of-work.js';
+} from './catalog/reaction.js';
+export { NoActiveTransactionError, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from './unit-of-work/unit-of-work.js';
 
-export { eventsWithMissingJobs } from './reconcile.js';
-export { DomainError } from './domain-error.js';
+export { eventsWithMissingJobs } from './dispatch/reconcile.js';
+export { DomainError } from './domain/domain-error.js';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { replayJobId } from './delivery-id.js';
-import type { EventCatalog } from './event-catalog.js';
-import type { JobSink, SinkJob } from './job-sink.js';
-import type { OutboxStore, ReplayCursor, ReplayRange } from './outbox-store.js';
-import type { BoundReaction } from './reaction.js';
+import { replayJobId } from '../dispatch/delivery-id.js';
+import type { EventCatalog } from '../catalog/event-catalog.js';
+import type { JobSink, SinkJob } from '../dispatch/job-sink.js';
+import type { OutboxStore, ReplayCursor, ReplayRange } from '../outbox/outbox-store.js';
+import type { BoundReaction } from '../catalog/reaction.js';
 import { formatReplayCursor } from './replay-cursor.js';
 import type { InboxTally, ReplayStore, StoredReplay } from './replay-store.js';
 

@@ -5,9 +5,9 @@ import type { AggregateRoot } from '@nestjs/cqrs';
 import type { AfterQueryEvent, DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
 import { inSpan } from '@herald/observability';
-import type { DomainEvent } from './domain-event.js';
-import { OutboxStore } from './outbox-store.js';
-import { PostCommitDispatch } from './post-commit-dispatch.js';
+import type { DomainEvent } from '../domain/domain-event.js';
+import { OutboxStore } from '../outbox/outbox-store.js';
+import { PostCommitDispatch } from '../dispatch/post-commit-dispatch.js';
 
 /** One Postgres transaction and what it has done so far. */
 interface Transaction {

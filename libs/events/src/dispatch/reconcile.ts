@@ -1,7 +1,7 @@
 import { deliveryJobId } from './delivery-id.js';
-import type { EventCatalog } from './event-catalog.js';
+import type { EventCatalog } from '../catalog/event-catalog.js';
 import type { JobSink } from './job-sink.js';
-import type { ClaimedRow } from './outbox-store.js';
+import type { ClaimedRow } from '../outbox/outbox-store.js';
 
 /**
  * After Redis lost data: the dispatched rows at least one of whose reactions'

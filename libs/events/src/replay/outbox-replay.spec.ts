@@ -1,9 +1,9 @@
-import { DomainEvent } from './domain-event.js';
-import { EventCatalog } from './event-catalog.js';
-import type { JobSink, SinkJob } from './job-sink.js';
+import { DomainEvent } from '../domain/domain-event.js';
+import { EventCatalog } from '../catalog/event-catalog.js';
+import type { JobSink, SinkJob } from '../dispatch/job-sink.js';
 import { deriveReplayId, OutboxReplay, ReplayRequestError, type ReplayRequest } from './outbox-replay.js';
-import type { ClaimedRow, OutboxStore, ReplayCursor, ReplayRange } from './outbox-store.js';
-import type { BoundReaction } from './reaction.js';
+import type { ClaimedRow, OutboxStore, ReplayCursor, ReplayRange } from '../outbox/outbox-store.js';
+import type { BoundReaction } from '../catalog/reaction.js';
 import type { ReplayDefinition, ReplayPair, ReplayStore, StoredReplay } from './replay-store.js';
 
 class ThingCreated extends DomainEvent<{ name: string }> {

@@ -2,11 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
 import { batchSpanOptions, inSpan, LATENCY_BUCKETS, Metrics, SpanKind } from '@herald/observability';
 import { deliveryJobId } from './delivery-id.js';
-import type { DomainEvent } from './domain-event.js';
-import { EventCatalogExplorer } from './event-catalog-explorer.js';
+import type { DomainEvent } from '../domain/domain-event.js';
+import { EventCatalogExplorer } from '../catalog/event-catalog-explorer.js';
 import { JOB_SINK, type JobSink, type SinkJob } from './job-sink.js';
 import { GroupedMarks } from './grouped-marks.js';
-import { OutboxStore } from './outbox-store.js';
+import { OutboxStore } from '../outbox/outbox-store.js';
 
 export interface DispatchOptions {
   /** Who dispatches: the committing process right after commit, or the relay later. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { DomainEvent } from './domain-event.js';
+import type { DomainEvent } from '../domain/domain-event.js';
 import { OutboxStatus, type OutboxRecord } from './outbox-record.entity.js';
 
 export type ClaimedRow = Pick<

@@ -1,9 +1,9 @@
 import { Injectable, Module } from '@nestjs/common';
 import { BoundedContext } from './bounded-context.js';
-import { DomainEvent } from './domain-event.js';
+import { DomainEvent } from '../domain/domain-event.js';
 import { EventCatalog, EventCatalogError, UnknownEventTypeError } from './event-catalog.js';
 import { catalogOfModules } from './event-catalog-explorer.js';
-import type { JobTarget } from './job-sink.js';
+import type { JobTarget } from '../dispatch/job-sink.js';
 import { Reaction, reactionsOf, type ReactionDescriptor } from './reaction.js';
 
 class ThingCreated extends DomainEvent<{ name: string }> {

@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
 import { Correlation, Metrics } from '@herald/observability';
-import type { DomainEvent } from './domain-event.js';
-import { EventCatalogExplorer } from './event-catalog-explorer.js';
+import type { DomainEvent } from '../domain/domain-event.js';
+import { EventCatalogExplorer } from '../catalog/event-catalog-explorer.js';
 import { EnqueueFailedError, EventDispatcher } from './event-dispatcher.js';
-import { OutboxStore, type ClaimedRow } from './outbox-store.js';
+import { OutboxStore, type ClaimedRow } from '../outbox/outbox-store.js';
 
 export const RELAY_ENABLED = Symbol('RELAY_ENABLED');
 

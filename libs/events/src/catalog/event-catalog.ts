@@ -1,8 +1,8 @@
-import type { DomainEvent, DomainEventClass } from './domain-event.js';
+import type { DomainEvent, DomainEventClass } from '../domain/domain-event.js';
 import type { BoundedContextOptions } from './bounded-context.js';
-import { deliveryJobId } from './delivery-id.js';
-import type { JobTarget } from './job-sink.js';
-import type { OutboxRecord } from './outbox-record.entity.js';
+import { deliveryJobId } from '../dispatch/delivery-id.js';
+import type { JobTarget } from '../dispatch/job-sink.js';
+import type { OutboxRecord } from '../outbox/outbox-record.entity.js';
 import type { ReactionDescriptor } from './reaction.js';
 
 export class UnknownEventTypeError extends Error {

@@ -2,9 +2,9 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
-import { InboxStatus } from './inbox-record.entity.js';
-import { OutboxStatus } from './outbox-record.entity.js';
-import { OutboxStore } from './outbox-store.js';
+import { InboxStatus } from '../inbox/inbox-record.entity.js';
+import { OutboxStatus } from '../outbox/outbox-record.entity.js';
+import { OutboxStore } from '../outbox/outbox-store.js';
 import { Retention, type PruneResult } from './retention.js';
 
 const HOUR_MS = 3_600_000;

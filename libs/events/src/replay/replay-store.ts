@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { InboxStatus } from './inbox-record.entity.js';
-import type { ReplayCursor, ReplayRange } from './outbox-store.js';
+import { InboxStatus } from '../inbox/inbox-record.entity.js';
+import type { ReplayCursor, ReplayRange } from '../outbox/outbox-store.js';
 import { formatReplayCursor, parseReplayCursor } from './replay-cursor.js';
 
 /** What defines a replay; a rerun under the same id must say the same. */
