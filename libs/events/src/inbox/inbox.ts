@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
 import { inSpan } from '@herald/observability';
-import type { DeliveryKey } from '../dispatch/delivery-id.js';
+import type { DeliveryKey } from '../delivery/delivery-id.js';
 import { InboxStatus } from './inbox-record.entity.js';
 import { UnitOfWork } from '../unit-of-work/unit-of-work.js';
 

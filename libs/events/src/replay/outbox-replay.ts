@@ -1,127 +1,17 @@
-import { createHash } from 'node:crypto';
-import { replayJobId } from '../dispatch/delivery-id.js';
+import type { DataSource } from 'typeorm';
 import type { EventCatalog } from '../catalog/event-catalog.js';
-import type { JobSink, SinkJob } from '../dispatch/job-sink.js';
-import type { OutboxStore, ReplayCursor, ReplayRange } from '../outbox/outbox-store.js';
 import type { BoundReaction } from '../catalog/reaction.js';
+import type { JobSink } from '../delivery/job-sink.js';
+import { deliveryJobs, type DeliveryJob } from '../dispatch/delivery-jobs.js';
+import type { DomainEvent } from '../domain/domain-event.js';
+import { ReplayRows, type ReplayCursor, type ReplayRange } from '../outbox/replay-rows.js';
 import { formatReplayCursor } from './replay-cursor.js';
-import type { InboxTally, ReplayStore, StoredReplay } from './replay-store.js';
-
-/** What an operator asks to replay (checked at the CLI boundary; checked again here). */
-export interface ReplayRequest {
-  readonly eventType: string;
-  /** One reaction; absent: every reaction to the event type. */
-  readonly reaction?: string;
-  readonly since: Date;
-  /** Absent: up to the first run's time. */
-  readonly until?: Date;
-  /** Clear the reactions' inbox records of each step's events just before queueing their jobs, so they act again. */
-  readonly reprocess: boolean;
-  /** Absent: derived from the arguments above, so the same command continues the same replay. */
-  readonly replayId?: string;
-  /** At most this many events in this run (a rerun continues after the last). */
-  readonly limit?: number;
-  /** Start after this event instead of where the replay's last run stopped (a cursor it printed). */
-  readonly after?: ReplayCursor;
-  readonly dryRun: boolean;
-}
-
-export interface ReplayDelivery {
-  readonly eventId: string;
-  readonly occurredAt: string;
-  readonly reaction: string;
-  readonly jobId: string;
-  /** The job exists already (an earlier run of this replay added it). */
-  readonly alreadyQueued: boolean;
-  /** Its reaction mints and mails a credential (a live verification or reset link). */
-  readonly mintsCredentials: boolean;
-}
-
-export interface ReplayReport {
-  readonly replayId: string;
-  readonly dryRun: boolean;
-  readonly eventType: string;
-  readonly reactions: string[];
-  readonly since: string;
-  readonly until: string;
-  readonly reprocess: boolean;
-  /** A run of a replay recorded before (its bounds and cursor were taken from the record). */
-  readonly resumed: boolean;
-  /** Where this run started: after this cursor (the last run's, or --after), or null at the start of the range. */
-  readonly startedAfter: string | null;
-  /** After this run (dry: after such a run), the cursor of the last event looked at: the next run continues after it. */
-  readonly cursor: string | null;
-  /** Rows of the range not replayed: pending ones (the relay delivers them) and dead ones (outbox:requeue). */
-  readonly skipped: { readonly pending: number; readonly dead: number };
-  /** With --reprocess: the inbox records of this run's deliveries deleted now (dry: that would be). */
-  readonly inbox: {
-    readonly deleted: Record<string, number>;
-    /** Records of deliveries under way, left alone. */
-    readonly inProgress: Record<string, number>;
-    /** Deleted by the earlier runs of this replay, per reaction. */
-    readonly deletedEarlier: Record<string, number>;
-  } | null;
-  /** Dispatched events of the range looked at in this run. */
-  readonly events: number;
-  readonly jobs: {
-    readonly added: number;
-    readonly alreadyQueued: number;
-    readonly byReaction: Record<string, { added: number; alreadyQueued: number }>;
-  };
-  /**
-   * Reactions of this replay that mint credentials, and the jobs of theirs
-   * this run added (dry: would add): each mails a new, working link.
-   */
-  readonly credentials: { readonly reactions: string[]; readonly deliveries: number };
-  /** Dry run only: every delivery it would make. */
-  readonly deliveries?: ReplayDelivery[];
-  readonly failed: { eventId: string; reaction: string; error: string }[];
-  /** false when --limit stopped the run before the end of the range: run it again to continue. */
-  readonly complete: boolean;
-}
-
-/** A replay asked for something the catalog does not have, or bounds that do not make a range. */
-export class ReplayRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReplayRequestError';
-  }
-}
+import type { ReplayDelivery, ReplayReport } from './replay-report.js';
+import { deriveReplayId, reactionsOfRequest, ReplayRequestError, type ReplayRequest } from './replay-request.js';
+import { ReplayStore, type InboxTally, type StoredReplay } from './replay-store.js';
 
 /** Events read and enqueued per page. */
 const PAGE = 200;
-
-/**
- * The id of a replay given no --replay-id: a digest of what defines it, so
- * the same command run again is the same replay (same job ids, no doubles).
- */
-export function deriveReplayId(request: Pick<ReplayRequest, 'eventType' | 'reaction' | 'since' | 'until' | 'reprocess'>): string {
-  const parts = [
-    request.eventType,
-    request.reaction ?? '*',
-    request.since.toISOString(),
-    request.until?.toISOString() ?? 'open',
-    request.reprocess ? 'reprocess' : 'backfill',
-  ];
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
-}
-
-/** The reactions a request names, checked against the catalog. */
-export function reactionsOfRequest(catalog: EventCatalog<BoundReaction>, eventType: string, reaction?: string): BoundReaction[] {
-  if (!catalog.eventTypes.includes(eventType)) {
-    throw new ReplayRequestError(`unknown event type "${eventType}"; known types: ${catalog.eventTypes.join(', ')}`);
-  }
-  const reactions = catalog.reactionsToType(eventType);
-  if (reactions.length === 0) throw new ReplayRequestError(`no reaction reacts to ${eventType}: nothing to replay`);
-  if (reaction === undefined) return [...reactions];
-  const chosen = reactions.filter((candidate) => candidate.name === reaction);
-  if (chosen.length === 0) {
-    throw new ReplayRequestError(
-      `unknown reaction "${reaction}" for ${eventType}; its reactions: ${reactions.map((candidate) => candidate.name).join(', ')}`,
-    );
-  }
-  return chosen;
-}
 
 /**
  * Delivers committed events again to one reaction or all (ops CLI
@@ -139,10 +29,15 @@ export function reactionsOfRequest(catalog: EventCatalog<BoundReaction>, eventTy
 export class OutboxReplay {
   constructor(
     private readonly catalog: EventCatalog<BoundReaction>,
-    private readonly outbox: OutboxStore,
+    private readonly rows: Pick<ReplayRows, 'page' | 'countByStatus'>,
     private readonly replays: ReplayStore,
     private readonly sink: JobSink,
   ) {}
+
+  /** Replays over one database's outbox and replay records (the ops CLI's), queueing into `sink`. */
+  static over(dataSource: DataSource, catalog: EventCatalog<BoundReaction>, sink: JobSink): OutboxReplay {
+    return new OutboxReplay(catalog, new ReplayRows(dataSource), new ReplayStore(dataSource), sink);
+  }
 
   async run(request: ReplayRequest): Promise<ReplayReport> {
     const reactions = reactionsOfRequest(this.catalog, request.eventType, request.reaction);
@@ -179,7 +74,7 @@ export class OutboxReplay {
     };
     const start = request.after ?? replay?.cursor ?? null;
 
-    const counts = await this.outbox.countInRange(range);
+    const counts = await this.rows.countByStatus(range);
     const delivered = await this.deliver(range, reactions, replayId, start, request);
     if (!request.dryRun) await this.replays.recordRun(replayId);
     const minting = reactions.filter((reaction) => reaction.mintsCredentials).map((reaction) => reaction.name);
@@ -242,31 +137,17 @@ export class OutboxReplay {
     let cursor = start;
     let complete = true;
     for (;;) {
-      const page = await this.outbox.replayPage(range, after, Math.min(PAGE, limit - events));
-      const jobs: { job: SinkJob; reaction: BoundReaction; occurredAt: Date }[] = [];
-      for (const row of page.rows) {
-        let event;
-        try {
-          event = this.catalog.load(row);
-        } catch (error) {
-          failed.push({ eventId: row.id, reaction: '*', error: messageOf(error) });
-          continue;
-        }
+      const page = await this.rows.page(range, after, Math.min(PAGE, limit - events));
+      const { events: loaded, poison } = this.catalog.loadAll(page.rows);
+      for (const [eventId, error] of poison) failed.push({ eventId, reaction: '*', error: error.message });
+      const jobs: (DeliveryJob & { event: DomainEvent })[] = [];
+      for (const event of loaded) {
         const reacting = this.catalog.reactionsTo(event);
-        for (const reaction of reactions.filter((candidate) => reacting.includes(candidate))) {
-          try {
-            const data = { ...reaction.toJobInput(event), eventId: event.eventId, correlationId: event.correlationId };
-            const jobId = replayJobId(reaction.name, event.eventId, replayId);
-            jobs.push({
-              // In the event's trace, like its first delivery.
-              job: { target: reaction.job, jobId, data, timestamp: Date.now(), traceparent: event.traceparent },
-              reaction,
-              occurredAt: event.occurredAt,
-            });
-          } catch (error) {
-            failed.push({ eventId: event.eventId, reaction: reaction.name, error: messageOf(error) });
-          }
-        }
+        const chosen = reactions.filter((candidate) => reacting.includes(candidate));
+        // Timestamped now and in the event's trace, like its first delivery.
+        const mapped = deliveryJobs(event, chosen, { timestamp: Date.now(), replayId });
+        jobs.push(...mapped.jobs.map((job) => ({ ...job, event })));
+        for (const { reaction, error } of mapped.failures) failed.push({ eventId: event.eventId, reaction, error: error.message });
       }
       events += page.rows.length;
       const existing = await Promise.all(jobs.map(({ job }) => this.sink.exists(job.target, job.jobId)));
@@ -286,12 +167,12 @@ export class OutboxReplay {
         await this.sink.enqueue(adding.map(({ job }) => job));
         if (page.last) await this.replays.advance(replayId, page.last, cleared);
       }
-      jobs.forEach(({ job, reaction, occurredAt }, i) => {
+      jobs.forEach(({ job, reaction, event }, i) => {
         byReaction[reaction.name]![existing[i] ? 'alreadyQueued' : 'added']++;
         if (request.dryRun) {
           deliveries.push({
             eventId: job.data.eventId,
-            occurredAt: occurredAt.toISOString(),
+            occurredAt: event.occurredAt.toISOString(),
             reaction: reaction.name,
             jobId: job.jobId,
             alreadyQueued: existing[i]!,
@@ -304,7 +185,7 @@ export class OutboxReplay {
       if (!after) break;
       if (events >= limit) {
         // A full last page may have been the end of the range: look one row further.
-        complete = (await this.outbox.replayPage(range, after, 1)).rows.length === 0;
+        complete = (await this.rows.page(range, after, 1)).rows.length === 0;
         break;
       }
     }
@@ -320,5 +201,3 @@ export class OutboxReplay {
     };
   }
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

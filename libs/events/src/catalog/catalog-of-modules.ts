@@ -1,0 +1,37 @@
+import type { Type } from '@nestjs/common';
+import { boundedContextOf, type BoundedContextOptions } from './bounded-context.js';
+import { EventCatalog } from './event-catalog.js';
+import { unboundReactionsOf, type AnyClass, type BoundReaction } from './reaction.js';
+
+/**
+ * The catalog of some context modules without starting them (the ops CLI): the
+ * same declarations, read from the modules' metadata — providers of each module
+ * and of the modules it imports — instead of from live instances. Reactions
+ * run without an instance (unboundReactionsOf), as a replay needs.
+ */
+export function catalogOfModules(contextModules: readonly Type[]): EventCatalog<BoundReaction> {
+  const contexts: BoundedContextOptions[] = [];
+  const providers = new Set<AnyClass>();
+  const seen = new Set<unknown>();
+  const visit = (entry: unknown): void => {
+    if (!entry || seen.has(entry)) return;
+    seen.add(entry);
+    const dynamic = typeof entry === 'object' ? (entry as { module?: AnyClass; providers?: unknown[]; imports?: unknown[] }) : undefined;
+    const moduleClass = typeof entry === 'function' ? (entry as AnyClass) : dynamic?.module;
+    if (!moduleClass) return;
+    const context = boundedContextOf(moduleClass);
+    if (context) contexts.push(context);
+    const declaredProviders = [...metadataList(moduleClass, 'providers'), ...(dynamic?.providers ?? [])];
+    for (const provider of declaredProviders) {
+      const providerClass = typeof provider === 'function' ? (provider as AnyClass) : (provider as { useClass?: AnyClass })?.useClass;
+      if (providerClass) providers.add(providerClass);
+    }
+    for (const imported of [...metadataList(moduleClass, 'imports'), ...(dynamic?.imports ?? [])]) visit(imported);
+  };
+  contextModules.forEach(visit);
+  return new EventCatalog([...new Set(contexts)], [...providers].flatMap(unboundReactionsOf));
+}
+
+function metadataList(moduleClass: AnyClass, key: 'providers' | 'imports'): unknown[] {
+  return (Reflect.getMetadata(key, moduleClass) as unknown[] | undefined) ?? [];
+}
