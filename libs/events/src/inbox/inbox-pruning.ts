@@ -1,4 +1,4 @@
-import type { Queryable } from '../outbox/outbox-event-row.js';
+import type { DataSource } from 'typeorm';
 import { OutboxStatus } from '../outbox/outbox-record.entity.js';
 import { InboxStatus } from './inbox-record.entity.js';
 
@@ -10,7 +10,7 @@ import { InboxStatus } from './inbox-record.entity.js';
  * kept whatever its age: a requeue may deliver that event again. Records
  * still claimed are never pruned (their delivery's outcome is unknown).
  */
-export async function pruneDoneInboxBatch(db: Queryable, olderThanMs: number, limit: number): Promise<number> {
+export async function pruneDoneInboxBatch(db: Pick<DataSource, 'query'>, olderThanMs: number, limit: number): Promise<number> {
   const [, deleted] = (await db.query(
     `DELETE FROM inbox WHERE (consumer, event_id) IN (
        SELECT i.consumer, i.event_id FROM inbox i

@@ -1,12 +1,16 @@
+import type { EntityManager } from 'typeorm';
 import type { DomainEvent } from '../domain/domain-event.js';
-import type { Queryable } from './outbox-event-row.js';
 
 /**
  * The unit of work's one statement on the outbox: appends events within the
  * caller's transaction (`manager` is its connection). `available_at` starts
  * one grace period after now: until then the in-process dispatch owns the row.
  */
-export async function appendToOutbox(manager: Queryable, events: readonly DomainEvent[], graceMs: number): Promise<void> {
+export async function appendToOutbox(
+  manager: Pick<EntityManager, 'query'>,
+  events: readonly DomainEvent[],
+  graceMs: number,
+): Promise<void> {
   if (events.length === 0) return;
   const params: unknown[] = [graceMs];
   const tuples = events.map((event) => {

@@ -18,6 +18,3 @@ export type OutboxEventRow = Pick<
 /** The columns of an OutboxEventRow, named as it names them (table alias `o`). */
 export const OUTBOX_EVENT_COLUMNS = `o.id, o.event_type AS "eventType", o.schema_version AS "schemaVersion", o.aggregate_id AS "aggregateId",
   o.payload, o.correlation_id AS "correlationId", o.causation_id AS "causationId", o.occurred_at AS "occurredAt", o.traceparent, o.attempts`;
-
-/** What the outbox's statements are sent through: a data source, or a transaction's entity manager. */
-export type Queryable = { query(sql: string, parameters?: unknown[]): Promise<unknown> };

@@ -1,4 +1,4 @@
-import type { Queryable } from './outbox-event-row.js';
+import type { DataSource } from 'typeorm';
 import { OutboxStatus } from './outbox-record.entity.js';
 
 /**
@@ -9,7 +9,7 @@ import { OutboxStatus } from './outbox-record.entity.js';
  * index condition on outbox_dispatched_at_idx. Pending and dead rows are
  * never pruned.
  */
-export async function pruneDispatchedOutboxBatch(db: Queryable, olderThanMs: number, limit: number): Promise<number> {
+export async function pruneDispatchedOutboxBatch(db: Pick<DataSource, 'query'>, olderThanMs: number, limit: number): Promise<number> {
   const [, deleted] = (await db.query(
     `DELETE FROM outbox WHERE id IN (
        SELECT id FROM outbox

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
 import { pruneDoneInboxBatch } from '../inbox/inbox-pruning.js';
-import type { Queryable } from '../outbox/outbox-event-row.js';
 import { pruneDispatchedOutboxBatch } from '../outbox/outbox-pruning.js';
 import { pruneInBatches } from './prune-in-batches.js';
 import { Retention, type PruneResult } from './retention.js';
@@ -48,7 +47,7 @@ export class EventRetention implements OnModuleInit {
  * outside the schedule (ops CLI `outbox:prune`): the same statement and the
  * same loop as the scheduled retention, without its metrics (the CLI serves none).
  */
-export async function pruneDispatchedOutbox(db: Queryable, olderThanMs: number, batchSize: number): Promise<PruneResult> {
+export async function pruneDispatchedOutbox(db: Pick<DataSource, 'query'>, olderThanMs: number, batchSize: number): Promise<PruneResult> {
   const { deleted, batches } = await pruneInBatches(batchSize, (limit) => pruneDispatchedOutboxBatch(db, olderThanMs, limit));
   return { table: 'outbox', deleted, batches };
 }
