@@ -2,7 +2,7 @@
 // (a) The commit path (resend verification over HTTP, closed loop) with 0, 1 million and 5 million
 // dispatched rows retained; (b) the relay's catch-up of 10,000, 100,000 and 1,000,000 pending rows.
 // Each figure is set against the smallest size's, and the statements whose cost could grow with the
-// table are EXPLAINed (ANALYZE, BUFFERS) — the very SQL the apps run, taken from the built OutboxStore.
+// table are EXPLAINed (ANALYZE, BUFFERS) — the very SQL the apps run, taken from the built outbox statements.
 import { v7 as uuidv7 } from 'uuid';
 import { closedLoop, percentiles, queueDrained, stats, sleep } from './lib.mjs';
 
@@ -27,11 +27,15 @@ const uuidv7Sql = (ts) =>
     || substr(md5(random()::text), 1, 15))::uuid`;
 
 /**
- * The statements OutboxStore runs, recorded from the built class against a stand-in data source,
- * so the plans below are those of the code that ships, not of a copy.
+ * The statements of libs/events/src/outbox (the unit of work's append, the dispatch's mark, the relay's
+ * claim, the metrics' backlog), recorded from the built code against a stand-in data source, so the
+ * plans below are those of the code that ships, not of a copy.
  */
 async function outboxStatements() {
-  const { OutboxStore } = await import('../dist/apps/worker/libs/events/src/outbox-store.js');
+  const outbox = (file) => import(`../dist/apps/worker/libs/events/src/outbox/${file}.js`);
+  const [{ appendToOutbox }, { OutboxMarks }, { RelayClaims }, { OutboxQueries }] = await Promise.all(
+    ['outbox-append', 'outbox-marks', 'relay-claims', 'outbox-queries'].map(outbox),
+  );
   const recorded = [];
   const recorder = {
     query: async (sql, params = []) => {
@@ -39,17 +43,16 @@ async function outboxStatements() {
       return [[], 0];
     },
   };
-  const store = new OutboxStore(recorder);
   const take = async (call) => {
     recorded.length = 0;
     await call();
     return recorded[0];
   };
   return {
-    append: (event, graceMs) => take(() => store.append(recorder, [event], graceMs)),
-    markDispatched: (ids) => take(() => store.markDispatched(ids)),
-    claimDue: () => take(() => store.claimDue(RELAY_BATCH, RELAY_LEASE_MS)),
-    backlog: () => take(() => store.backlog()),
+    append: (event, graceMs) => take(() => appendToOutbox(recorder, [event], graceMs)),
+    markDispatched: (ids) => take(() => new OutboxMarks(recorder).markDispatched(ids)),
+    claimDue: () => take(() => new RelayClaims(recorder).claimDue(RELAY_BATCH, RELAY_LEASE_MS)),
+    backlog: () => take(() => new OutboxQueries(recorder).backlog()),
   };
 }
 

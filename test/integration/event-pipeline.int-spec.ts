@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import {
-  deliveryJobId,
-  EventDispatcher,
-  OutboxStatus,
-  OutboxStore,
-  TransactionAbortedError,
-  UnitOfWork,
-  UnitOfWorkMisuseError,
-} from '@herald/events';
+import { deliveryJobId, OutboxStatus, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from '@herald/events';
+// The lib's own parts these tests watch at work (not its public surface).
+import { EventDispatcher } from '../../libs/events/src/dispatch/event-dispatcher.js';
+import { OutboxMarks } from '../../libs/events/src/outbox/outbox-marks.js';
 import { Metrics } from '@herald/observability';
 import { createPipelineHarness, RecordingThingHandler, ThingHappened, type PipelineHarness } from '../support/pipeline-harness.js';
 
@@ -348,9 +343,9 @@ describe('In-process handlers (the rule)', () => {
 
   it('see the event only once its row is marked dispatched, so a process dying before it publishes never publishes it', async () => {
     const order: string[] = [];
-    const store = relayer.module.get(OutboxStore);
-    const markDispatched = store.markDispatched.bind(store);
-    store.markDispatched = async (ids) => {
+    const marks = relayer.module.get(OutboxMarks);
+    const markDispatched = marks.markDispatched.bind(marks);
+    marks.markDispatched = async (ids) => {
       const marked = await markDispatched(ids);
       order.push('marked dispatched');
       return marked;

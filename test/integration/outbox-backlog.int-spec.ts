@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@herald/database';
-import { BACKLOG_COUNTED_UP_TO, OutboxStore } from '@herald/events';
+import { BACKLOG_COUNTED_UP_TO, OutboxQueries } from '@herald/events';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { testConfig } from '../support/test-config.js';
 
@@ -17,16 +17,16 @@ async function insertRows(db: TestDatabase, count: number, status: 'pending' | '
   );
 }
 
-describe('OutboxStore.backlog (the gauges read it on every metrics scrape)', () => {
+describe('OutboxQueries.backlog (the gauges read it on every metrics scrape)', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
-  let store: OutboxStore;
+  let store: OutboxQueries;
 
   beforeEach(async () => {
     db = await createTestDatabase();
     dataSource = new DataSource(dataSourceOptions(testConfig(db.url, 'backlog-test')));
     await dataSource.initialize();
-    store = new OutboxStore(dataSource);
+    store = new OutboxQueries(dataSource);
   });
 
   afterEach(async () => {

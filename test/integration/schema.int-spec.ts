@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, migrations } from '@herald/database';
-import { InboxRecord, OutboxRecord, OutboxReplayRecord } from '@herald/events';
+import { EVENT_ENTITIES } from '@herald/events';
 import { AccountRequestRecord, EmailVerificationTokenRecord, PasswordResetTokenRecord, UserRecord } from '@herald/users';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { testConfig } from '../support/test-config.js';
@@ -13,15 +13,7 @@ describe('Database schema', () => {
     db = await createTestDatabase(); // a clone of the migrated template
     dataSource = new DataSource({
       ...dataSourceOptions(testConfig(db.url, 'schema-test')),
-      entities: [
-        UserRecord,
-        EmailVerificationTokenRecord,
-        PasswordResetTokenRecord,
-        AccountRequestRecord,
-        OutboxRecord,
-        InboxRecord,
-        OutboxReplayRecord,
-      ],
+      entities: [UserRecord, EmailVerificationTokenRecord, PasswordResetTokenRecord, AccountRequestRecord, ...EVENT_ENTITIES],
     });
     await dataSource.initialize();
   });

@@ -4,10 +4,10 @@ import { DataSource } from 'typeorm';
 import { ConfigValidationError, loadConfig, type HeraldConfig } from '@herald/config';
 import { isServiceUnavailable } from '@herald/observability';
 import { dataSourceOptions } from '@herald/database';
-import { OutboxStore, ReplayStore } from '@herald/events';
+import { OutboxQueries, OutboxRepairs, OutboxReplay, pruneDispatchedOutbox, type JobSink, type PruneResult } from '@herald/events';
 import { createRedisClient } from '@herald/jobs';
 import { CliError, DependencyUnavailableError, reasonOf } from './cli-errors.js';
-import { QUEUE_NAMES } from './contexts.js';
+import { catalog, QUEUE_NAMES } from './contexts.js';
 
 /** Bounds on connecting: a CLI reports an outage within seconds, it does not wait it out. */
 const CONNECT_TIMEOUT_MS = 3000;
@@ -77,14 +77,24 @@ export class CliContext {
     return this.queueMap;
   }
 
-  async outbox(): Promise<OutboxStore> {
-    return new OutboxStore(await this.database());
+  /** What operators read of the outbox. */
+  async outboxQueries(): Promise<OutboxQueries> {
+    return new OutboxQueries(await this.database());
   }
 
-  /** The replays of outbox:replay (their table and the inbox records a reprocess clears). */
-  async replays(): Promise<ReplayStore> {
-    const dataSource = await this.database();
-    return new ReplayStore(dataSource);
+  /** What operators do to outbox rows (requeue, redeliver). */
+  async outboxRepairs(): Promise<OutboxRepairs> {
+    return new OutboxRepairs(await this.database());
+  }
+
+  /** Deletes dispatched outbox rows older than `olderThanMs`, in the scheduled retention's batches. */
+  async pruneOutbox(olderThanMs: number): Promise<PruneResult> {
+    return pruneDispatchedOutbox(await this.database(), olderThanMs, this.config.retention.batchSize);
+  }
+
+  /** outbox:replay over this database (the outbox, the replays' table, the inbox records a reprocess clears). */
+  async outboxReplay(sink: JobSink): Promise<OutboxReplay> {
+    return OutboxReplay.over(await this.database(), catalog, sink);
   }
 
   /** Whether a job exists in a queue, in any state: one EXISTS, not a read of the whole job. */

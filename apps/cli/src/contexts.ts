@@ -1,5 +1,5 @@
 import { CONTEXT_MODULES } from '@herald/contexts';
-import { catalogOfModules, type BoundReaction, type EventCatalog } from '@herald/events';
+import { catalogOfModules } from '@herald/events';
 
 /**
  * The event types, reactions and jobs of the contexts herald is made of, read
@@ -7,7 +7,7 @@ import { catalogOfModules, type BoundReaction, type EventCatalog } from '@herald
  * without starting anything (the CLI opens only what a command needs). Its
  * reactions run without an instance (outbox:replay builds jobs with them).
  */
-export const catalog: EventCatalog<BoundReaction> = catalogOfModules(CONTEXT_MODULES);
+export const catalog = catalogOfModules(CONTEXT_MODULES);
 
 /** Every queue the contexts' jobs use, sorted. */
 export const QUEUE_NAMES: readonly string[] = [...new Set(catalog.jobs.map((job) => job.queue.name))].sort();

@@ -3,20 +3,31 @@ import { DiscoveryModule } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MetricsModule } from '@herald/observability';
-import { EventCatalogExplorer } from './event-catalog-explorer.js';
-import { EventDispatcher } from './event-dispatcher.js';
-import { EventRetention } from './event-retention.js';
-import { Inbox } from './inbox.js';
-import { InboxRecord } from './inbox-record.entity.js';
-import { OutboxMetrics } from './outbox-metrics.js';
-import { OutboxRecord } from './outbox-record.entity.js';
-import { OutboxRelay, RELAY_ENABLED } from './outbox-relay.js';
-import { OutboxStore } from './outbox-store.js';
-import { PostCommitDispatch } from './post-commit-dispatch.js';
-import { Retention } from './retention.js';
-import { UnitOfWork } from './unit-of-work.js';
+import { EventCatalogExplorer } from './catalog/event-catalog-explorer.js';
+import { EventDispatcher } from './dispatch/event-dispatcher.js';
+import { OutboxRelay, RELAY_ENABLED } from './dispatch/outbox-relay.js';
+import { PostCommitDispatch } from './dispatch/post-commit-dispatch.js';
+import { Inbox } from './inbox/inbox.js';
+import { InboxRecord } from './inbox/inbox-record.entity.js';
+import { OutboxMarks } from './outbox/outbox-marks.js';
+import { OutboxMetrics } from './outbox/outbox-metrics.js';
+import { OutboxQueries } from './outbox/outbox-queries.js';
+import { OutboxRecord } from './outbox/outbox-record.entity.js';
+import { OutboxRepairs } from './outbox/outbox-repairs.js';
+import { RelayClaims } from './outbox/relay-claims.js';
+import { OutboxReplayRecord } from './replay/outbox-replay-record.entity.js';
+import { EventRetention } from './retention/event-retention.js';
+import { Retention } from './retention/retention.js';
+import { UnitOfWork } from './unit-of-work/unit-of-work.js';
 
-export interface EventsModuleOptions {
+/**
+ * The tables of the event platform as entities: the migrations make them, and
+ * the schema test compares. Loading this file loads all three, which is how
+ * the ops CLI's migration:generate finds them (it reads every loaded @Entity).
+ */
+export const EVENT_ENTITIES = [OutboxRecord, InboxRecord, OutboxReplayRecord] as const;
+
+interface EventsModuleOptions {
   /** Run the outbox relay in this process (the worker does; the API does not). */
   readonly relay: boolean;
 }
@@ -37,7 +48,10 @@ export class EventsModule {
       providers: [
         { provide: RELAY_ENABLED, useValue: options.relay },
         EventCatalogExplorer,
-        OutboxStore,
+        OutboxMarks,
+        RelayClaims,
+        OutboxQueries,
+        OutboxRepairs,
         EventDispatcher,
         PostCommitDispatch,
         UnitOfWork,
@@ -51,8 +65,8 @@ export class EventsModule {
         UnitOfWork,
         Inbox,
         OutboxRelay,
-        OutboxStore,
-        EventDispatcher,
+        OutboxQueries,
+        OutboxRepairs,
         PostCommitDispatch,
         EventCatalogExplorer,
         CqrsModule,

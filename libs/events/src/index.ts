@@ -1,69 +1,42 @@
-export { BoundedContext, boundedContextOf, type BoundedContextOptions } from './bounded-context.js';
-export { deliveryJobId, parseDeliveryJobId, REPLAY_ID, replayJobId, type DeliveryKey } from './delivery-id.js';
-export { DomainEvent, type DomainEventClass, type DomainEventMetadata } from './domain-event.js';
-export { EventCatalog, EventCatalogError, UnknownEventTypeError, type StoredEvent } from './event-catalog.js';
-export { catalogOfModules, EventCatalogExplorer } from './event-catalog-explorer.js';
-export { EnqueueFailedError, EventDispatcher, type DispatchOutcome, type StagedDispatch } from './event-dispatcher.js';
-export { EventRetention } from './event-retention.js';
-export { EventsModule, type EventsModuleOptions } from './events.module.js';
+// The public surface of @herald/events, by who uses it. Everything else is the lib's own.
+
+// Bounded contexts: their events and errors, reactions, transactions, and deliveries done once.
+export { DomainEvent } from './domain/domain-event.js';
+export { DomainError } from './domain/domain-error.js';
+export { BoundedContext } from './catalog/bounded-context.js';
+export { Reaction, reactionsOf } from './catalog/reaction.js';
+export { UnitOfWork } from './unit-of-work/unit-of-work.js';
+export { TransactionAbortedError, UnitOfWorkMisuseError } from './unit-of-work/unit-of-work-errors.js';
+export { Inbox, type InboxOutcome } from './inbox/inbox.js';
+export { Retention, type PruneResult } from './retention/retention.js';
+
+// The job platform (libs/jobs): the port it implements, the catalog it serves, and the delivery's ids.
+export { JOB_SINK, type JobSink, type JobTarget, type SinkJob } from './delivery/job-sink.js';
+export { deliveryJobId, parseDeliveryJobId, replayJobId, REPLAY_ID } from './delivery/delivery-id.js';
+export { type DeliveryContext, type EffectJournal } from './inbox/inbox.js';
+export { EventCatalogExplorer } from './catalog/event-catalog-explorer.js';
+export { EventRetention, pruneDispatchedOutbox } from './retention/event-retention.js';
+
+// The apps: the module, what the worker runs, and what operators read and repair (console, ops CLI).
+export { EventsModule, EVENT_ENTITIES } from './events.module.js';
+export { PostCommitDispatch } from './dispatch/post-commit-dispatch.js';
+export { OutboxRelay } from './dispatch/outbox-relay.js';
+export { OutboxStatus } from './outbox/outbox-record.entity.js';
 export {
-  DeliveryInProgressError,
-  Inbox,
-  type DeliveryContext,
-  type DeliverySteps,
-  type EffectJournal,
-  type InboxOutcome,
-} from './inbox.js';
-export { InboxRecord, InboxStatus } from './inbox-record.entity.js';
-export { JOB_SINK, type JobSink, type JobTarget, type SinkJob } from './job-sink.js';
-export { OutboxRecord, OutboxStatus } from './outbox-record.entity.js';
-export { OutboxRelay, type RelayRunResult } from './outbox-relay.js';
-export {
-  OutboxRowError,
-  OutboxStore,
-  type ClaimedRow,
+  BACKLOG_COUNTED_UP_TO,
+  OutboxQueries,
   type DeadOutboxRow,
   type DispatchLag,
   type EventTypeCounts,
-  type OutboxStats,
-  type OutboxBacklog,
-  BACKLOG_COUNTED_UP_TO,
-  type RequeuedRow,
-  type ReplayCursor,
-  type ReplayPage,
-  type ReplayRange,
-  type RequeueSelection,
-} from './outbox-store.js';
-export {
-  deriveReplayId,
-  OutboxReplay,
-  reactionsOfRequest,
-  ReplayRequestError,
-  type ReplayDelivery,
-  type ReplayReport,
-  type ReplayRequest,
-} from './outbox-replay.js';
-export { OutboxReplayRecord } from './outbox-replay-record.entity.js';
-export { formatReplayCursor, parseReplayCursor } from './replay-cursor.js';
-export {
-  ReplayMismatchError,
-  ReplayStore,
-  type InboxTally,
-  type ReplayDefinition,
-  type ReplayPair,
-  type StoredReplay,
-} from './replay-store.js';
-export { PostCommitDispatch } from './post-commit-dispatch.js';
-export { Retention, type PruneBatch, type PruneResult, type TableSize } from './retention.js';
-export {
-  Reaction,
-  reactionsOf,
-  unboundReactionsOf,
-  type BoundReaction,
-  type ReactionDescriptor,
-  type ReactionOptions,
-} from './reaction.js';
-export { NoActiveTransactionError, TransactionAbortedError, UnitOfWork, UnitOfWorkMisuseError } from './unit-of-work.js';
+} from './outbox/outbox-queries.js';
+export { OutboxRepairs, OutboxRowError, type RequeuedRow } from './outbox/outbox-repairs.js';
+export { eventsWithMissingJobs } from './dispatch/reconcile.js';
+export { catalogOfModules } from './catalog/catalog-of-modules.js';
 
-export { eventsWithMissingJobs } from './reconcile.js';
-export { DomainError } from './domain-error.js';
+// Replay (ops CLI outbox:replay).
+export { OutboxReplay } from './replay/outbox-replay.js';
+export { reactionsOfRequest, ReplayRequestError } from './replay/replay-request.js';
+export { type ReplayDelivery, type ReplayReport } from './replay/replay-report.js';
+export { ReplayMismatchError } from './replay/replay-store.js';
+export { parseReplayCursor } from './replay/replay-cursor.js';
+export { type ReplayCursor } from './outbox/replay-rows.js';

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '@herald/config';
-import { OutboxRowError, OutboxStore } from '@herald/events';
+import { OutboxQueries, OutboxRepairs, OutboxRowError } from '@herald/events';
 import { isServiceUnavailable } from '@herald/observability';
 import { problem } from '../http/problem-details.filter.js';
 import { adminGuards, BULL_BOARD_PATH, OUTBOX_CONSOLE_PATH, type AdminAccessDeps } from './admin-access.js';
@@ -59,14 +59,15 @@ export function mountOutboxConsole(app: NestExpressApplication, config: HeraldCo
     logger.warn({ path: OUTBOX_CONSOLE_PATH }, 'Outbox console is not mounted: set ADMIN_USER and ADMIN_PASSWORD to enable it');
     return false;
   }
-  const store = app.get(OutboxStore);
+  const queries = app.get(OutboxQueries);
+  const repairs = app.get(OutboxRepairs);
 
   const page = async (req: Request, res: Response): Promise<void> => {
     const [backlog, byEventType, lag, deadRows] = await Promise.all([
-      store.backlog(),
-      store.countsByEventType(RECENT_WINDOW_MS),
-      store.dispatchLag(LAG_SAMPLE_SIZE),
-      store.dead(DEAD_ROWS_SHOWN),
+      queries.backlog(),
+      queries.countsByEventType(RECENT_WINDOW_MS),
+      queries.dispatchLag(LAG_SAMPLE_SIZE),
+      queries.deadRows(DEAD_ROWS_SHOWN),
     ]);
     const html = renderOutboxConsole({
       basePath: OUTBOX_CONSOLE_PATH,
@@ -106,7 +107,7 @@ export function mountOutboxConsole(app: NestExpressApplication, config: HeraldCo
       return;
     }
     try {
-      const rows = await store.requeue('id' in request ? { ids: [request.id] } : { allDead: true });
+      const rows = await repairs.requeue('id' in request ? { ids: [request.id] } : { allDead: true });
       logger.info(
         { operator: user, requeued: rows.map((row) => ({ id: row.id, eventType: row.eventType, attempts: row.previousAttempts })) },
         'outbox console requeued dead rows',

@@ -1,21 +1,10 @@
 import type { Command } from 'commander';
-import {
-  eventsWithMissingJobs,
-  OutboxRowError,
-  type DeadOutboxRow,
-  type JobTarget,
-  type OutboxStore,
-  type RequeuedRow,
-} from '@herald/events';
-import type { Queue } from 'bullmq';
+import { eventsWithMissingJobs, OutboxRowError, type DeadOutboxRow, type JobTarget, type RequeuedRow } from '@herald/events';
 import { parseDuration, parseLimit, parseOutboxId } from '../arguments.js';
 import { CliError, UsageError } from '../cli-errors.js';
 import { withContext, type CliContext } from '../cli-context.js';
 import { catalog } from '../contexts.js';
 import { formatAge, formatTable, isoTime, oneLine, print } from '../output.js';
-
-/** Rows checked per page by outbox:reconcile. */
-const RECONCILE_PAGE = 500;
 
 interface JsonOption {
   json?: boolean;
@@ -57,7 +46,7 @@ function declareOutboxStats(program: Command): void {
 }
 
 async function outboxStats(context: CliContext, options: JsonOption): Promise<void> {
-  const stats = await (await context.outbox()).stats();
+  const stats = await (await context.outboxQueries()).stats();
   print(Boolean(options.json), stats, () =>
     formatTable([
       {
@@ -80,8 +69,8 @@ function declareOutboxDead(program: Command): void {
 }
 
 async function outboxDead(context: CliContext, options: DeadOptions): Promise<void> {
-  const outbox = await context.outbox();
-  const rows = (await outbox.dead(options.limit)).map(printable);
+  const outbox = await context.outboxQueries();
+  const rows = (await outbox.deadRows(options.limit)).map(printable);
   const { dead } = await outbox.stats();
   print(Boolean(options.json), rows, () => deadText(rows, dead));
 }
@@ -124,7 +113,7 @@ function checkRequeueOptions(options: RequeueOptions): void {
 }
 
 async function outboxRequeue(context: CliContext, options: RequeueOptions): Promise<void> {
-  const outbox = await context.outbox();
+  const outbox = await context.outboxRepairs();
   const rows = await outbox
     .requeue({ allDead: options.all, ids: options.id, stuckOlderThanMs: options.stuckOlderThan }, { dryRun: options.dryRun })
     .catch((error: unknown) => {
@@ -159,7 +148,7 @@ function declareOutboxPrune(program: Command): void {
 }
 
 async function outboxPrune(context: CliContext, options: PruneOptions): Promise<void> {
-  const deleted = await (await context.outbox()).prune(options.olderThan);
+  const { deleted } = await context.pruneOutbox(options.olderThan);
   print(
     Boolean(options.json),
     { olderThanMs: options.olderThan, deleted },
@@ -183,9 +172,12 @@ function declareOutboxReconcile(program: Command): void {
 
 async function outboxReconcile(context: CliContext, options: ReconcileOptions): Promise<void> {
   checkWithinRetention(context, options.since);
-  const outbox = await context.outbox();
+  const outbox = await context.outboxRepairs();
   const queues = await context.queues();
-  const { checked, missing } = await findMissingJobs(outbox, queues, options.since);
+  const jobs = {
+    exists: async (target: JobTarget, jobId: string) => (await queues.get(target.queue.name)!.getJob(jobId)) !== undefined,
+  };
+  const { checked, missing } = await eventsWithMissingJobs(options.since, { outbox, catalog, jobs });
   const redelivered = options.dryRun ? 0 : await outbox.redeliver(missing);
   const result = { checked, missing: missing.length, redelivered, dryRun: Boolean(options.dryRun), ids: missing };
   print(Boolean(options.json), result, () =>
@@ -202,27 +194,6 @@ function checkWithinRetention(context: CliContext, sinceMs: number): void {
       `--since may be at most JOB_COMPLETED_RETENTION_HOURS (${completedRetentionHours}h): older completed jobs are removed by design`,
     );
   }
-}
-
-/** Dispatched rows within the window, page by page, and the ids of those whose jobs are gone from Redis. */
-async function findMissingJobs(
-  outbox: OutboxStore,
-  queues: Map<string, Queue>,
-  sinceMs: number,
-): Promise<{ checked: number; missing: string[] }> {
-  const jobs = {
-    exists: async (target: JobTarget, jobId: string) => (await queues.get(target.queue.name)!.getJob(jobId)) !== undefined,
-  };
-  let checked = 0;
-  const missing: string[] = [];
-  for (let afterId: string | null = null; ;) {
-    const rows = await outbox.dispatchedSince(sinceMs, afterId, RECONCILE_PAGE);
-    if (rows.length === 0) break;
-    checked += rows.length;
-    missing.push(...(await eventsWithMissingJobs(rows, catalog, jobs)));
-    afterId = rows.at(-1)!.id;
-  }
-  return { checked, missing };
 }
 
 function printable<Row extends { createdAt: Date }>(row: Row): Printed<Row> {

@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import {
-  OutboxReplay,
   reactionsOfRequest,
   ReplayMismatchError,
   ReplayRequestError,
@@ -83,7 +82,7 @@ function checkReplayOptions(options: ReplayOptions): void {
 }
 
 async function outboxReplay(context: CliContext, options: ReplayOptions): Promise<void> {
-  const replay = new OutboxReplay(catalog, await context.outbox(), await context.replays(), cliJobSink(context));
+  const replay = await context.outboxReplay(cliJobSink(context));
   const report = await replay
     .run({
       eventType: options.type,

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Metrics } from '@herald/observability';
+import { pruneInBatches, type PruneBatch } from './prune-in-batches.js';
 
 /** What one pruning pass of a table did. */
 export interface PruneResult {
@@ -19,9 +20,6 @@ export interface TableSize {
   readonly bytes: number;
 }
 
-/** One batch: deletes at most `limit` prunable rows in ONE short statement and returns how many it deleted. */
-export type PruneBatch = (limit: number) => Promise<number>;
-
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** How long one reading of the table sizes serves the gauges: one query per scrape, not one per gauge. */
@@ -30,10 +28,9 @@ const READING_TTL_MS = 1000;
 /**
  * Pruning by age, for any table a module keeps rows of: the platform's own
  * (outbox, inbox) and those a context declares (its tokens). Rows go in small
- * batches, each one short DELETE statement committed on its own, so a
- * pruning pass never holds a lock for longer than one batch, and never waits
- * for one (each batch skips rows another transaction has locked); between
- * batches it pauses as long as the last one took.
+ * batches (pruneInBatches), each one short DELETE statement committed on its
+ * own that skips rows another transaction has locked, so a pruning pass never
+ * holds a lock for longer than one batch, and never waits for one.
  *
  * Exposes `herald_retention_pruned_rows_total{table}` and, for every table
  * tracked, `herald_table_rows_estimate{table}` and `herald_table_size_bytes{table}`,
@@ -83,22 +80,10 @@ export class Retention {
     this.pruned.inc({ table }, 0); // the counter exists from the start, so rate() sees its first increase
   }
 
-  /** Runs `batch` until one deletes fewer rows than `batchSize`: the table holds nothing more to prune. */
+  /** Prunes one table with pruneInBatches, counting its rows in the metric and logging the pass. */
   async inBatches(table: string, batchSize: number, batch: PruneBatch): Promise<PruneResult> {
     const started = performance.now();
-    let deleted = 0;
-    let batches = 0;
-    for (;;) {
-      const batchStarted = performance.now();
-      const count = await batch(batchSize);
-      batches += 1;
-      deleted += count;
-      this.pruned.inc({ table }, count);
-      if (count < batchSize) break;
-      // Pause as long as the batch took: pruning gets at most half of the time it runs in, so a
-      // large backlog cannot crowd out live traffic on Postgres's CPU (it takes twice as long instead).
-      await new Promise((resolve) => setTimeout(resolve, performance.now() - batchStarted));
-    }
+    const { deleted, batches } = await pruneInBatches(batchSize, batch, (count) => this.pruned.inc({ table }, count));
     this.logger.log({ msg: 'table pruned', table, deleted, batches, durationMs: Math.round(performance.now() - started) });
     return { table, deleted, batches };
   }

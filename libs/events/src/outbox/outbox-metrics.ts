@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Metrics } from '@herald/observability';
-import { OutboxStore, type OutboxBacklog as Backlog } from './outbox-store.js';
+import { OutboxQueries, type OutboxBacklog as Backlog } from './outbox-queries.js';
 
 /** How long one reading of the outbox serves the gauges: one query per scrape, not one per gauge. */
 const READING_TTL_MS = 1000;
@@ -12,7 +12,7 @@ export class OutboxMetrics implements OnModuleInit {
 
   constructor(
     private readonly metrics: Metrics,
-    private readonly store: OutboxStore,
+    private readonly queries: OutboxQueries,
   ) {}
 
   onModuleInit(): void {
@@ -43,7 +43,7 @@ export class OutboxMetrics implements OnModuleInit {
 
   private read(): Promise<Backlog> {
     if (!this.reading || Date.now() - this.reading.at > READING_TTL_MS) {
-      const backlog = this.store.backlog();
+      const backlog = this.queries.backlog();
       this.reading = { at: Date.now(), backlog };
       backlog.catch(() => (this.reading = undefined)); // a failed reading is not kept
     }

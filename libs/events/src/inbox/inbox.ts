@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
 import { inSpan } from '@herald/observability';
-import type { DeliveryKey } from './delivery-id.js';
+import type { DeliveryKey } from '../delivery/delivery-id.js';
 import { InboxStatus } from './inbox-record.entity.js';
-import { UnitOfWork } from './unit-of-work.js';
+import { UnitOfWork } from '../unit-of-work/unit-of-work.js';
 
 /** `processed`: the side effect happened now; `skipped`: nothing needed doing; `duplicate`: done before. */
 export type InboxOutcome = 'processed' | 'skipped' | 'duplicate';

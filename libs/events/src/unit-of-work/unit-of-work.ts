@@ -2,12 +2,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AggregateRoot } from '@nestjs/cqrs';
-import type { AfterQueryEvent, DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
 import { inSpan } from '@herald/observability';
-import type { DomainEvent } from './domain-event.js';
-import { OutboxStore } from './outbox-store.js';
-import { PostCommitDispatch } from './post-commit-dispatch.js';
+import type { DomainEvent } from '../domain/domain-event.js';
+import { PostCommitDispatch } from '../dispatch/post-commit-dispatch.js';
+import { appendToOutbox } from '../outbox/outbox-append.js';
+import { CommitTagSubscriber } from './commit-tag-subscriber.js';
+import { NoActiveTransactionError, TransactionAbortedError, UnitOfWorkMisuseError } from './unit-of-work-errors.js';
 
 /** One Postgres transaction and what it has done so far. */
 interface Transaction {
@@ -29,53 +31,8 @@ interface Level {
   pendingChildren: number;
 }
 
-export class NoActiveTransactionError extends Error {
-  constructor() {
-    super('Domain events can only be recorded inside UnitOfWork.run()');
-    this.name = 'NoActiveTransactionError';
-  }
-}
-
-/**
- * Postgres turns the COMMIT of a transaction that had a failing statement into
- * a ROLLBACK and reports no error; TypeORM does not notice. We refuse to call
- * such a transaction committed (and a savepoint in that state released).
- */
-export class TransactionAbortedError extends Error {
-  constructor() {
-    super(
-      'The transaction was aborted by a failed statement whose error was caught, so Postgres would roll it back at COMMIT: ' +
-        'nothing was committed and no event is dispatched. Let database errors propagate, or run the statement that may fail ' +
-        'in a nested UnitOfWork.run (a savepoint) and handle its error there.',
-    );
-    this.name = 'TransactionAbortedError';
-  }
-}
-
-/** A misuse that would let one piece of work undo another's: reported instead of silently corrupting the transaction. */
-export class UnitOfWorkMisuseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnitOfWorkMisuseError';
-  }
-}
-
 /** Postgres's SQLSTATE for a statement sent to an aborted transaction. */
 const IN_FAILED_TRANSACTION = '25P02';
-
-/**
- * Keeps the command tag Postgres answered each COMMIT with, on the query
- * runner: `ROLLBACK` means the transaction had been aborted and was rolled
- * back. TypeORM reports both as success and keeps the tag to itself, except
- * in this documented subscriber event.
- */
-class CommitTagSubscriber implements EntitySubscriberInterface {
-  afterQuery(event: AfterQueryEvent): void {
-    if (event.success && event.query === 'COMMIT') {
-      event.queryRunner.data = { ...event.queryRunner.data, commitTag: (event.rawResults as { command?: string } | undefined)?.command };
-    }
-  }
-}
 
 /**
  * One business transaction, propagated through async calls (AsyncLocalStorage),
@@ -105,7 +62,6 @@ export class UnitOfWork {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly outbox: OutboxStore,
     private readonly postCommit: PostCommitDispatch,
     private readonly config: HeraldConfig,
   ) {
@@ -148,7 +104,7 @@ export class UnitOfWork {
     const level = this.current();
     if (events.length === 0) return;
     this.assertUsable(level, 'recorded events');
-    await this.outbox.append(level.tx.queryRunner.manager, events, this.config.outbox.graceMs);
+    await appendToOutbox(level.tx.queryRunner.manager, events, this.config.outbox.graceMs);
     level.tx.events.push(...events);
   }
 

@@ -1,9 +1,11 @@
-import { DomainEvent } from './domain-event.js';
-import { EventCatalog } from './event-catalog.js';
-import type { JobSink, SinkJob } from './job-sink.js';
-import { deriveReplayId, OutboxReplay, ReplayRequestError, type ReplayRequest } from './outbox-replay.js';
-import type { ClaimedRow, OutboxStore, ReplayCursor, ReplayRange } from './outbox-store.js';
-import type { BoundReaction } from './reaction.js';
+import { DomainEvent } from '../domain/domain-event.js';
+import { EventCatalog } from '../catalog/event-catalog.js';
+import type { JobSink, SinkJob } from '../delivery/job-sink.js';
+import type { OutboxEventRow } from '../outbox/outbox-event-row.js';
+import type { ReplayCursor, ReplayRange, ReplayRows } from '../outbox/replay-rows.js';
+import { OutboxReplay } from './outbox-replay.js';
+import { deriveReplayId, ReplayRequestError, type ReplayRequest } from './replay-request.js';
+import type { BoundReaction } from '../catalog/reaction.js';
 import type { ReplayDefinition, ReplayPair, ReplayStore, StoredReplay } from './replay-store.js';
 
 class ThingCreated extends DomainEvent<{ name: string }> {
@@ -32,7 +34,7 @@ const catalog = new EventCatalog(
   ],
 );
 
-const rowOf = (i: number, name = `thing-${i}`): ClaimedRow => ({
+const rowOf = (i: number, name = `thing-${i}`): OutboxEventRow => ({
   id: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`,
   eventType: ThingCreated.eventType,
   schemaVersion: 1,
@@ -46,16 +48,16 @@ const rowOf = (i: number, name = `thing-${i}`): ClaimedRow => ({
 });
 
 /** An outbox of dispatched rows in memory, paged like the real one (keyset on the index of the row). */
-function fakeOutbox(rows: ClaimedRow[]): Pick<OutboxStore, 'replayPage' | 'countInRange'> {
+function fakeOutbox(rows: OutboxEventRow[]): Pick<ReplayRows, 'page' | 'countByStatus'> {
   return {
-    async replayPage(_range: ReplayRange, after: ReplayCursor | null, limit: number) {
+    async page(_range: ReplayRange, after: ReplayCursor | null, limit: number) {
       const start = after ? rows.findIndex((row) => row.id === after.id) + 1 : 0;
       const page = rows.slice(start, start + limit);
       const last = page.at(-1);
       const cursor = last ? { occurredAt: last.occurredAt.toISOString(), id: last.id } : null;
       return { rows: page, next: page.length === limit ? cursor : null, last: cursor };
     },
-    async countInRange() {
+    async countByStatus() {
       return { pending: 0, dispatched: rows.length, dead: 0 };
     },
   };
@@ -132,10 +134,10 @@ const request = (overrides: Partial<ReplayRequest> = {}): ReplayRequest => ({
   ...overrides,
 });
 
-function replayOf(rows: ClaimedRow[], inbox?: Set<string>) {
+function replayOf(rows: OutboxEventRow[], inbox?: Set<string>) {
   const sink = fakeSink();
   const replays = fakeReplays(inbox);
-  const replay = new OutboxReplay(catalog, fakeOutbox(rows) as OutboxStore, replays as unknown as ReplayStore, sink);
+  const replay = new OutboxReplay(catalog, fakeOutbox(rows), replays as unknown as ReplayStore, sink);
   return { replay, sink, replays };
 }
 

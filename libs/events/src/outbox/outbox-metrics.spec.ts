@@ -1,6 +1,6 @@
 import { Metrics } from '@herald/observability';
 import { OutboxMetrics } from './outbox-metrics.js';
-import type { OutboxStore } from './outbox-store.js';
+import type { OutboxQueries } from './outbox-queries.js';
 
 /** A scrape's value of a metric without labels, as Prometheus would read it. */
 async function scraped(metrics: Metrics, name: string): Promise<number | undefined> {
@@ -9,14 +9,14 @@ async function scraped(metrics: Metrics, name: string): Promise<number | undefin
 }
 
 describe(OutboxMetrics.name, () => {
-  const storeReading = (backlog: Awaited<ReturnType<OutboxStore['backlog']>>) => {
+  const storeReading = (backlog: Awaited<ReturnType<OutboxQueries['backlog']>>) => {
     const calls = { count: 0 };
     const store = {
       backlog: async () => {
         calls.count++;
         return backlog;
       },
-    } as unknown as OutboxStore;
+    } as unknown as OutboxQueries;
     return { store, calls };
   };
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
 import { Metrics } from '@herald/observability';
-import type { DomainEvent } from './domain-event.js';
+import type { DomainEvent } from '../domain/domain-event.js';
 import { EventDispatcher } from './event-dispatcher.js';
 
 /** Most events handed to one dispatch (one addBulk per queue, one UPDATE). */

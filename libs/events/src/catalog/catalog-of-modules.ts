@@ -1,41 +1,7 @@
-import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
-import { DiscoveryService, ModulesContainer } from '@nestjs/core';
+import type { Type } from '@nestjs/common';
 import { boundedContextOf, type BoundedContextOptions } from './bounded-context.js';
 import { EventCatalog } from './event-catalog.js';
-import { boundReactionsOf, unboundReactionsOf, type AnyClass, type BoundReaction } from './reaction.js';
-
-/**
- * The catalog of this process, found at boot the way @nestjs/cqrs finds its
- * handlers: the modules marked @BoundedContext give the event types, the
- * providers with @Reaction methods give the reactions, bound to their
- * instances. Built once every provider exists (onModuleInit), so boot fails
- * there, naming what does not fit.
- */
-@Injectable()
-export class EventCatalogExplorer implements OnModuleInit {
-  private built?: EventCatalog<BoundReaction>;
-
-  constructor(
-    private readonly discovery: DiscoveryService,
-    private readonly modules: ModulesContainer,
-  ) {}
-
-  onModuleInit(): void {
-    const contexts = [...this.modules.values()]
-      .map((module) => boundedContextOf(module.metatype))
-      .filter((context): context is BoundedContextOptions => context !== undefined);
-    const reactions = this.discovery
-      .getProviders()
-      .filter((wrapper) => wrapper.isDependencyTreeStatic() && wrapper.instance && wrapper.metatype)
-      .flatMap((wrapper) => boundReactionsOf(wrapper.instance as object));
-    this.built = new EventCatalog(uniqueContexts(contexts), reactions);
-  }
-
-  get catalog(): EventCatalog<BoundReaction> {
-    if (!this.built) throw new Error('The event catalog is built at module init; it was asked for before');
-    return this.built;
-  }
-}
+import { unboundReactionsOf, type AnyClass, type BoundReaction } from './reaction.js';
 
 /**
  * The catalog of some context modules without starting them (the ops CLI): the
@@ -63,13 +29,9 @@ export function catalogOfModules(contextModules: readonly Type[]): EventCatalog<
     for (const imported of [...metadataList(moduleClass, 'imports'), ...(dynamic?.imports ?? [])]) visit(imported);
   };
   contextModules.forEach(visit);
-  return new EventCatalog(uniqueContexts(contexts), [...providers].flatMap(unboundReactionsOf));
+  return new EventCatalog([...new Set(contexts)], [...providers].flatMap(unboundReactionsOf));
 }
 
 function metadataList(moduleClass: AnyClass, key: 'providers' | 'imports'): unknown[] {
   return (Reflect.getMetadata(key, moduleClass) as unknown[] | undefined) ?? [];
-}
-
-function uniqueContexts(contexts: BoundedContextOptions[]): BoundedContextOptions[] {
-  return [...new Set(contexts)];
 }

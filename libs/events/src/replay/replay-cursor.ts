@@ -1,4 +1,4 @@
-import type { ReplayCursor } from './outbox-store.js';
+import type { ReplayCursor } from '../outbox/replay-rows.js';
 
 /** `2025-01-10T09:00:00.123456Z/<event uuid>`: UTC to the microsecond (Postgres's precision), then the event id. */
 const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { InboxStatus } from './inbox-record.entity.js';
-import type { ReplayCursor, ReplayRange } from './outbox-store.js';
+import { InboxStatus } from '../inbox/inbox-record.entity.js';
+import type { ReplayCursor, ReplayRange } from '../outbox/replay-rows.js';
 import { formatReplayCursor, parseReplayCursor } from './replay-cursor.js';
 
 /** What defines a replay; a rerun under the same id must say the same. */
@@ -53,7 +53,7 @@ const stored = (row: ReplayRow): StoredReplay => ({ ...row, cursor: row.cursor =
 
 /**
  * The one owner of the `outbox_replays` table, and of the inbox deletes a
- * reprocess makes. The events of a range are read through the OutboxStore.
+ * reprocess makes. The events of a range are read through ReplayRows.
  *
  * A run of a replay goes step by step (a page of events): it checks which
  * of the step's jobs exist already, deletes (reprocess) the inbox records of

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { DomainEventClass } from './domain-event.js';
+import type { DomainEventClass } from '../domain/domain-event.js';
 
 export interface BoundedContextOptions {
   /** The context's name, for messages. */

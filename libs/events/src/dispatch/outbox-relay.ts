@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
 import { Correlation, Metrics } from '@herald/observability';
-import type { DomainEvent } from './domain-event.js';
-import { EventCatalogExplorer } from './event-catalog-explorer.js';
+import { EventCatalogExplorer } from '../catalog/event-catalog-explorer.js';
+import type { OutboxEventRow } from '../outbox/outbox-event-row.js';
+import { RelayClaims } from '../outbox/relay-claims.js';
 import { EnqueueFailedError, EventDispatcher } from './event-dispatcher.js';
-import { OutboxStore, type ClaimedRow } from './outbox-store.js';
 
 export const RELAY_ENABLED = Symbol('RELAY_ENABLED');
 
@@ -34,7 +34,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly relayFailures;
 
   constructor(
-    private readonly store: OutboxStore,
+    private readonly claims: RelayClaims,
     private readonly dispatcher: EventDispatcher,
     private readonly catalog: EventCatalogExplorer,
     private readonly config: HeraldConfig,
@@ -83,18 +83,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const { batchSize, maxAttempts, relayIntervalMs } = this.config.outbox;
     // The lease must comfortably exceed one dispatch; the relay re-checks after it.
     const leaseMs = Math.max(30_000, relayIntervalMs * 10);
-    const rows = await this.store.claimDue(batchSize, leaseMs);
+    const rows = await this.claims.claimDue(batchSize, leaseMs);
     if (rows.length === 0) return { claimed: 0, dispatched: 0, failed: 0, dead: 0 };
 
-    const events: DomainEvent[] = [];
-    const failures = new Map<string, Error>();
-    for (const row of rows) {
-      try {
-        events.push(this.catalog.catalog.load(row));
-      } catch (error) {
-        failures.set(row.id, error instanceof Error ? error : new Error(String(error)));
-      }
-    }
+    const { events, poison } = this.catalog.catalog.loadAll(rows);
+    const failures = new Map<string, Error>(poison);
     const outcome = await this.dispatcher.dispatch(events, { source: 'relay' }).catch((error: unknown) => ({
       dispatched: [] as string[],
       failed: new Map<string, Error>(events.map((event) => [event.eventId, new EnqueueFailedError(error)])),
@@ -110,7 +103,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       // Redis away: come back soon (the outage, not the row, is the problem); otherwise back off.
       const retryInMs =
         error instanceof EnqueueFailedError ? Math.min(5000, this.config.outbox.relayIntervalMs * 5) : this.backoffMs(row.attempts);
-      await this.store.recordFailure(row.id, error.message, isDead, retryInMs);
+      await this.claims.recordFailure(row.id, error.message, isDead, retryInMs);
       this.logFailure(row, error, isDead);
     }
     this.redeliveries.inc(outcome.dispatched.length);
@@ -143,7 +136,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return Math.round(base / 2 + Math.random() * (base / 2));
   }
 
-  private logFailure(row: ClaimedRow, error: Error, dead: boolean): void {
+  private logFailure(row: OutboxEventRow, error: Error, dead: boolean): void {
     Correlation.run({ correlationId: row.correlationId, causationId: row.id }, () => {
       const details = { eventId: row.id, eventType: row.eventType, attempts: row.attempts, err: error };
       if (dead) this.logger.error({ msg: 'outbox row moved to dead letters', ...details });

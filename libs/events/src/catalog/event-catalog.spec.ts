@@ -1,9 +1,9 @@
 import { Injectable, Module } from '@nestjs/common';
 import { BoundedContext } from './bounded-context.js';
-import { DomainEvent } from './domain-event.js';
+import { DomainEvent } from '../domain/domain-event.js';
 import { EventCatalog, EventCatalogError, UnknownEventTypeError } from './event-catalog.js';
-import { catalogOfModules } from './event-catalog-explorer.js';
-import type { JobTarget } from './job-sink.js';
+import { catalogOfModules } from './catalog-of-modules.js';
+import type { JobTarget } from '../delivery/job-sink.js';
 import { Reaction, reactionsOf, type ReactionDescriptor } from './reaction.js';
 
 class ThingCreated extends DomainEvent<{ name: string }> {
@@ -137,6 +137,20 @@ describe(EventCatalog.name, () => {
 
     it('throws UnknownEventTypeError for an unknown version of a known type', () => {
       expect(() => catalog.load({ ...row, schemaVersion: 3 })).toThrow(new UnknownEventTypeError('test.ThingCreated', 3));
+    });
+  });
+
+  describe('loadAll', () => {
+    const catalog = new EventCatalog([{ name: 'things', events: [ThingCreated] }], []);
+    const rowWith = (n: number, eventType = 'test.ThingCreated') => ({ ...row, id: `01938a8e-7c00-7000-8000-00000000010${n}`, eventType });
+
+    it('loads every row it can, in order, and returns each one it cannot as poison with its error', () => {
+      const { events, poison } = catalog.loadAll([rowWith(1), rowWith(2, 'test.ThingRenamed'), rowWith(3)]);
+
+      expect(events.map((event) => event.eventId)).toEqual([rowWith(1).id, rowWith(3).id]);
+      expect(events.every((event) => event instanceof ThingCreated)).toBe(true);
+      expect([...poison.keys()]).toEqual([rowWith(2).id]);
+      expect(poison.get(rowWith(2).id)).toEqual(new UnknownEventTypeError('test.ThingRenamed', 1));
     });
   });
 

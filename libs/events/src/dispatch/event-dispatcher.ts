@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
 import { batchSpanOptions, inSpan, LATENCY_BUCKETS, Metrics, SpanKind } from '@herald/observability';
-import { deliveryJobId } from './delivery-id.js';
-import type { DomainEvent } from './domain-event.js';
-import { EventCatalogExplorer } from './event-catalog-explorer.js';
-import { JOB_SINK, type JobSink, type SinkJob } from './job-sink.js';
+import { EventCatalogExplorer } from '../catalog/event-catalog-explorer.js';
+import { JOB_SINK, type JobSink, type SinkJob } from '../delivery/job-sink.js';
+import type { DomainEvent } from '../domain/domain-event.js';
+import { OutboxMarks } from '../outbox/outbox-marks.js';
+import { deliveryJobs } from './delivery-jobs.js';
 import { GroupedMarks } from './grouped-marks.js';
-import { OutboxStore } from './outbox-store.js';
 
 export interface DispatchOptions {
   /** Who dispatches: the committing process right after commit, or the relay later. */
@@ -28,12 +28,10 @@ export interface StagedDispatch {
   readonly done: Promise<DispatchOutcome>;
 }
 
-const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
-
 /** The job sink did not take the jobs (Redis down, a timeout): an infrastructure failure, never a poison event. */
 export class EnqueueFailedError extends Error {
   constructor(cause: unknown) {
-    super(`enqueue failed: ${toError(cause).message}`, { cause });
+    super(`enqueue failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'EnqueueFailedError';
   }
 }
@@ -55,11 +53,11 @@ export class EventDispatcher {
   constructor(
     private readonly catalog: EventCatalogExplorer,
     @Inject(JOB_SINK) private readonly sink: JobSink,
-    private readonly outbox: OutboxStore,
+    outbox: OutboxMarks,
     private readonly eventBus: EventBus,
     metrics: Metrics,
   ) {
-    this.marks = new GroupedMarks((ids) => this.outbox.markDispatched(ids));
+    this.marks = new GroupedMarks((ids) => outbox.markDispatched(ids));
     this.commitToEnqueue = metrics.histogram({
       name: 'herald_outbox_commit_to_enqueue_seconds',
       help: 'Time from commit (relay: from the event) until Redis acknowledged its jobs',
@@ -105,29 +103,20 @@ export class EventDispatcher {
     signalEnqueued: () => void,
   ): Promise<DispatchOutcome> {
     const failed = new Map<string, Error>();
-    const jobs: { eventId: string; job: SinkJob }[] = [];
+    const jobsToAdd: SinkJob[] = [];
     for (const event of events) {
-      for (const reaction of this.catalog.catalog.reactionsTo(event)) {
-        try {
-          jobs.push({
-            eventId: event.eventId,
-            job: {
-              target: reaction.job,
-              jobId: deliveryJobId(reaction.name, event.eventId),
-              data: { ...reaction.toJobInput(event), eventId: event.eventId, correlationId: event.correlationId },
-              timestamp: options.committedAt?.get(event.eventId) ?? event.occurredAt.getTime(),
-              traceparent: event.traceparent,
-            },
-          });
-        } catch (error) {
-          failed.set(event.eventId, toError(error));
-          this.logger.error({ msg: 'reaction failed', reaction: reaction.name, eventId: event.eventId, err: error });
-        }
+      const timestamp = options.committedAt?.get(event.eventId) ?? event.occurredAt.getTime();
+      const { jobs, failures } = deliveryJobs(event, this.catalog.catalog.reactionsTo(event), { timestamp });
+      for (const { reaction, error } of failures) {
+        this.logger.error({ msg: 'reaction failed', reaction, eventId: event.eventId, err: error });
       }
+      // A failing reaction fails its event: none of its jobs go, and the relay tries the event again.
+      const [failure] = failures;
+      if (failure) failed.set(event.eventId, failure.error);
+      else jobsToAdd.push(...jobs.map(({ job }) => job));
     }
 
     const healthy = new Set(events.map((event) => event.eventId).filter((id) => !failed.has(id)));
-    const jobsToAdd = jobs.filter((entry) => healthy.has(entry.eventId)).map((entry) => entry.job);
     try {
       await this.sink.enqueue(jobsToAdd);
     } catch (error) {

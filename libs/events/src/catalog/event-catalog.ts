@@ -1,8 +1,8 @@
-import type { DomainEvent, DomainEventClass } from './domain-event.js';
+import type { DomainEvent, DomainEventClass } from '../domain/domain-event.js';
 import type { BoundedContextOptions } from './bounded-context.js';
-import { deliveryJobId } from './delivery-id.js';
-import type { JobTarget } from './job-sink.js';
-import type { OutboxRecord } from './outbox-record.entity.js';
+import { deliveryJobId } from '../delivery/delivery-id.js';
+import type { JobTarget } from '../delivery/job-sink.js';
+import type { OutboxRecord } from '../outbox/outbox-record.entity.js';
 import type { ReactionDescriptor } from './reaction.js';
 
 export class UnknownEventTypeError extends Error {
@@ -91,6 +91,24 @@ export class EventCatalog<R extends ReactionDescriptor = ReactionDescriptor> {
   /** Every job some reaction queues, once each. */
   get jobs(): JobTarget[] {
     return [...new Map(this.reactions.map((reaction) => [reaction.job.name, reaction.job])).values()];
+  }
+
+  /**
+   * Stored rows back as events, in their order: the one load-or-poison loop
+   * of the relay, replay and reconcile. A row that does not load (its type or
+   * version is unknown here) is poison: returned with its error, keyed by id.
+   */
+  loadAll(rows: readonly StoredEvent[]): { events: DomainEvent[]; poison: Map<string, Error> } {
+    const events: DomainEvent[] = [];
+    const poison = new Map<string, Error>();
+    for (const row of rows) {
+      try {
+        events.push(this.load(row));
+      } catch (error) {
+        poison.set(row.id, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    return { events, poison };
   }
 
   /** Turns a stored outbox row back into its event; throws for unknown types (a poison row). */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import type { DomainEvent, DomainEventClass } from './domain-event.js';
-import type { JobTarget } from './job-sink.js';
+import type { DomainEvent, DomainEventClass } from '../domain/domain-event.js';
+import type { JobTarget } from '../delivery/job-sink.js';
 
 /** How a durable reaction is declared: event → job. */
 export interface ReactionOptions<Input extends object> {

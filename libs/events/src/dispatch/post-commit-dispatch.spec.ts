@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { HeraldConfig } from '@herald/config';
 import { Metrics } from '@herald/observability';
-import { DomainEvent } from './domain-event.js';
+import { DomainEvent } from '../domain/domain-event.js';
 import type { DispatchOptions, DispatchOutcome, EventDispatcher, StagedDispatch } from './event-dispatcher.js';
 import { MAX_CONCURRENT_DISPATCHES, MAX_DISPATCH_BATCH, MAX_MARKS_IN_FLIGHT, PostCommitDispatch } from './post-commit-dispatch.js';
 
