@@ -12,6 +12,10 @@ const aliases = Object.fromEntries(
   ]),
 );
 
+// Tiers that start the built apps as processes: a test's own bound must leave room for a start-up on a loaded
+// machine (READY_TIMEOUT_MS in test/support/app-process.ts) and the work after it.
+const PROCESS_TIER_TIMEOUT_MS = 180_000;
+
 const base = {
   rootDir: '.',
   testEnvironment: 'node',
@@ -46,6 +50,7 @@ export default {
     {
       ...base,
       displayName: 'e2e',
+      testTimeout: PROCESS_TIER_TIMEOUT_MS,
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/fault/**/*.fault-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
@@ -53,6 +58,7 @@ export default {
     {
       ...base,
       displayName: 'privacy',
+      testTimeout: PROCESS_TIER_TIMEOUT_MS,
       testMatch: ['<rootDir>/test/privacy/**/*.privacy-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',

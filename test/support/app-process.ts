@@ -12,6 +12,15 @@ const ENTRIES = {
 } as const;
 
 export type AppName = keyof typeof ENTRIES;
+
+/**
+ * How long a started app may take to answer ready. Idle, the worker is ready in about 2 s, 4 s with
+ * tracing on (its loader hook sits in every import); on this 2-core machine under the full suite (the
+ * multi-instance test hashes 2,000 passwords beside the other file) a traced worker measured 20 s with
+ * eight busy threads, and one CI run passed 30 s without a line of output. A bound, not a delay: a
+ * healthy start returns as soon as it answers.
+ */
+export const READY_TIMEOUT_MS = 90_000;
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -55,13 +64,13 @@ abstract class ObservedProcess {
   }
 
   /** Starts and waits until every health URL answers 200. */
-  async startAndWaitReady(timeoutMs = 30_000): Promise<this> {
+  async startAndWaitReady(timeoutMs = READY_TIMEOUT_MS): Promise<this> {
     this.start();
     await this.waitReady(timeoutMs);
     return this;
   }
 
-  async waitReady(timeoutMs = 30_000): Promise<void> {
+  async waitReady(timeoutMs = READY_TIMEOUT_MS): Promise<void> {
     if (this.healthUrls.length === 0) throw new Error(`${this.label} has no health URL`);
     try {
       for (const url of this.healthUrls) {
