@@ -12,10 +12,6 @@ const aliases = Object.fromEntries(
   ]),
 );
 
-// Tiers that start the built apps as processes: a test's own bound must leave room for a start-up on a loaded
-// machine (READY_TIMEOUT_MS in test/support/app-process.ts) and the work after it.
-const PROCESS_TIER_TIMEOUT_MS = 180_000;
-
 const base = {
   rootDir: '.',
   testEnvironment: 'node',
@@ -50,7 +46,8 @@ export default {
     {
       ...base,
       displayName: 'e2e',
-      testTimeout: PROCESS_TIER_TIMEOUT_MS,
+      // A longer bound per test and hook: these start the apps as processes (test/support/process-tier-timeout.ts).
+      setupFilesAfterEnv: ['<rootDir>/test/support/process-tier-timeout.ts'],
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/fault/**/*.fault-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
@@ -58,7 +55,8 @@ export default {
     {
       ...base,
       displayName: 'privacy',
-      testTimeout: PROCESS_TIER_TIMEOUT_MS,
+      // A longer bound per test and hook: these start the apps as processes (test/support/process-tier-timeout.ts).
+      setupFilesAfterEnv: ['<rootDir>/test/support/process-tier-timeout.ts'],
       testMatch: ['<rootDir>/test/privacy/**/*.privacy-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',

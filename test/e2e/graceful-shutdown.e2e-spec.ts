@@ -88,7 +88,7 @@ describe('Graceful shutdown (SIGTERM)', () => {
     } finally {
       await queue.close();
     }
-  }, 120_000);
+  });
 
   it('absorbs stop signals after the first: the drain goes on, "already shutting down" is logged once, and the exit is still 0', async () => {
     const api = await stack.api({ RATE_LIMIT_ENABLED: 'false' }).startAndWaitReady();

@@ -46,7 +46,7 @@ describe('Two APIs and three workers at once', () => {
       const api = skipDispatch ? stack.faultyApi('skip-dispatch', env) : stack.api(env);
       apis.push({ process: await api.startAndWaitReady(), url, client: createApiClient(url) });
     }
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await stack.stop(); // stops every API and worker it started

@@ -41,7 +41,7 @@ describe('Fault: herald on a Redis Cluster of 3 masters, one of which dies', () 
     limitedApiUrl = `http://127.0.0.1:${limitedPort}`;
     workerReady = `http://127.0.0.1:${stack.workerPort}/health/ready`;
     apiReady = `${stack.apiUrl}/health/ready`;
-  }, 90_000);
+  });
 
   afterAll(async () => {
     await stack.stop().catch(() => undefined);

@@ -59,5 +59,5 @@ describe('Fault: Redis restarts empty (kill -9 without persistence) before the j
     const tooLong = await cli(['outbox:reconcile', '--since', '30d']);
     expect(tooLong.code).toBe(2);
     expect(tooLong.stderr).toMatch(/JOB_COMPLETED_RETENTION_HOURS/);
-  }, 120_000);
+  });
 });

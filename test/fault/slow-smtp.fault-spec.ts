@@ -63,7 +63,7 @@ describe('Fault: the SMTP server takes 8 s to accept a mail', () => {
         `slow smtp: verify-email answered in ${verify.ms} ms, registrations in ${registrations.map((r) => r.ms).join('/')} ms ` +
           `while a mail hung ${SLOW_SMTP_MS} ms\n`,
       );
-    }, 60_000);
+    });
   });
 
   describe('a worker with 50 jobs at once', () => {

@@ -367,7 +367,7 @@ describe('Privacy tier: the account story in production mode leaves no secret an
     }
   });
 
-  for (const step of STEPS) it(step.name, () => step.run(story), 60_000);
+  for (const step of STEPS) it(step.name, () => step.run(story));
 
   it('left no token, password, hash, JWT, credential or address in any span, log line, Redis value, metric label or admin page', async () => {
     const { stack, receiver, secrets } = story;
@@ -436,5 +436,5 @@ describe('Privacy tier: the account story in production mode leaves no secret an
     // Each surface was really read: an empty one would make a green run meaningless.
     for (const surface of ['span', 'log', 'redis', 'metric', 'admin page']) expect(result.bySurface[surface] ?? 0).toBeGreaterThan(0);
     if (result.hits.length > 0) throw new Error(`secrets or addresses found outside their place:\n${describeHits(result.hits)}`);
-  }, 60_000);
+  });
 });
