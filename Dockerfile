@@ -43,4 +43,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # exec: node is PID 1 and gets SIGTERM itself (graceful shutdown: in-flight requests, active jobs).
 # Heap flags per app from scripts/runtime-defaults.mjs (each app under ~200 MB RSS); a NODE_OPTIONS set for the
 # container replaces them.
-CMD ["sh", "-c", "if [ -z \"${NODE_OPTIONS+x}\" ]; then case \"$APP\" in api) export NODE_OPTIONS='--max-old-space-size=128 --max-semi-space-size=4' ;; worker) export NODE_OPTIONS='--max-old-space-size=128' ;; esac; fi; exec node --enable-source-maps dist/apps/$APP/apps/$APP/src/main.js"]
+CMD ["sh", "-c", "if [ -z \"${NODE_OPTIONS+x}\" ]; then case \"$APP\" in api) export NODE_OPTIONS='--max-old-space-size=128 --max-semi-space-size=4' ;; worker) export NODE_OPTIONS='--max-old-space-size=128 --max-semi-space-size=8' ;; esac; fi; exec node --enable-source-maps dist/apps/$APP/apps/$APP/src/main.js"]
