@@ -16,7 +16,7 @@ interface Console {
 }
 
 async function startConsole(readOnly: boolean): Promise<Console> {
-  const api = await createApiHarness({ env: { ...ADMIN, BULL_BOARD_READ_ONLY: String(readOnly) } });
+  const api = await createApiHarness({ env: { ...ADMIN, ADMIN_READ_ONLY: String(readOnly) } });
   const events = await createPipelineHarness({ db: api.db, env: { OUTBOX_MAX_ATTEMPTS: '1' } });
   return { api, events };
 }
@@ -68,7 +68,7 @@ const page = async ({ api }: Console, path = '/admin/outbox') => {
 };
 
 describe('Outbox console at /admin/outbox', () => {
-  describe('writable (BULL_BOARD_READ_ONLY=false)', () => {
+  describe('writable (ADMIN_READ_ONLY=false)', () => {
     let c: Console;
 
     beforeAll(async () => {
@@ -246,7 +246,7 @@ describe('Outbox console at /admin/outbox', () => {
     });
   });
 
-  describe('read-only (BULL_BOARD_READ_ONLY=true)', () => {
+  describe('read-only (ADMIN_READ_ONLY=true)', () => {
     let c: Console;
 
     beforeAll(async () => {

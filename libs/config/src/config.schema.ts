@@ -124,7 +124,9 @@ export const envSchema = z.object({
 
   ADMIN_USER: z.string().min(1).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-  // Default: read-only in production, writable elsewhere.
+  // Read-only admin areas (Bull Board and the outbox console). Default: read-only in production, writable elsewhere.
+  ADMIN_READ_ONLY: flag.optional(),
+  // Deprecated alias of ADMIN_READ_ONLY (its name from before the outbox console shared it); read when ADMIN_READ_ONLY is unset.
   BULL_BOARD_READ_ONLY: flag.optional(),
   RATE_LIMIT_ENABLED: flag.default(true),
 
@@ -214,6 +216,28 @@ export function crossVariableProblems(raw: Record<string, string | undefined>): 
 }
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Old names still read in place of their successors (operators have them set), each with a warning at start-up. */
+export const DEPRECATED_VARIABLES = { BULL_BOARD_READ_ONLY: 'ADMIN_READ_ONLY' } as const satisfies Partial<Record<keyof Env, keyof Env>>;
+
+/** A variable of the environment worth a warning at start-up (herald still starts). */
+export interface ConfigWarning {
+  readonly variable: string;
+  readonly message: string;
+}
+
+/** One warning per deprecated variable that is set: rename it, or remove it when its successor is set too (the successor wins). */
+export function deprecationWarnings(raw: Record<string, string | undefined>): ConfigWarning[] {
+  return Object.entries(DEPRECATED_VARIABLES)
+    .filter(([old]) => raw[old] !== undefined)
+    .map(([old, successor]) => ({
+      variable: old,
+      message:
+        raw[successor] === undefined
+          ? `${old} is deprecated: rename it ${successor} (same values); it is still read for now`
+          : `${old} is deprecated and ignored: ${successor} is set and wins; remove ${old}`,
+    }));
+}
 
 /** Rules between parsed values (defaults applied); checked once every variable is well-formed. */
 export function parsedValueProblems(env: Env): { variable: string; message: string }[] {

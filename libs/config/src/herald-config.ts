@@ -1,5 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { crossVariableProblems, envSchema, parsedValueProblems, type Env } from './config.schema.js';
+import {
+  crossVariableProblems,
+  deprecationWarnings,
+  envSchema,
+  parsedValueProblems,
+  type ConfigWarning,
+  type Env,
+} from './config.schema.js';
 
 /** Development-only JWT secret; production refuses to start without JWT_SECRET. */
 const DEV_JWT_SECRET = 'herald-development-secret-do-not-use-in-production';
@@ -48,7 +55,12 @@ export abstract class HeraldConfig {
     passwordHashConcurrency: number;
     rateLimitEnabled: boolean;
   };
-  declare readonly admin: { user?: string; password?: string; boardReadOnly: boolean };
+  declare readonly admin: {
+    user?: string;
+    password?: string;
+    /** ADMIN_READ_ONLY (or its deprecated alias BULL_BOARD_READ_ONLY): writes to Bull Board and the outbox console answer 405. */
+    readOnly: boolean;
+  };
   declare readonly outbox: {
     relayEnabled: boolean;
     graceMs: number;
@@ -75,6 +87,8 @@ export abstract class HeraldConfig {
     tokenHours: number;
   };
   declare readonly lifecycle: { startupTimeoutMs: number; shutdownTimeoutMs: number };
+  /** What the apps log as warnings at start-up (deprecated variables that are set). */
+  declare readonly warnings: readonly ConfigWarning[];
 }
 
 export class ConfigValidationError extends Error {
@@ -142,7 +156,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     admin: {
       user: env.ADMIN_USER,
       password: env.ADMIN_PASSWORD,
-      boardReadOnly: env.BULL_BOARD_READ_ONLY ?? env.NODE_ENV === 'production',
+      readOnly: env.ADMIN_READ_ONLY ?? env.BULL_BOARD_READ_ONLY ?? env.NODE_ENV === 'production',
     },
     outbox: {
       relayEnabled: env.OUTBOX_RELAY_ENABLED,
@@ -175,6 +189,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       tokenHours: env.TOKEN_RETENTION_HOURS,
     },
     lifecycle: { startupTimeoutMs: env.STARTUP_TIMEOUT_MS, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    warnings: deprecationWarnings(raw),
   };
 }
 

@@ -48,17 +48,17 @@ export interface AdminAccessDeps {
  *    guess was right; the operator waits out the window or uses the ops CLI;
  * 2. HTTP Basic in constant time (one set of credentials for every area);
  *    a wrong one is counted (metric and throttle), a missing one is not;
- * 3. the read-only rule (BULL_BOARD_READ_ONLY): writes answer 405;
+ * 3. the read-only rule (ADMIN_READ_ONLY): writes answer 405;
  * 4. the same-origin rule for every request but GET and HEAD: a browser sends
  *    the cached Basic credentials with a foreign page's form too.
  */
 export function adminGuards(config: HeraldConfig, area: AdminArea, deps: AdminAccessDeps): RequestHandler[] {
-  const { user, password, boardReadOnly } = config.admin;
+  const { user, password, readOnly } = config.admin;
   const throttle = failureThrottle(area, deps);
   return [
     throttle.refuseThrottled,
     basicAuth(user!, password!, area.name, throttle.countFailure),
-    ...(boardReadOnly ? [refuseWrites(area.name)] : []),
+    ...(readOnly ? [refuseWrites(area.name)] : []),
     writesSameOriginOnly,
   ];
 }
@@ -140,7 +140,7 @@ export function basicAuth(user: string, password: string, area: string, onFailur
   };
 }
 
-/** The read-only rule of the admin areas (BULL_BOARD_READ_ONLY): every write answers 405. */
+/** The read-only rule of the admin areas (ADMIN_READ_ONLY): every write answers 405. */
 export function refuseWrites(area: string) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();

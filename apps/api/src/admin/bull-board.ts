@@ -41,7 +41,7 @@ export function boardQueues(producer: JobProducer, readOnly: boolean): BullMQAda
 }
 
 export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig, logger: Logger, access: AdminAccessDeps): boolean {
-  const { user, password, boardReadOnly } = config.admin;
+  const { user, password, readOnly } = config.admin;
   if (!user || !password) {
     logger.warn({ path: BULL_BOARD_PATH }, 'Bull Board is not mounted: set ADMIN_USER and ADMIN_PASSWORD to enable it');
     return false;
@@ -61,12 +61,12 @@ export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig
   let queuesShown = false;
   const showQueues = (_req: Request, _res: Response, next: NextFunction) => {
     if (!queuesShown) {
-      board.replaceQueues(boardQueues(producer, boardReadOnly));
+      board.replaceQueues(boardQueues(producer, readOnly));
       queuesShown = true;
     }
     next();
   };
   app.use(BULL_BOARD_PATH, ...adminGuards(config, { name: 'Bull Board', label: 'queues' }, access), showQueues, serverAdapter.getRouter());
-  logger.info({ path: BULL_BOARD_PATH, readOnly: boardReadOnly }, 'Bull Board mounted');
+  logger.info({ path: BULL_BOARD_PATH, readOnly }, 'Bull Board mounted');
   return true;
 }

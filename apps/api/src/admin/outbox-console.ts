@@ -54,7 +54,7 @@ export function noticeOf(url: string): ConsoleNotice | null {
  * the browser whoever made it send the request.
  */
 export function mountOutboxConsole(app: NestExpressApplication, config: HeraldConfig, logger: Logger, access: AdminAccessDeps): boolean {
-  const { user, password, boardReadOnly } = config.admin;
+  const { user, password, readOnly } = config.admin;
   if (!user || !password) {
     logger.warn({ path: OUTBOX_CONSOLE_PATH }, 'Outbox console is not mounted: set ADMIN_USER and ADMIN_PASSWORD to enable it');
     return false;
@@ -72,7 +72,7 @@ export function mountOutboxConsole(app: NestExpressApplication, config: HeraldCo
     const html = renderOutboxConsole({
       basePath: OUTBOX_CONSOLE_PATH,
       boardPath: BULL_BOARD_PATH,
-      readOnly: boardReadOnly,
+      readOnly: readOnly,
       pending: backlog.pending,
       pendingEstimated: !backlog.exact,
       oldestPendingAgeMs: backlog.oldestPendingAgeMs,
@@ -159,6 +159,6 @@ export function mountOutboxConsole(app: NestExpressApplication, config: HeraldCo
   };
 
   app.use(OUTBOX_CONSOLE_PATH, ...adminGuards(config, { name: AREA, label: 'outbox' }, access), routes);
-  logger.info({ path: OUTBOX_CONSOLE_PATH, readOnly: boardReadOnly }, 'Outbox console mounted');
+  logger.info({ path: OUTBOX_CONSOLE_PATH, readOnly: readOnly }, 'Outbox console mounted');
   return true;
 }
