@@ -6,7 +6,14 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '@herald/config';
 import { JobProducer } from '@herald/jobs';
-import { adminGuards, BULL_BOARD_PATH, OUTBOX_CONSOLE_PATH, type AdminAccessDeps } from './admin-access.js';
+import {
+  AdminAccess,
+  adminAccessMiddleware,
+  BULL_BOARD_AREA,
+  BULL_BOARD_PATH,
+  OUTBOX_CONSOLE_PATH,
+  type AdminAccessDeps,
+} from './admin-access.js';
 
 const SENSITIVE_KEY = /pass(word)?|token|secret|authorization|cookie|api[-_]?key/i;
 
@@ -40,9 +47,10 @@ export function boardQueues(producer: JobProducer, readOnly: boolean): BullMQAda
   });
 }
 
-export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig, logger: Logger, access: AdminAccessDeps): boolean {
-  const { user, password, readOnly } = config.admin;
-  if (!user || !password) {
+export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig, logger: Logger, deps: AdminAccessDeps): boolean {
+  const { readOnly } = config.admin;
+  const access = AdminAccess.of(config, BULL_BOARD_AREA, deps);
+  if (!access) {
     logger.warn({ path: BULL_BOARD_PATH }, 'Bull Board is not mounted: set ADMIN_USER and ADMIN_PASSWORD to enable it');
     return false;
   }
@@ -66,7 +74,7 @@ export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig
     }
     next();
   };
-  app.use(BULL_BOARD_PATH, ...adminGuards(config, { name: 'Bull Board', label: 'queues' }, access), showQueues, serverAdapter.getRouter());
+  app.use(BULL_BOARD_PATH, adminAccessMiddleware(access), showQueues, serverAdapter.getRouter());
   logger.info({ path: BULL_BOARD_PATH, readOnly }, 'Bull Board mounted');
   return true;
 }
