@@ -168,7 +168,7 @@ installGracefulShutdown({
 
 /** Bull Board through @bull-board/fastify, behind the same Basic credentials (checked in a hook of its own scope). */
 async function mountBullBoard() {
-  const { user, password, boardReadOnly } = config.admin;
+  const { user, password, readOnly } = config.admin;
   if (!user || !password) return;
   const [{ createBullBoard }, { FastifyAdapter: BullBoardFastifyAdapter }, { basicAuth, refuseWrites }] = await Promise.all([
     import('@bull-board/api'),
@@ -199,7 +199,7 @@ async function mountBullBoard() {
     },
     json: (body) => reply.send(body),
   });
-  const guards = [basicAuth(user, password, 'Bull Board'), ...(boardReadOnly ? [refuseWrites('Bull Board')] : [])];
+  const guards = [basicAuth(user, password, 'Bull Board'), ...(readOnly ? [refuseWrites('Bull Board')] : [])];
   await app.register(
     async (scoped) => {
       scoped.addHook('onRequest', async (request, reply) => {
@@ -209,7 +209,7 @@ async function mountBullBoard() {
           if (!passed) return reply;
         }
         if (!queuesShown) {
-          board.replaceQueues(boardQueues(producer, boardReadOnly));
+          board.replaceQueues(boardQueues(producer, readOnly));
           queuesShown = true;
         }
       });

@@ -16,7 +16,7 @@ describe('API start-up check', () => {
     // From the first "waiting for" log line, not from spawning: loading the app takes seconds on a busy machine.
     const firstWait = api.logs().find((log) => String(log.msg).startsWith('waiting for '));
     const elapsedMs = firstWait ? exitedAt - Date.parse(String(firstWait.time)) : Infinity;
-    return { exit, elapsedMs, lines: api.lines.filter((line) => line.trim() !== '') };
+    return { exit, elapsedMs, lines: api.lines.filter((line) => line.trim() !== ''), logs: api.logs() };
   };
 
   /** Exactly one line gives up, and nothing looks like a driver's stack trace. */
@@ -55,5 +55,17 @@ describe('API start-up check', () => {
       ),
     );
     expect(lines.join('\n')).not.toMatch(/Postgres at/);
+  });
+
+  it('warns about a deprecated variable before anything else (BULL_BOARD_READ_ONLY, now ADMIN_READ_ONLY)', async () => {
+    const port = await freePort(); // nothing listens there: the API gives up after its warnings
+    const { exit, logs } = await run({
+      DATABASE_URL: `postgres://herald@127.0.0.1:${port}/herald`,
+      REDIS_URL: TEST_REDIS_URL,
+      BULL_BOARD_READ_ONLY: 'true',
+    });
+    expect(exit.code).toBe(1);
+    const warnings = logs.filter((log) => log.variable === 'BULL_BOARD_READ_ONLY');
+    expect(warnings).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringContaining('rename it ADMIN_READ_ONLY') })]);
   });
 });

@@ -6,7 +6,7 @@ import { launchChromium } from '../support/browser.js';
 import { Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
-const ADMIN = { ADMIN_USER: 'operator', ADMIN_PASSWORD: 'a-long-admin-password', BULL_BOARD_READ_ONLY: 'true' };
+const ADMIN = { ADMIN_USER: 'operator', ADMIN_PASSWORD: 'a-long-admin-password', ADMIN_READ_ONLY: 'true' };
 const ARTIFACTS = 'test/artifacts';
 
 /** Headless Chromium (Debian package) drives the real board of a real deployment. */

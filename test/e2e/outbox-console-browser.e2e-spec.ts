@@ -33,7 +33,7 @@ describe('Outbox console in a browser', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     await stack.start();
     worker = await stack.worker({ OUTBOX_MAX_ATTEMPTS: '2' }).startAndWaitReady();
-    await stack.api({ ...ADMIN, BULL_BOARD_READ_ONLY: 'false' }).startAndWaitReady();
+    await stack.api({ ...ADMIN, ADMIN_READ_ONLY: 'false' }).startAndWaitReady();
     newRelease = await createPipelineHarness({ db: stack.db, prefix: stack.prefix, skipPostCommitDispatch: true });
 
     const event = ThingHappened.create(randomUUID(), { label: 'from the next release' });

@@ -4,7 +4,7 @@ import { withRedis } from '../support/pipeline-harness.js';
 // Issue 19, items 5 and 6: /admin/* (Bull Board and the outbox console) throttles wrong credentials per
 // client address, counts them in a metric, and refuses cross-site writes whatever the method and body type.
 
-const ADMIN = { ADMIN_USER: 'operator', ADMIN_PASSWORD: 'a-long-admin-password', BULL_BOARD_READ_ONLY: 'false' };
+const ADMIN = { ADMIN_USER: 'operator', ADMIN_PASSWORD: 'a-long-admin-password', ADMIN_READ_ONLY: 'false' };
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 const AUTH = basic(ADMIN.ADMIN_USER, ADMIN.ADMIN_PASSWORD);
 const WRONG = basic(ADMIN.ADMIN_USER, 'not-the-admin-password');

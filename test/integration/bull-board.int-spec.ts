@@ -10,7 +10,7 @@ describe('Bull Board at /admin/queues', () => {
     let staticAsset: string;
 
     beforeAll(async () => {
-      api = await createApiHarness({ env: { ...ADMIN, BULL_BOARD_READ_ONLY: 'true' } });
+      api = await createApiHarness({ env: { ...ADMIN, ADMIN_READ_ONLY: 'true' } });
       const page = await (await api.get('/admin/queues', AUTH)).text();
       // Assets are linked relative to <base href="/admin/queues/">.
       staticAsset = `/admin/queues/${/"(static\/[^"']+\.css)"/.exec(page)![1]!}`;

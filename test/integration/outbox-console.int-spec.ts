@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OutboxStatus } from '@herald/events';
 import { createApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { checkedFetch } from '../support/contract/index.js';
 import { createPipelineHarness, ThingHappened, type PipelineHarness } from '../support/pipeline-harness.js';
 
 const ADMIN = { ADMIN_USER: 'operator', ADMIN_PASSWORD: 'a-long-admin-password' };
@@ -16,7 +17,7 @@ interface Console {
 }
 
 async function startConsole(readOnly: boolean): Promise<Console> {
-  const api = await createApiHarness({ env: { ...ADMIN, BULL_BOARD_READ_ONLY: String(readOnly) } });
+  const api = await createApiHarness({ env: { ...ADMIN, ADMIN_READ_ONLY: String(readOnly) } });
   const events = await createPipelineHarness({ db: api.db, env: { OUTBOX_MAX_ATTEMPTS: '1' } });
   return { api, events };
 }
@@ -50,9 +51,9 @@ async function deliveredRow({ events }: Console): Promise<string> {
 const rowOf = async ({ api }: Console, id: string) =>
   (await api.db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM outbox WHERE id = $1', [id]))[0];
 
-/** POSTs the requeue form as the console page would (same Origin); `null` leaves a header out. */
+/** POSTs the requeue form as the console page would (same Origin); `null` leaves a header out. Every answer is checked against openapi.json. */
 const requeue = ({ api }: Console, body: string, headers: Record<string, string | null> = {}) =>
-  fetch(`${api.baseUrl}/admin/outbox/requeue`, {
+  checkedFetch(`${api.baseUrl}/admin/outbox/requeue`, {
     method: 'POST',
     redirect: 'manual',
     headers: Object.fromEntries(
@@ -68,7 +69,7 @@ const page = async ({ api }: Console, path = '/admin/outbox') => {
 };
 
 describe('Outbox console at /admin/outbox', () => {
-  describe('writable (BULL_BOARD_READ_ONLY=false)', () => {
+  describe('writable (ADMIN_READ_ONLY=false)', () => {
     let c: Console;
 
     beforeAll(async () => {
@@ -96,6 +97,21 @@ describe('Outbox console at /admin/outbox', () => {
       expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
     });
 
+    it('answers its refusals as the rest of the API does: problem+json with the path, the correlation id and X-Request-Id', async () => {
+      for (const [path, init, status, code] of [
+        ['/admin/outbox/requeue', { method: 'POST' }, 401, 'UNAUTHENTICATED'],
+        ['/admin/outbox/requeue', { method: 'GET', headers: AUTH }, 405, 'METHOD_NOT_ALLOWED'],
+        ['/admin/outbox/no-such-page', { headers: AUTH }, 404, 'NOT_FOUND'],
+      ] as const) {
+        const response = await checkedFetch(`${c.api.baseUrl}${path}`, init);
+        expect(response.status).toBe(status);
+        expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        const requestId = response.headers.get('x-request-id');
+        expect(requestId).toBeTruthy();
+        expect(await response.json()).toMatchObject({ status, code, instance: path, correlationId: requestId });
+      }
+    });
+
     it('refuses wrong credentials and changes nothing', async () => {
       const [dead] = await poisonRows(c, 1);
       for (const headers of [
@@ -103,7 +119,7 @@ describe('Outbox console at /admin/outbox', () => {
         basic('someone', ADMIN.ADMIN_PASSWORD),
         { authorization: 'Bearer x' },
       ]) {
-        const response = await fetch(`${c.api.baseUrl}/admin/outbox/requeue`, {
+        const response = await checkedFetch(`${c.api.baseUrl}/admin/outbox/requeue`, {
           method: 'POST',
           redirect: 'manual',
           headers: { ...headers, ...FORM, origin: c.api.baseUrl },
@@ -246,7 +262,7 @@ describe('Outbox console at /admin/outbox', () => {
     });
   });
 
-  describe('read-only (BULL_BOARD_READ_ONLY=true)', () => {
+  describe('read-only (ADMIN_READ_ONLY=true)', () => {
     let c: Console;
 
     beforeAll(async () => {
@@ -269,7 +285,7 @@ describe('Outbox console at /admin/outbox', () => {
 
     it.each(['POST', 'PUT', 'DELETE', 'PATCH'])('answers %s with 405 and Allow: GET, HEAD, and requeues nothing', async (method) => {
       const [dead] = await poisonRows(c, 1);
-      const response = await fetch(`${c.api.baseUrl}/admin/outbox/requeue`, {
+      const response = await checkedFetch(`${c.api.baseUrl}/admin/outbox/requeue`, {
         method,
         redirect: 'manual',
         headers: { ...AUTH, ...FORM, origin: c.api.baseUrl },
@@ -286,7 +302,7 @@ describe('Outbox console at /admin/outbox', () => {
       const api = await createApiHarness();
       try {
         expect((await api.get('/admin/outbox')).status).toBe(404);
-        expect((await fetch(`${api.baseUrl}/admin/outbox/requeue`, { method: 'POST' })).status).toBe(404);
+        expect((await checkedFetch(`${api.baseUrl}/admin/outbox/requeue`, { method: 'POST' })).status).toBe(404);
       } finally {
         await api.close();
       }

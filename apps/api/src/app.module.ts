@@ -7,6 +7,7 @@ import { DatabaseModule } from '@herald/database';
 import { EventsModule } from '@herald/events';
 import { JobsModule } from '@herald/jobs';
 import { MetricsModule } from '@herald/observability';
+import { OutboxConsoleController } from './admin/index.js';
 import { AuthController } from './auth/auth.controller.js';
 import { LOGIN_LIMITS, LoginThrottle } from './auth/login-throttle.js';
 import { HealthController } from './health/health.controller.js';
@@ -40,6 +41,7 @@ export class AppModule {
         VerifyEmailPageController,
         ResetPasswordPageController,
         MetricsController,
+        OutboxConsoleController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -5,9 +5,7 @@ import helmet from 'helmet';
 import type { HeraldConfig } from '@herald/config';
 import { createLogger, installGracefulShutdown, Metrics, PinoNestLogger } from '@herald/observability';
 import type { Logger } from 'pino';
-import { adminAuthFailures } from './admin/admin-access.js';
-import { mountBullBoard } from './admin/bull-board.js';
-import { mountOutboxConsole } from './admin/outbox-console.js';
+import { adminAuthFailures, mountBullBoard } from './admin/index.js';
 import { AppModule } from './app.module.js';
 import { correlationMiddleware } from './http/correlation.middleware.js';
 import { HttpDrain } from './http/http-drain.js';
@@ -53,9 +51,8 @@ export function configureApiApp(
   const metrics = app.get(Metrics);
   // Exported from the start (0 until a failure), so the alert on it reads a series whether or not /admin is mounted.
   adminAuthFailures(metrics);
-  const adminAccess = { store: app.get(RateLimiterStore), metrics, logger };
-  mountBullBoard(app, config, logger, adminAccess);
-  mountOutboxConsole(app, config, logger, adminAccess);
+  // Bull Board's router is Express's, mounted here; the outbox console is a controller behind AdminAccessGuard.
+  mountBullBoard(app, config, logger, { store: app.get(RateLimiterStore), metrics, logger });
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useGlobalPipes(createValidationPipe());
   // Global as well as APP_FILTER, so errors raised before routing (body parser) are problem+json too.

@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Before Nest: TypeORM and ioredis would otherwise fail with their own retries and stack traces.
   const logger = apiLogger(config);
+  for (const { variable, message } of config.warnings) logger.warn({ variable }, message);
   await waitForDependencies([postgresDependency(config), redisDependency(config)], config.lifecycle.startupTimeoutMs, (message) =>
     logger.warn(message),
   );

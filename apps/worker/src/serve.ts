@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     format: config.logFormat,
     production: config.env === 'production',
   });
+  for (const { variable, message } of config.warnings) logger.warn({ variable }, message);
   await waitForDependencies([postgresDependency(config), redisDependency(config)], config.lifecycle.startupTimeoutMs, (message) =>
     logger.warn(message),
   );

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 
-/**
- * The one schema for every environment variable herald reads.
- * Add a variable here, in `.env.example` and in the README configuration table.
- */
+// The one schema for every environment variable herald reads is envSchema below; add a variable there
+// (with its description) and in `.env.example`, then run `npm run docs:config` for the README table.
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const TRUTHY = ['true', '1', 'yes', 'on'];
@@ -66,105 +64,240 @@ const trustProxy = z
     return z.NEVER;
   });
 
-export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // auto: readable (pino-pretty) on a terminal outside production, JSON lines otherwise (piped, production).
-  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
-  PORT: port.default(3000),
-  WORKER_PORT: port.default(3001),
-  HTTP_BODY_LIMIT: z
-    .string()
-    .regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb')
-    .default('100kb'),
-  // Comma-separated origins allowed by CORS (e.g. https://app.example.com); empty: no cross-origin access.
-  CORS_ORIGINS: commaSeparated(z.url({ protocol: /^https?$/ })),
-  APP_BASE_URL: urlWithProtocols(['http', 'https']).default('http://localhost:3000'),
-  // Proxies trusted to report the client's address: a hop count, or comma-separated IPs/CIDRs/loopback/linklocal/uniquelocal.
-  TRUST_PROXY: trustProxy,
+/**
+ * What the README's configuration table says of a variable. The table is
+ * generated from here (`npm run docs:config`); a variable's type and default
+ * are read from its schema unless given (computed defaults, URL and list types).
+ */
+export interface SettingDoc {
+  /** One line: what the variable does and its rules (Markdown). */
+  readonly description: string;
+  /** The type as a reader should see it, when the schema's own (enum, integer range, boolean, string) would not say it. */
+  readonly type?: string;
+  /** The default as a reader should see it, when it is not the schema's literal default. */
+  readonly default?: string;
+}
 
-  DATABASE_URL: urlWithProtocols(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/herald'),
-  // Connections per process. Default: 10 for the API and the CLI; for the worker, enough for every job and relay loop at once.
-  DATABASE_POOL_SIZE: positiveInt.max(200).optional(),
+/** Every variable's SettingDoc, keyed by its schema. */
+export const settingDocs = z.registry<SettingDoc>();
+
+/** A variable's schema with its documentation. */
+function setting<T extends z.ZodType>(schema: T, doc: SettingDoc): T {
+  settingDocs.add(schema, doc);
+  return schema;
+}
+
+const URL_TYPE = 'URL';
+const URL_LIST_TYPE = 'comma-separated URLs';
+
+/**
+ * The one schema for every environment variable herald reads: validation,
+ * type, default and description. HeraldConfig (herald-config.ts) is typed
+ * from it and the README table is generated from it; `.env.example` names
+ * them all (test/deploy/deploy-files.spec.ts).
+ */
+export const envSchema = z.object({
+  NODE_ENV: setting(z.enum(['development', 'test', 'production']).default('development'), {
+    description: '`production` requires `JWT_SECRET`, a strong `ADMIN_PASSWORD`, and makes the admin areas read-only by default',
+  }),
+  LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), {
+    description: 'pino level',
+  }),
+  LOG_FORMAT: setting(z.enum(['auto', 'json', 'pretty']).default('auto'), {
+    description:
+      "`json`: JSON lines; `pretty`: readable lines (pino-pretty); `auto`: `pretty` when stdout is a terminal (with `npm start` and `npm run start:*`: the launcher's) and `NODE_ENV` is not `production`, else `json` (so piped output and production stay JSON)",
+  }),
+  PORT: setting(port.default(3000), { description: 'API port' }),
+  WORKER_PORT: setting(port.default(3001), { description: 'worker health port (`/health/live`, `/health/ready`, `/metrics`)' }),
+  HTTP_BODY_LIMIT: setting(
+    z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb')
+      .default('100kb'),
+    { type: 'size (`b`, `kb`, `mb`)', description: 'largest JSON body (larger gets `413`)' },
+  ),
+  CORS_ORIGINS: setting(commaSeparated(z.url({ protocol: /^https?$/ })), {
+    type: URL_LIST_TYPE,
+    default: 'empty',
+    description: 'origins allowed by CORS (e.g. `https://app.example.com`); empty means no cross-origin access',
+  }),
+  APP_BASE_URL: setting(urlWithProtocols(['http', 'https']).default('http://localhost:3000'), {
+    type: URL_TYPE,
+    description: 'public base URL of the API: the links in emails start with it',
+  }),
+  TRUST_PROXY: setting(trustProxy, {
+    type: 'hop count, or comma-separated addresses',
+    default: '`loopback`',
+    description:
+      'proxies believed about the client address the rate limits count: a hop count (`1` = one load balancer, `0` = none) or a list of IPs, CIDRs, `loopback`, `linklocal`, `uniquelocal`',
+  }),
+
+  DATABASE_URL: setting(urlWithProtocols(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/herald'), {
+    type: URL_TYPE,
+    description: 'Postgres',
+  }),
+  DATABASE_POOL_SIZE: setting(positiveInt.max(200).optional(), {
+    default: '`10`; worker: just enough',
+    description:
+      'connections per process. The worker needs `WORKER_CONCURRENCY + OUTBOX_RELAY_CONCURRENCY + 1` (a job holds one only during its two short transactions); unset, it takes that many; set smaller, the worker refuses to start, naming the variables',
+  }),
   // Session limits of the API's and the worker's connections: no request or job waits long on a row lock,
   // runs a runaway statement, or holds a transaction open while it waits on something else.
-  DATABASE_LOCK_TIMEOUT_MS: positiveInt.default(2000),
-  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.default(10000),
-  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt.default(60000),
+  DATABASE_LOCK_TIMEOUT_MS: setting(positiveInt.default(2000), {
+    description: "longest wait for a row lock in the API's and the worker's sessions (`lock_timeout`); a request that hits it gets `503`",
+  }),
+  DATABASE_STATEMENT_TIMEOUT_MS: setting(positiveInt.default(10000), {
+    description: "longest statement in the API's and the worker's sessions (`statement_timeout`; not the CLI's or migrations')",
+  }),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: setting(positiveInt.default(60000), {
+    description:
+      'Postgres ends a session of the API or the worker that sits idle inside a transaction this long (a safety net: no code holds a transaction across a network call)',
+  }),
 
-  REDIS_URL: urlWithProtocols(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
-  // Comma-separated redis:// URLs of Redis Cluster nodes; when set, herald talks to the cluster instead of REDIS_URL.
-  REDIS_CLUSTER_NODES: commaSeparated(urlWithProtocols(['redis', 'rediss'])),
-  // Braces make a Redis Cluster hash tag: all keys of all queues land in one slot.
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9{}_-]+$/, 'only letters, digits, braces, - and _')
-    .default('{herald}'),
+  REDIS_URL: setting(urlWithProtocols(['redis', 'rediss']).default('redis://127.0.0.1:6379'), {
+    type: URL_TYPE,
+    description: 'Redis for BullMQ and the rate limit counters',
+  }),
+  REDIS_CLUSTER_NODES: setting(commaSeparated(urlWithProtocols(['redis', 'rediss'])), {
+    type: URL_LIST_TYPE,
+    default: 'empty',
+    description:
+      '`redis://` URLs of Redis Cluster nodes; when set, every connection uses the cluster (credentials/TLS from the first URL) and `QUEUE_PREFIX` must contain a `{hash tag}`',
+  }),
+  QUEUE_PREFIX: setting(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9{}_-]+$/, 'only letters, digits, braces, - and _')
+      .default('{herald}'),
+    {
+      description:
+        'BullMQ key prefix (letters, digits, braces, `-`, `_`); braces = Redis Cluster hash tag: all keys of all queues in one slot',
+    },
+  ),
 
-  SMTP_URL: urlWithProtocols(['smtp', 'smtps']).optional(),
-  MAIL_FROM: z.string().min(3).default('herald <no-reply@herald.local>'),
-  MAIL_DIR: z.string().min(1).default('var/mail'),
+  SMTP_URL: setting(urlWithProtocols(['smtp', 'smtps']).optional(), {
+    type: URL_TYPE,
+    description: '`smtp://host:port`; unset writes mail to `MAIL_DIR` and logs the verification link (not in production)',
+  }),
+  MAIL_FROM: setting(z.string().min(3).default('herald <no-reply@herald.local>'), { description: 'sender' }),
+  MAIL_DIR: setting(z.string().min(1).default('var/mail'), { description: 'where the file transport writes `.eml` files' }),
   // SMTP client limits; together well below WORKER_LOCK_DURATION_MS, so a hanging server fails the attempt
   // before the job's lock (and the inbox claim) could expire (nodemailer's own defaults are minutes).
-  SMTP_CONNECTION_TIMEOUT_MS: positiveInt.default(5000),
-  SMTP_GREETING_TIMEOUT_MS: positiveInt.default(5000),
-  SMTP_SOCKET_TIMEOUT_MS: positiveInt.default(15000),
-  // Pooled SMTP connections per worker process; 0 = a new connection for every message. The handshake is
-  // most of a small message's cost; a killed worker re-sends no more with the pool than without
-  // (test/fault/worker-crash).
-  SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(0).max(100).default(5),
+  SMTP_CONNECTION_TIMEOUT_MS: setting(positiveInt.default(5000), { description: 'SMTP: longest wait to connect' }),
+  SMTP_GREETING_TIMEOUT_MS: setting(positiveInt.default(5000), { description: "SMTP: longest wait for the server's greeting" }),
+  SMTP_SOCKET_TIMEOUT_MS: setting(positiveInt.default(15000), {
+    description:
+      'SMTP: longest silence during a conversation (a slow server must answer within it). The three together must not exceed `WORKER_LOCK_DURATION_MS` (start-up refuses), so a hanging server fails the attempt before its job can be taken for dead',
+  }),
+  // The handshake is most of a small message's cost; a killed worker re-sends no more with the pool than
+  // without (test/fault/worker-crash).
+  SMTP_MAX_CONNECTIONS: setting(z.coerce.number().int().min(0).max(100).default(5), {
+    description:
+      "SMTP connections each worker process keeps open and reuses (nodemailer's pool; a repeat after a crash is still only a message the server received in full that nobody recorded); `0` opens a new connection for every message",
+  }),
 
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  JWT_TTL_SECONDS: positiveInt.default(3600),
-  // Argon2 computations at once per API process; default: the number of CPUs.
-  PASSWORD_HASH_CONCURRENCY: positiveInt.max(64).optional(),
-  VERIFICATION_TOKEN_TTL_HOURS: positiveInt.max(24 * 30).default(24),
-  // How long a password reset link works; short, as the link grants the account.
-  PASSWORD_RESET_TOKEN_TTL_MINUTES: positiveInt.max(24 * 60).default(60),
+  JWT_SECRET: setting(z.string().min(32, 'must be at least 32 characters').optional(), {
+    default: 'dev-only built-in',
+    description: 'HS256 secret, ≥ 32 chars; required in production',
+  }),
+  JWT_TTL_SECONDS: setting(positiveInt.default(3600), { description: 'access token lifetime' }),
+  PASSWORD_HASH_CONCURRENCY: setting(positiveInt.max(64).optional(), {
+    default: 'number of CPUs',
+    description: 'Argon2 hashes at once per API process (each is CPU-bound and holds 19 MiB; more than the cores adds memory, not speed)',
+  }),
+  VERIFICATION_TOKEN_TTL_HOURS: setting(positiveInt.max(24 * 30).default(24), { description: 'verification link lifetime' }),
+  PASSWORD_RESET_TOKEN_TTL_MINUTES: setting(positiveInt.max(24 * 60).default(60), {
+    description: 'password reset link lifetime (short: the link grants the account)',
+  }),
 
-  ADMIN_USER: z.string().min(1).optional(),
-  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-  // Default: read-only in production, writable elsewhere.
-  BULL_BOARD_READ_ONLY: flag.optional(),
-  RATE_LIMIT_ENABLED: flag.default(true),
+  ADMIN_USER: setting(z.string().min(1).optional(), {
+    description: 'Bull Board and outbox console user (HTTP Basic); set together with `ADMIN_PASSWORD`, without them neither area is served',
+  }),
+  ADMIN_PASSWORD: setting(z.string().min(12, 'must be at least 12 characters').optional(), {
+    description:
+      'Bull Board and outbox console password, at least 12 characters; in production a weak one stops start-up ([rule](runbooks/admin-access.md))',
+  }),
+  ADMIN_READ_ONLY: setting(flag.optional(), {
+    default: '`true` in production, else `false`',
+    description: 'read-only Bull Board and outbox console: write actions answer `405`',
+  }),
+  BULL_BOARD_READ_ONLY: setting(flag.optional(), {
+    description: 'deprecated old name of `ADMIN_READ_ONLY`: still read, with a warning at start-up, when `ADMIN_READ_ONLY` is unset',
+  }),
+  RATE_LIMIT_ENABLED: setting(flag.default(true), {
+    description:
+      "the API's own rate limits (register, resend, verify, login, admin; counters in Redis, shared by all API instances); `false` behind a limiting gateway or for load tests",
+  }),
 
-  OUTBOX_RELAY_ENABLED: flag.default(true),
-  OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(5000),
-  OUTBOX_RELAY_INTERVAL_MS: positiveInt.default(1000),
-  OUTBOX_RELAY_BATCH_SIZE: positiveInt.max(5000).default(200),
-  // Relay loops per worker process (they share the work through SKIP LOCKED).
-  OUTBOX_RELAY_CONCURRENCY: positiveInt.max(16).default(2),
-  OUTBOX_MAX_ATTEMPTS: positiveInt.max(100).default(10),
-  // Committed events waiting for the post-commit dispatch (Redis slow); beyond it they are left to the relay.
-  OUTBOX_DISPATCH_BACKLOG_LIMIT: positiveInt.max(1_000_000).default(10000),
+  OUTBOX_RELAY_ENABLED: setting(flag.default(true), { description: 'run the relay in the worker' }),
+  OUTBOX_GRACE_MS: setting(z.coerce.number().int().min(0).default(5000), {
+    description: 'how long after commit the relay leaves a row to the in-process dispatch',
+  }),
+  OUTBOX_RELAY_INTERVAL_MS: setting(positiveInt.default(1000), {
+    description: 'relay poll interval when idle (a full batch polls again at once)',
+  }),
+  OUTBOX_RELAY_BATCH_SIZE: setting(positiveInt.max(5000).default(200), { description: 'rows claimed per relay pass' }),
+  OUTBOX_RELAY_CONCURRENCY: setting(positiveInt.max(16).default(2), {
+    description: 'relay loops per worker process (they share rows through `SKIP LOCKED`)',
+  }),
+  OUTBOX_MAX_ATTEMPTS: setting(positiveInt.max(100).default(10), {
+    description: 'relay attempts before a poison row goes to `dead` (Redis outages never count)',
+  }),
+  OUTBOX_DISPATCH_BACKLOG_LIMIT: setting(positiveInt.max(1_000_000).default(10000), {
+    description:
+      'committed events a process holds for its post-commit dispatch while Redis is slow; beyond it they are left to the relay (their rows are pending: nothing is lost) and counted in `herald_outbox_dispatch_overflow_total`',
+  }),
 
-  WORKER_CONCURRENCY: positiveInt.max(200).default(5),
-  // Most emails sent per second by one worker process (BullMQ limiter on the email queue); 0 = no limit.
-  EMAIL_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(0),
-  WORKER_LOCK_DURATION_MS: positiveInt.default(30000),
-  JOB_ATTEMPTS: positiveInt.max(50).default(5),
-  JOB_BACKOFF_MS: positiveInt.default(2000),
-  JOB_ENQUEUE_TIMEOUT_MS: positiveInt.default(2000),
-  JOB_COMPLETED_RETENTION_HOURS: positiveInt.default(72),
-  JOB_FAILED_RETENTION_DAYS: positiveInt.default(14),
+  WORKER_CONCURRENCY: setting(positiveInt.max(200).default(5), { description: 'jobs processed at once per worker process' }),
+  EMAIL_RATE_LIMIT_PER_SECOND: setting(z.coerce.number().int().min(0).default(0), {
+    description: 'most emails one worker process sends per second (BullMQ limiter on the email queue; `0` = no limit)',
+  }),
+  WORKER_LOCK_DURATION_MS: setting(positiveInt.default(30000), {
+    description:
+      'BullMQ job lock; the jobs of a worker that died run again within ~1.25 lock durations (stalled check every quarter lock; trade-off in [runbooks/job-queue.md](runbooks/job-queue.md)); also the lease of an inbox claim',
+  }),
+  JOB_ATTEMPTS: setting(positiveInt.max(50).default(5), { description: 'attempts per job (exponential backoff)' }),
+  JOB_BACKOFF_MS: setting(positiveInt.default(2000), { description: 'first retry delay' }),
+  JOB_ENQUEUE_TIMEOUT_MS: setting(positiveInt.default(2000), {
+    description: 'how long a dispatch waits for Redis before leaving the event to the relay',
+  }),
+  JOB_COMPLETED_RETENTION_HOURS: setting(positiveInt.default(72), {
+    description: 'completed jobs kept (by age, never by count) — must outlast any redelivery, so job-id de-duplication holds',
+  }),
+  JOB_FAILED_RETENTION_DAYS: setting(positiveInt.default(14), { description: 'failed jobs kept for inspection and retry' }),
 
-  // Pruning of kept rows, run by the worker on one BullMQ job schedule per deployment (runbooks/retention.md).
-  RETENTION_ENABLED: flag.default(true),
-  RETENTION_INTERVAL_MS: positiveInt
-    .min(1000)
-    .max(7 * 24 * 3_600_000)
-    .default(600_000),
-  // Rows per DELETE statement; each statement is its own short transaction.
-  RETENTION_BATCH_SIZE: positiveInt.max(10_000).default(1000),
-  // Dispatched outbox rows: what outbox:reconcile can redeliver after a Redis loss.
-  OUTBOX_RETENTION_HOURS: positiveInt.max(24 * 3650).default(24 * 7),
-  // Done inbox records: what stops a redelivered event from sending a second email.
-  INBOX_RETENTION_HOURS: positiveInt.max(24 * 3650).default(24 * 30),
-  // Verification and password reset tokens once used, revoked or expired.
-  TOKEN_RETENTION_HOURS: positiveInt.max(24 * 3650).default(24 * 7),
+  RETENTION_ENABLED: setting(flag.default(true), {
+    description:
+      'prune kept rows on a schedule (the worker; one BullMQ job scheduler per deployment); `false` removes the schedules at the next worker boot — [runbooks/retention.md](runbooks/retention.md)',
+  }),
+  RETENTION_INTERVAL_MS: setting(
+    positiveInt
+      .min(1000)
+      .max(7 * 24 * 3_600_000)
+      .default(600_000),
+    { description: 'time between pruning runs (1 s to 7 days)' },
+  ),
+  RETENTION_BATCH_SIZE: setting(positiveInt.max(10_000).default(1000), {
+    description: 'rows per `DELETE` statement, each its own short transaction',
+  }),
+  OUTBOX_RETENTION_HOURS: setting(positiveInt.max(24 * 3650).default(24 * 7), {
+    description:
+      'dispatched outbox rows kept; at least `JOB_COMPLETED_RETENTION_HOURS` (what `outbox:reconcile` redelivers after a Redis loss)',
+  }),
+  INBOX_RETENTION_HOURS: setting(positiveInt.max(24 * 3650).default(24 * 30), {
+    description:
+      "done inbox records kept (what stops a redelivered event from sending a second email); at least the longest of `OUTBOX_RETENTION_HOURS`, `JOB_FAILED_RETENTION_DAYS` and `JOB_COMPLETED_RETENTION_HOURS` plus the retries' backoff",
+  }),
+  TOKEN_RETENTION_HOURS: setting(positiveInt.max(24 * 3650).default(24 * 7), {
+    description:
+      'verification and password reset tokens kept after they were used, revoked or expired; an account request the worker never resolved (its job failed for good) is deleted this long after it was made',
+  }),
 
-  STARTUP_TIMEOUT_MS: positiveInt.default(30000),
-  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10000),
+  STARTUP_TIMEOUT_MS: setting(positiveInt.default(30000), {
+    description:
+      "how long the API and the worker wait for Postgres and Redis (Redis Cluster: a read in the queues' slot) before refusing to start, naming which one at which address (password masked)",
+  }),
+  SHUTDOWN_TIMEOUT_MS: setting(positiveInt.default(10000), { description: 'bound on a graceful stop' }),
 });
 
 /** The production rule for ADMIN_PASSWORD, as the start-up error and the README state it. */
@@ -214,6 +347,28 @@ export function crossVariableProblems(raw: Record<string, string | undefined>): 
 }
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Old names still read in place of their successors (operators have them set), each with a warning at start-up. */
+export const DEPRECATED_VARIABLES = { BULL_BOARD_READ_ONLY: 'ADMIN_READ_ONLY' } as const satisfies Partial<Record<keyof Env, keyof Env>>;
+
+/** A variable of the environment worth a warning at start-up (herald still starts). */
+export interface ConfigWarning {
+  readonly variable: string;
+  readonly message: string;
+}
+
+/** One warning per deprecated variable that is set: rename it, or remove it when its successor is set too (the successor wins). */
+export function deprecationWarnings(raw: Record<string, string | undefined>): ConfigWarning[] {
+  return Object.entries(DEPRECATED_VARIABLES)
+    .filter(([old]) => raw[old] !== undefined)
+    .map(([old, successor]) => ({
+      variable: old,
+      message:
+        raw[successor] === undefined
+          ? `${old} is deprecated: rename it ${successor} (same values); it is still read for now`
+          : `${old} is deprecated and ignored: ${successor} is set and wins; remove ${old}`,
+    }));
+}
 
 /** Rules between parsed values (defaults applied); checked once every variable is well-formed. */
 export function parsedValueProblems(env: Env): { variable: string; message: string }[] {

@@ -84,6 +84,7 @@ describe(loadConfig.name, () => {
       ['APP_BASE_URL', 'notaurl'],
       ['JWT_SECRET', 'too-short'],
       ['CORS_ORIGINS', 'https://ok.example.com, javascript:alert(1)'],
+      ['ADMIN_READ_ONLY', 'sometimes'],
       ['BULL_BOARD_READ_ONLY', 'sometimes'],
       ['LOG_FORMAT', 'colour'],
     ])('refuses %s=%s and names that variable', (name, value) => {
@@ -214,6 +215,37 @@ describe(loadConfig.name, () => {
 
     it('treats an empty ADMIN_PASSWORD as missing', () => {
       expect(namedVariables(configError({ ADMIN_USER: 'ops', ADMIN_PASSWORD: '' }))).toEqual(['ADMIN_PASSWORD']);
+    });
+  });
+
+  describe('ADMIN_READ_ONLY (formerly BULL_BOARD_READ_ONLY)', () => {
+    it('makes the admin areas read-only in production and writable elsewhere unless set', () => {
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET }).admin.readOnly).toBe(true);
+      expect(loadConfig({}).admin.readOnly).toBe(false);
+      expect(loadConfig({ ADMIN_READ_ONLY: 'true' }).admin.readOnly).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, ADMIN_READ_ONLY: 'false' }).admin.readOnly).toBe(false);
+    });
+
+    it('warns about nothing when only ADMIN_READ_ONLY is set', () => {
+      expect(loadConfig({ ADMIN_READ_ONLY: 'true' }).warnings).toEqual([]);
+    });
+
+    it('still reads the old name BULL_BOARD_READ_ONLY, with a warning to rename it', () => {
+      const config = loadConfig({ BULL_BOARD_READ_ONLY: 'true' });
+
+      expect(config.admin.readOnly).toBe(true);
+      expect(config.warnings).toEqual([
+        { variable: 'BULL_BOARD_READ_ONLY', message: expect.stringContaining('rename it ADMIN_READ_ONLY') },
+      ]);
+    });
+
+    it('lets ADMIN_READ_ONLY win over the old name, and warns that the old one is ignored', () => {
+      const config = loadConfig({ ADMIN_READ_ONLY: 'false', BULL_BOARD_READ_ONLY: 'true' });
+
+      expect(config.admin.readOnly).toBe(false);
+      expect(config.warnings).toEqual([
+        { variable: 'BULL_BOARD_READ_ONLY', message: expect.stringContaining('ignored: ADMIN_READ_ONLY is set') },
+      ]);
     });
   });
 

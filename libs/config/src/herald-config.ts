@@ -1,5 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { crossVariableProblems, envSchema, parsedValueProblems, type Env } from './config.schema.js';
+import {
+  crossVariableProblems,
+  deprecationWarnings,
+  envSchema,
+  parsedValueProblems,
+  type ConfigWarning,
+  type Env,
+} from './config.schema.js';
 
 /** Development-only JWT secret; production refuses to start without JWT_SECRET. */
 const DEV_JWT_SECRET = 'herald-development-secret-do-not-use-in-production';
@@ -7,74 +14,25 @@ const DEV_JWT_SECRET = 'herald-development-secret-do-not-use-in-production';
 /**
  * The validated, typed and grouped configuration. It is also the DI token:
  * inject `HeraldConfig` wherever a setting is needed, never `process.env`.
+ * Every type comes from the schema (through `groupSettings`): a setting's
+ * type is written once, in config.schema.ts.
  */
 export abstract class HeraldConfig {
-  declare readonly env: Env['NODE_ENV'];
-  declare readonly logLevel: Env['LOG_LEVEL'];
-  declare readonly logFormat: Env['LOG_FORMAT'];
-  declare readonly http: {
-    port: number;
-    bodyLimit: string;
-    appBaseUrl: string;
-    corsOrigins: string[];
-    /** Express's `trust proxy`: a hop count, or trusted proxy addresses, CIDRs and range names. */
-    trustProxy: number | string[];
-  };
-  declare readonly database: {
-    url: string;
-    /** DATABASE_POOL_SIZE, or 10; the worker sizes its own default (see workerPoolSize). */
-    poolSize: number;
-    poolSizeSet: boolean;
-    lockTimeoutMs: number;
-    statementTimeoutMs: number;
-    idleInTransactionTimeoutMs: number;
-  };
-  declare readonly redis: { url: string; clusterNodes: string[]; queuePrefix: string };
-  declare readonly mail: {
-    smtpUrl?: string;
-    from: string;
-    dir: string;
-    connectionTimeoutMs: number;
-    greetingTimeoutMs: number;
-    socketTimeoutMs: number;
-    /** Pooled connections; 0: one connection per message. */
-    maxConnections: number;
-  };
-  declare readonly auth: {
-    jwtSecret: string;
-    jwtTtlSeconds: number;
-    verificationTokenTtlHours: number;
-    passwordResetTokenTtlMinutes: number;
-    passwordHashConcurrency: number;
-    rateLimitEnabled: boolean;
-  };
-  declare readonly admin: { user?: string; password?: string; boardReadOnly: boolean };
-  declare readonly outbox: {
-    relayEnabled: boolean;
-    graceMs: number;
-    relayIntervalMs: number;
-    batchSize: number;
-    relayConcurrency: number;
-    maxAttempts: number;
-    dispatchBacklogLimit: number;
-  };
-  declare readonly worker: { port: number; concurrency: number; lockDurationMs: number; emailRateLimitPerSecond: number };
-  declare readonly jobs: {
-    attempts: number;
-    backoffMs: number;
-    enqueueTimeoutMs: number;
-    completedRetentionHours: number;
-    failedRetentionDays: number;
-  };
-  declare readonly retention: {
-    enabled: boolean;
-    intervalMs: number;
-    batchSize: number;
-    outboxHours: number;
-    inboxHours: number;
-    tokenHours: number;
-  };
-  declare readonly lifecycle: { startupTimeoutMs: number; shutdownTimeoutMs: number };
+  declare readonly env: Settings['env'];
+  declare readonly logLevel: Settings['logLevel'];
+  declare readonly logFormat: Settings['logFormat'];
+  declare readonly http: Settings['http'];
+  declare readonly database: Settings['database'];
+  declare readonly redis: Settings['redis'];
+  declare readonly mail: Settings['mail'];
+  declare readonly auth: Settings['auth'];
+  declare readonly admin: Settings['admin'];
+  declare readonly outbox: Settings['outbox'];
+  declare readonly worker: Settings['worker'];
+  declare readonly jobs: Settings['jobs'];
+  declare readonly retention: Settings['retention'];
+  declare readonly lifecycle: Settings['lifecycle'];
+  declare readonly warnings: Settings['warnings'];
 }
 
 export class ConfigValidationError extends Error {
@@ -101,7 +59,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     ),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigValidationError(problems);
-  const env = parsed.data;
+  return groupSettings(parsed.data, raw);
+}
+
+type Settings = ReturnType<typeof groupSettings>;
+
+/** The parsed variables, grouped by concern, with the defaults that depend on other values applied. */
+function groupSettings(env: Env, raw: Record<string, string | undefined>) {
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
@@ -111,10 +75,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       bodyLimit: env.HTTP_BODY_LIMIT,
       appBaseUrl: env.APP_BASE_URL.replace(/\/+$/, ''),
       corsOrigins: env.CORS_ORIGINS,
+      /** Express's `trust proxy`: a hop count, or trusted proxy addresses, CIDRs and range names. */
       trustProxy: env.TRUST_PROXY,
     },
     database: {
       url: env.DATABASE_URL,
+      /** DATABASE_POOL_SIZE, or 10; the worker sizes its own default (see workerPoolSize). */
       poolSize: env.DATABASE_POOL_SIZE ?? 10,
       poolSizeSet: env.DATABASE_POOL_SIZE !== undefined,
       lockTimeoutMs: env.DATABASE_LOCK_TIMEOUT_MS,
@@ -129,6 +95,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       connectionTimeoutMs: env.SMTP_CONNECTION_TIMEOUT_MS,
       greetingTimeoutMs: env.SMTP_GREETING_TIMEOUT_MS,
       socketTimeoutMs: env.SMTP_SOCKET_TIMEOUT_MS,
+      /** Pooled connections; 0: one connection per message. */
       maxConnections: env.SMTP_MAX_CONNECTIONS,
     },
     auth: {
@@ -142,7 +109,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     admin: {
       user: env.ADMIN_USER,
       password: env.ADMIN_PASSWORD,
-      boardReadOnly: env.BULL_BOARD_READ_ONLY ?? env.NODE_ENV === 'production',
+      /** ADMIN_READ_ONLY (or its deprecated alias BULL_BOARD_READ_ONLY): writes to Bull Board and the outbox console answer 405. */
+      readOnly: env.ADMIN_READ_ONLY ?? env.BULL_BOARD_READ_ONLY ?? env.NODE_ENV === 'production',
     },
     outbox: {
       relayEnabled: env.OUTBOX_RELAY_ENABLED,
@@ -175,6 +143,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       tokenHours: env.TOKEN_RETENTION_HOURS,
     },
     lifecycle: { startupTimeoutMs: env.STARTUP_TIMEOUT_MS, shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    /** What the apps log as warnings at start-up (deprecated variables that are set). */
+    warnings: deprecationWarnings(raw) as readonly ConfigWarning[],
   };
 }
 

@@ -1,33 +1,28 @@
-import type { NextFunction, Request, Response } from 'express';
-import { problem } from '../http/problem-details.filter.js';
+import type { Request } from 'express';
 
 /**
- * Browsers send Basic credentials with every request to our origin, also one
- * a foreign page makes them send (a cross-site form POST): writes of the admin
- * areas must come from our own pages. `Sec-Fetch-Site` (set by the browser,
- * no page can forge it) decides when present, else `Origin` must name this
- * host. A request with neither is refused: every browser of the last years
- * sends one on a POST, and scripts have the ops CLI.
+ * Why a write to an admin area is refused as cross-site, or null when it came
+ * from our own pages. Browsers send Basic credentials with every request to
+ * our origin, also one a foreign page makes them send (a cross-site form
+ * POST): writes of the admin areas must come from our own pages.
+ * `Sec-Fetch-Site` (set by the browser, no page can forge it) decides when
+ * present, else `Origin` must name this host. A request with neither is
+ * refused: every browser of the last years sends one on a POST, and scripts
+ * have the ops CLI.
  *
  * The host, not the whole origin, is compared: behind a proxy that ends TLS
  * the app may see http while the browser says https.
  */
-export function sameOriginOnly(req: Request, res: Response, next: NextFunction): void {
+export function crossSiteWriteRefusal(req: Pick<Request, 'get' | 'host'>): string | null {
   const site = req.get('sec-fetch-site');
   const origin = req.get('origin');
-  let refusal: string | null = null;
   if (site !== undefined) {
-    if (site !== 'same-origin') refusal = `a write from another site (Sec-Fetch-Site: ${site}) is refused`;
-  } else if (origin !== undefined) {
-    if (hostOf(origin) !== (req.host as string | undefined)?.toLowerCase()) refusal = 'a write from another origin is refused';
-  } else {
-    refusal = 'a write must come from the console page (no Origin or Sec-Fetch-Site header); scripts use the ops CLI';
+    return site === 'same-origin' ? null : `a write from another site (Sec-Fetch-Site: ${site}) is refused`;
   }
-  if (refusal === null) return next();
-  res
-    .status(403)
-    .type('application/problem+json')
-    .json(problem(403, 'CROSS_SITE_WRITE', refusal));
+  if (origin !== undefined) {
+    return hostOf(origin) === (req.host as string | undefined)?.toLowerCase() ? null : 'a write from another origin is refused';
+  }
+  return 'a write must come from the console page (no Origin or Sec-Fetch-Site header); scripts use the ops CLI';
 }
 
 function hostOf(origin: string): string | null {

@@ -6,7 +6,14 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '@herald/config';
 import { JobProducer } from '@herald/jobs';
-import { adminGuards, BULL_BOARD_PATH, OUTBOX_CONSOLE_PATH, type AdminAccessDeps } from './admin-access.js';
+import {
+  AdminAccess,
+  adminAccessMiddleware,
+  BULL_BOARD_AREA,
+  BULL_BOARD_PATH,
+  OUTBOX_CONSOLE_PATH,
+  type AdminAccessDeps,
+} from './admin-access.js';
 
 const SENSITIVE_KEY = /pass(word)?|token|secret|authorization|cookie|api[-_]?key/i;
 
@@ -40,9 +47,10 @@ export function boardQueues(producer: JobProducer, readOnly: boolean): BullMQAda
   });
 }
 
-export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig, logger: Logger, access: AdminAccessDeps): boolean {
-  const { user, password, boardReadOnly } = config.admin;
-  if (!user || !password) {
+export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig, logger: Logger, deps: AdminAccessDeps): boolean {
+  const { readOnly } = config.admin;
+  const access = AdminAccess.of(config, BULL_BOARD_AREA, deps);
+  if (!access) {
     logger.warn({ path: BULL_BOARD_PATH }, 'Bull Board is not mounted: set ADMIN_USER and ADMIN_PASSWORD to enable it');
     return false;
   }
@@ -61,12 +69,12 @@ export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig
   let queuesShown = false;
   const showQueues = (_req: Request, _res: Response, next: NextFunction) => {
     if (!queuesShown) {
-      board.replaceQueues(boardQueues(producer, boardReadOnly));
+      board.replaceQueues(boardQueues(producer, readOnly));
       queuesShown = true;
     }
     next();
   };
-  app.use(BULL_BOARD_PATH, ...adminGuards(config, { name: 'Bull Board', label: 'queues' }, access), showQueues, serverAdapter.getRouter());
-  logger.info({ path: BULL_BOARD_PATH, readOnly: boardReadOnly }, 'Bull Board mounted');
+  app.use(BULL_BOARD_PATH, adminAccessMiddleware(access), showQueues, serverAdapter.getRouter());
+  logger.info({ path: BULL_BOARD_PATH, readOnly }, 'Bull Board mounted');
   return true;
 }

@@ -13,8 +13,12 @@ export const HTTP_PROBLEM_STATUS = {
   MALFORMED_JSON: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  // An admin area's write from another site (Sec-Fetch-Site / Origin): the browser sent the Basic credentials for it.
+  CROSS_SITE_WRITE: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  // A write to an admin area while ADMIN_READ_ONLY is on.
+  READ_ONLY: 405,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,

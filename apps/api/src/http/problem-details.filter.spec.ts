@@ -2,6 +2,7 @@ import { BadRequestException, HttpException, Logger, NotFoundException, type Arg
 import { Correlation } from '@herald/observability';
 import { DomainError } from '@herald/events';
 import { ProblemDetailsFilter, type ProblemDetails } from './problem-details.filter.js';
+import { ProblemException } from './problem.exception.js';
 import { TooManyRequestsException } from './too-many-requests.exception.js';
 
 /** Records what the filter writes, like a tiny Express response. */
@@ -114,6 +115,14 @@ describe(ProblemDetailsFilter.name, () => {
 
     it('never asks a client to retry in less than a second', () => {
       expect(handle(new TooManyRequestsException(0)).headers['retry-after']).toBe('1');
+    });
+
+    it('answers a ProblemException with the status of its code, its detail and the headers it carries', () => {
+      const response = handle(new ProblemException('READ_ONLY', 'The outbox console is read-only here.', { Allow: 'GET, HEAD' }));
+
+      expect(response.statusCode).toBe(405);
+      expect(response.body).toMatchObject({ status: 405, code: 'READ_ONLY', detail: 'The outbox console is read-only here.' });
+      expect(response.headers.allow).toBe('GET, HEAD');
     });
 
     it('answers malformed JSON from the body parser with 400 MALFORMED_JSON', () => {

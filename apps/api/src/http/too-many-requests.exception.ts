@@ -1,16 +1,12 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
-import type { ProblemCode } from './problem-codes.js';
+import { ProblemException } from './problem.exception.js';
 
-/** A 429 problem (`TOO_MANY_REQUESTS`); the problem filter turns `retryAfterSeconds` into `Retry-After`. */
-export class TooManyRequestsException extends HttpException {
+/** A 429 problem (`TOO_MANY_REQUESTS`) with `Retry-After`, in whole seconds (at least 1). */
+export class TooManyRequestsException extends ProblemException {
   readonly retryAfterSeconds: number;
 
-  constructor(msBeforeNext: number) {
+  constructor(msBeforeNext: number, detail = (seconds: number) => `Too many attempts; retry in ${seconds} s.`) {
     const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-    super(
-      { code: 'TOO_MANY_REQUESTS' satisfies ProblemCode, detail: `Too many attempts; retry in ${retryAfterSeconds} s.` },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+    super('TOO_MANY_REQUESTS', detail(retryAfterSeconds), { 'Retry-After': String(retryAfterSeconds) });
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { LATENCY_BUCKETS, type Metrics } from '@herald/observability';
 
 /** Admin areas served by Express handlers of their own (no Nest route pattern): one label each. */
-const ADMIN_MOUNTS = ['/admin/queues', '/admin/outbox'];
+const ADMIN_MOUNTS = ['/admin/queues'];
 
 /**
  * Counts and times every request by method, route pattern (never the raw

@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { loadConfig } from '@herald/config';
+import { AdminAccessGuard } from '../admin/admin-access.guard.js';
+import { OutboxConsoleController } from '../admin/outbox-console.controller.js';
 import { AppModule } from '../app.module.js';
 import { AuthController } from '../auth/auth.controller.js';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard.js';
@@ -22,16 +24,24 @@ const CONTROLLERS: Record<string, object> = {
   UsersController: UsersController.prototype,
   AuthController: AuthController.prototype,
   HealthController: HealthController.prototype,
+  OutboxConsoleController: OutboxConsoleController.prototype,
 };
 
+/** The guards of a handler: its own and its controller's. */
+const guardsOf = (handler: object, controller: object): unknown[] => [
+  ...((Reflect.getMetadata(GUARDS_METADATA, handler) as unknown[] | undefined) ?? []),
+  ...((Reflect.getMetadata(GUARDS_METADATA, controller.constructor) as unknown[] | undefined) ?? []),
+];
+
 /** Every operation of the document with the handler it documents (operation ids are `<Controller>_<method>`). */
-function operations(document: OpenAPIObject): { route: string; operation: Operation; handler: object }[] {
+function operations(document: OpenAPIObject): { route: string; operation: Operation; handler: object; controller: object }[] {
   return Object.entries(document.paths).flatMap(([path, item]) =>
     Object.entries(item as Record<string, Operation>).map(([method, operation]) => {
       const [controller, name] = operation.operationId.split('_') as [string, string];
-      const handler = (CONTROLLERS[controller] as Record<string, object> | undefined)?.[name];
-      if (!handler) throw new Error(`no handler for ${operation.operationId}`);
-      return { route: `${method.toUpperCase()} ${path}`, operation, handler };
+      const prototype = CONTROLLERS[controller];
+      const handler = (prototype as Record<string, object> | undefined)?.[name];
+      if (!prototype || !handler) throw new Error(`no handler for ${operation.operationId}`);
+      return { route: `${method.toUpperCase()} ${path}`, operation, handler, controller: prototype };
     }),
   );
 }
@@ -83,11 +93,28 @@ describe('The OpenAPI document', () => {
     }
   });
 
-  it('documents the bearer scheme and 401 on exactly the routes behind JwtAuthGuard', () => {
-    for (const { route, operation, handler } of operations(document)) {
-      const guarded = ((Reflect.getMetadata(GUARDS_METADATA, handler) as unknown[] | undefined) ?? []).includes(JwtAuthGuard);
-      expect([route, operation.security ?? []]).toEqual([route, guarded ? [{ bearer: [] }] : []]);
-      if (guarded) expect([route, Object.keys(operation.responses)]).toEqual([route, expect.arrayContaining(['401'])]);
+  it('documents the bearer scheme on exactly the routes behind JwtAuthGuard, the admin Basic scheme on those behind AdminAccessGuard, and 401 on both', () => {
+    for (const { route, operation, handler, controller } of operations(document)) {
+      const guards = guardsOf(handler, controller);
+      const expected = [
+        ...(guards.includes(JwtAuthGuard) ? [{ bearer: [] }] : []),
+        ...(guards.includes(AdminAccessGuard) ? [{ admin: [] }] : []),
+      ];
+      expect([route, operation.security ?? []]).toEqual([route, expected]);
+      if (expected.length > 0) expect([route, Object.keys(operation.responses)]).toEqual([route, expect.arrayContaining(['401'])]);
     }
+    expect(document.components?.securitySchemes?.admin).toMatchObject({ type: 'http', scheme: 'basic' });
+  });
+
+  it('documents the outbox console: its page as HTML, its requeue form, and what the admin guard answers', () => {
+    const console = document.paths['/admin/outbox']!.get! as unknown as Operation;
+    expect(Object.keys(console.responses['200']!.content!)).toEqual(['text/html']);
+    expect(Object.keys(console.responses).sort()).toEqual(['200', '401', '404', '429', '500', '503']);
+    const requeue = document.paths['/admin/outbox/requeue']!.post! as unknown as Operation & { requestBody: object };
+    expect(Object.keys((requeue.requestBody as { content: object }).content)).toEqual(['application/x-www-form-urlencoded']);
+    expect(Object.keys(requeue.responses).sort()).toEqual(['303', '400', '401', '403', '404', '405', '413', '415', '429', '500', '503']);
+    expect(requeue.responses['303']!.headers).toMatchObject({ Location: { required: true } });
+    // The fallbacks for other methods and paths are not part of the contract.
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/admin'))).toEqual(['/admin/outbox', '/admin/outbox/requeue']);
   });
 });

@@ -1,8 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 
-/** Paths the HTTP server answers that are not part of the REST contract (HTML pages, operators' tools, the document itself). */
-export const UNDOCUMENTED_PATHS = ['/metrics', '/verify-email', '/reset-password', '/admin', '/docs', '/docs-json'] as const;
+/**
+ * Paths the HTTP server answers that are not part of the REST contract (HTML pages behind emailed links,
+ * Bull Board's own router, the metrics and the document itself). The outbox console is a controller: documented.
+ */
+export const UNDOCUMENTED_PATHS = ['/metrics', '/verify-email', '/reset-password', '/admin/queues', '/docs', '/docs-json'] as const;
 
 /** Whether a request path is one of UNDOCUMENTED_PATHS or below one. */
 export function isUndocumentedPath(path: string): boolean {
@@ -37,6 +40,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addBearerAuth()
+    .addBasicAuth({ type: 'http', scheme: 'basic', description: 'The admin credentials (ADMIN_USER, ADMIN_PASSWORD)' }, 'admin')
     .build();
   const document = SwaggerModule.createDocument(app, config);
   document.components = { ...document.components, headers: { ...document.components?.headers, ...HEADERS } };
