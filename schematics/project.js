@@ -38,6 +38,16 @@ export function filesUnder(tree, dir) {
 const sourceFiles = (tree, dir) => filesUnder(tree, dir).filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'));
 
 /**
+ * The project the Nest CLI generates in: `-p <project>`, or the one picked when it asked (it then passes only
+ * that project's source root).
+ */
+export function chosenProject(tree, options) {
+  if (options.project) return options.project;
+  const projects = Object.entries(JSON.parse(readText(tree, 'nest-cli.json')).projects ?? {});
+  return projects.find(([, p]) => options.sourceRoot && p.sourceRoot === options.sourceRoot)?.[0];
+}
+
+/**
  * A bounded context by its project name (`-p`): its folder, and the module that carries @BoundedContext.
  * Refuses a project that is not one (an app, a platform lib), naming those that are.
  */

@@ -4,13 +4,13 @@
 import { SchematicsException, apply, applyTemplates, chain, mergeWith, move, url } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
 import ts from 'typescript';
-import { className, findContext, findEvents, kebab, relativeImport } from '../project.js';
+import { chosenProject, className, findContext, findEvents, kebab, relativeImport } from '../project.js';
 import { addImport, appendLine, appendToArray, constArray, decoratorArgument, formatFiles, parse, propertyValue } from '../source-edits.js';
 
 export function event(options) {
   return (tree) => {
     // `event <context> <EventName>` gives both positionals; `-p <context> event <EventName>` gives one.
-    const [project, typed] = options.path ? [options.name, options.path] : [options.project, options.name];
+    const [project, typed] = options.path ? [options.name, options.path] : [chosenProject(tree, options), options.name];
     if (!project) throw new SchematicsException('name the context: nest g -c @herald/schematics -p <context> event <EventName>');
     const context = findContext(tree, kebab(project));
     const eventClass = className(typed);

@@ -4,7 +4,7 @@
 // class and its job from the context's index.ts. The job goes on the context's queue (one is written if it has none).
 import { SchematicsException, apply, applyTemplates, chain, mergeWith, move, url } from '@angular-devkit/schematics';
 import ts from 'typescript';
-import { className, findContext, findEvents, findQueues, kebab, relativeImport, requireKebab } from '../project.js';
+import { chosenProject, className, findContext, findEvents, findQueues, kebab, relativeImport, requireKebab } from '../project.js';
 import {
   addImport,
   addProperty,
@@ -18,9 +18,9 @@ import {
 
 export function reaction(options) {
   return (tree) => {
-    if (!options.project)
-      throw new SchematicsException('name the context that reacts: nest g -c @herald/schematics -p <context> reaction …');
-    const context = findContext(tree, options.project);
+    const project = chosenProject(tree, options);
+    if (!project) throw new SchematicsException('name the context that reacts: nest g -c @herald/schematics -p <context> reaction …');
+    const context = findContext(tree, project);
     const reactionName = requireKebab('reaction name', options.path);
     const event = findEvent(tree, options.name);
     const dir = `${context.sourceRoot}/reactions`;

@@ -141,12 +141,25 @@ describe('Schematics: nest g -c @herald/schematics (on a copy of the project)', 
   it(
     'refuses a project that is not a bounded context, naming those that are',
     async () => {
-      // The Nest CLI prints a schematic's error; whether it also exits non-zero is its business.
+      // The Nest CLI prints a schematic's error (and exits 0 today: its exit code is not asserted).
       const { stdout, stderr } = await nest(['-p', 'api', 'reaction', 'UserRegistered', 'x-on-registration']).catch(
         (error: { stdout: string; stderr: string }) => error,
       );
 
       expect(`${stdout}${stderr}`).toMatch(/"api" is not a bounded context; name one with -p: users, notifications, billing/);
+      expect(`${stdout}${stderr}`).not.toMatch(/^CREATE /m);
+    },
+    STEP_MS,
+  );
+
+  it(
+    'refuses an event no context declares, naming those that exist',
+    async () => {
+      const { stdout, stderr } = await nest(['-p', 'billing', 'reaction', 'InvoicePaid', 'x-on-payment']).catch(
+        (error: { stdout: string; stderr: string }) => error,
+      );
+
+      expect(`${stdout}${stderr}`).toMatch(/no event "invoice-paid"; the contexts declare: .*InvoiceIssued/);
       expect(`${stdout}${stderr}`).not.toMatch(/^CREATE /m);
     },
     STEP_MS,
