@@ -10,6 +10,8 @@
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The Nest CLI's herald schematics are a dev dependency linked from the repository (file:schematics).
+COPY schematics/package.json ./schematics/package.json
 # No dependency's install script is needed (prebuilt N-API binaries; README "Install scripts"), whatever
 # the image's npm makes of package.json's allowScripts.
 RUN npm ci --no-audit --no-fund --ignore-scripts

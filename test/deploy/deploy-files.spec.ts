@@ -92,6 +92,19 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm run build/);
   });
 
+  it('gives npm ci every package the repository links (file: dependencies such as the schematics)', () => {
+    const { dependencies, devDependencies } = JSON.parse(readFileSync('package.json', 'utf8')) as Record<string, Record<string, string>>;
+    const linked = Object.values({ ...dependencies, ...devDependencies })
+      .filter((version) => version.startsWith('file:'))
+      .map((version) => version.slice('file:'.length));
+    const deps = stages[0]!;
+    for (const dir of linked) {
+      const copy = deps.indexOf(`COPY ${dir}/package.json ./${dir}/package.json`);
+      expect(copy).toBeGreaterThan(-1);
+      expect(copy).toBeLessThan(deps.indexOf('npm ci'));
+    }
+  });
+
   it('runs as a non-root user with a health check', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^HEALTHCHECK /m);

@@ -3,7 +3,7 @@
 // Bounded contexts: their events and errors, reactions, transactions, and deliveries done once.
 export { DomainEvent } from './domain/domain-event.js';
 export { DomainError } from './domain/domain-error.js';
-export { BoundedContext } from './catalog/bounded-context.js';
+export { BoundedContext, boundedContextOf } from './catalog/bounded-context.js';
 export { Reaction, reactionsOf } from './catalog/reaction.js';
 export { UnitOfWork } from './unit-of-work/unit-of-work.js';
 export { TransactionAbortedError, UnitOfWorkMisuseError } from './unit-of-work/unit-of-work-errors.js';
