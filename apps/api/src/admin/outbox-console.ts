@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '@herald/config';
-import { OutboxQueries, OutboxRepairs, OutboxRowError } from '@herald/events';
+import { OutboxQueries, OutboxRepairs, OutboxRowError, parseEventId } from '@herald/events';
 import { isServiceUnavailable } from '@herald/observability';
 import { problem } from '../http/problem-details.filter.js';
 import { adminGuards, BULL_BOARD_PATH, OUTBOX_CONSOLE_PATH, type AdminAccessDeps } from './admin-access.js';
@@ -18,8 +18,6 @@ const RECENT_WINDOW_MS = 60 * 60_000;
 /** Dispatch lag is taken over this many rows dispatched last. */
 const LAG_SAMPLE_SIZE = 1000;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** What a requeue form asks for: one dead row, or every dead row. */
 export type RequeueRequest = { readonly id: string } | { readonly allDead: true };
 
@@ -32,7 +30,8 @@ export function parseRequeueForm(form: URLSearchParams): RequeueRequest | string
   const all = form.getAll('all');
   if (ids.length + all.length !== 1) return 'send exactly one of id=<event id> or all=dead';
   if (all.length === 1) return all[0] === 'dead' ? { allDead: true } : 'all must be "dead"';
-  return UUID.test(ids[0]!) ? { id: ids[0]!.toLowerCase() } : 'id must be an outbox event id (a UUID)';
+  const id = parseEventId(ids[0]!);
+  return id ? { id } : 'id must be an outbox event id (a UUID)';
 }
 
 /** The notice named by the redirect after a write (`?requeued=<n>` or `?stale=1`); anything else shows none. */
