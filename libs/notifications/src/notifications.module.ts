@@ -5,6 +5,7 @@ import { MailModule } from '@herald/mail';
 import { AccountEmails } from './account-emails.js';
 import { EmailDelivery } from './email-delivery.js';
 import { notificationsMigrations } from './migrations/index.js';
+import { ACCOUNT_EMAIL_REACTIONS } from './reactions/index.js';
 
 /**
  * The notifications context: it owns email — templates, the email jobs, their
@@ -15,6 +16,6 @@ import { notificationsMigrations } from './migrations/index.js';
 @OwnsTables(notificationsMigrations)
 @Module({
   imports: [MailModule],
-  providers: [EmailDelivery, AccountEmails],
+  providers: [EmailDelivery, AccountEmails, ...ACCOUNT_EMAIL_REACTIONS],
 })
 export class NotificationsModule {}
