@@ -132,7 +132,15 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
 
   it('leaves exactly one open token when two verification emails for one user are sent at the same time', async () => {
     const userId = await createUser('together@example.com');
-    smtp.delayMs = 300; // both mails are on their way at once
+    // The first mail is held at the server until both jobs have minted their link: surely both under way at once.
+    smtp.beforeAccept = async () => {
+      await waitFor('both jobs to have minted a link', async () => {
+        const [minted] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM email_verification_tokens WHERE user_id = $1', [
+          userId,
+        ]);
+        return minted!.n === 2;
+      });
+    };
     const outcomes = await Promise.all(
       [uuidv7(), uuidv7()].map((eventId) => sendVerification({ eventId, userId, correlationId: 'c-together' })),
     );
@@ -169,12 +177,12 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     const userId = await createUser('reset@example.com', true);
     const [superseded, latest] = [uuidv7(), uuidv7()];
     await db.query('UPDATE users SET open_password_reset_request = $2 WHERE id = $1', [userId, latest]); // as the users context records it
-    smtp.delayMs = 300;
-    const outcomes = await Promise.all(
-      [superseded, latest].map((eventId) =>
-        emailJobs.sendPasswordResetEmail({ eventId, userId, correlationId: 'c-reset' }, jobRun(eventId)),
-      ),
+    const jobs = [superseded, latest].map((eventId) =>
+      emailJobs.sendPasswordResetEmail({ eventId, userId, correlationId: 'c-reset' }, jobRun(eventId)),
     );
+    // The open request's mail is held at the server until the superseded request's job is done: both under way at once.
+    smtp.beforeAccept = () => jobs[0]!.then(() => undefined);
+    const outcomes = await Promise.all(jobs);
     expect(outcomes).toEqual(['skipped', 'processed']);
     const mails = smtp.to('reset@example.com', SendPasswordResetEmail.name);
     expect(mails).toHaveLength(1);
