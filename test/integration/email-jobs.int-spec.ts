@@ -60,6 +60,14 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
   const inboxRow = async (eventId: string) =>
     (await db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM inbox WHERE event_id = $1', [eventId]))[0];
 
+  /** The SMTP sink holds every mail it received in full until the returned function is called. */
+  function holdMails(): () => void {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    smtp.beforeAccept = () => released;
+    return release;
+  }
+
   /** A connection of the test's own, to hold locks or change things the worker must then cope with. */
   async function withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: db.url });
@@ -202,7 +210,7 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
 
   it('holds no transaction and no row lock while the SMTP server takes its time', async () => {
     const userId = await createUser('slow@example.com');
-    smtp.delayMs = 1500;
+    const release = holdMails(); // the server takes its time: until the checks below are done
     const job = sendVerification({ eventId: uuidv7(), userId, correlationId: 'c-slow' });
     await waitFor('the mail to be with the SMTP server', () => smtp.receiving === 1);
     await withClient(async (client) => {
@@ -215,7 +223,7 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
       await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE NOWAIT', [userId]);
       await client.query('SELECT 1 FROM email_verification_tokens WHERE user_id = $1 FOR UPDATE NOWAIT', [userId]);
       await client.query('ROLLBACK');
-    });
+    }).finally(release);
     expect(await job).toBe('processed');
   });
 
@@ -241,10 +249,12 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
   it('makes another claimant wait while a delivery is under way, instead of sending alongside it', async () => {
     const userId = await createUser('claimed@example.com');
     const job = { eventId: uuidv7(), userId, correlationId: 'c-claimed' };
-    smtp.delayMs = 500;
+    const release = holdMails(); // the first delivery stays under way until the second claimant was turned away
     const first = sendVerification(job, 'job-a');
     await waitFor('the first delivery to be with the SMTP server', () => smtp.receiving === 1);
-    await expect(sendVerification(job, 'job-b')).rejects.toThrow(/being delivered .* by another worker/);
+    await expect(sendVerification(job, 'job-b'))
+      .rejects.toThrow(/being delivered .* by another worker/)
+      .finally(release);
     expect(await first).toBe('processed');
     expect(await sendVerification(job, 'job-b')).toBe('duplicate');
     expect(smtp.to('claimed@example.com')).toHaveLength(1);
