@@ -60,6 +60,14 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
   const inboxRow = async (eventId: string) =>
     (await db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM inbox WHERE event_id = $1', [eventId]))[0];
 
+  /** The SMTP sink holds every mail it received in full until the returned function is called. */
+  function holdMails(): () => void {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    smtp.beforeAccept = () => released;
+    return release;
+  }
+
   /** A connection of the test's own, to hold locks or change things the worker must then cope with. */
   async function withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: db.url });
@@ -132,7 +140,15 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
 
   it('leaves exactly one open token when two verification emails for one user are sent at the same time', async () => {
     const userId = await createUser('together@example.com');
-    smtp.delayMs = 300; // both mails are on their way at once
+    // The first mail is held at the server until both jobs have minted their link: surely both under way at once.
+    smtp.beforeAccept = async () => {
+      await waitFor('both jobs to have minted a link', async () => {
+        const [minted] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM email_verification_tokens WHERE user_id = $1', [
+          userId,
+        ]);
+        return minted!.n === 2;
+      });
+    };
     const outcomes = await Promise.all(
       [uuidv7(), uuidv7()].map((eventId) => sendVerification({ eventId, userId, correlationId: 'c-together' })),
     );
@@ -169,12 +185,12 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     const userId = await createUser('reset@example.com', true);
     const [superseded, latest] = [uuidv7(), uuidv7()];
     await db.query('UPDATE users SET open_password_reset_request = $2 WHERE id = $1', [userId, latest]); // as the users context records it
-    smtp.delayMs = 300;
-    const outcomes = await Promise.all(
-      [superseded, latest].map((eventId) =>
-        emailJobs.sendPasswordResetEmail({ eventId, userId, correlationId: 'c-reset' }, jobRun(eventId)),
-      ),
+    const jobs = [superseded, latest].map((eventId) =>
+      emailJobs.sendPasswordResetEmail({ eventId, userId, correlationId: 'c-reset' }, jobRun(eventId)),
     );
+    // The open request's mail is held at the server until the superseded request's job is done: both under way at once.
+    smtp.beforeAccept = () => jobs[0]!.then(() => undefined);
+    const outcomes = await Promise.all(jobs);
     expect(outcomes).toEqual(['skipped', 'processed']);
     const mails = smtp.to('reset@example.com', SendPasswordResetEmail.name);
     expect(mails).toHaveLength(1);
@@ -194,7 +210,7 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
 
   it('holds no transaction and no row lock while the SMTP server takes its time', async () => {
     const userId = await createUser('slow@example.com');
-    smtp.delayMs = 1500;
+    const release = holdMails(); // the server takes its time: until the checks below are done
     const job = sendVerification({ eventId: uuidv7(), userId, correlationId: 'c-slow' });
     await waitFor('the mail to be with the SMTP server', () => smtp.receiving === 1);
     await withClient(async (client) => {
@@ -207,7 +223,7 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
       await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE NOWAIT', [userId]);
       await client.query('SELECT 1 FROM email_verification_tokens WHERE user_id = $1 FOR UPDATE NOWAIT', [userId]);
       await client.query('ROLLBACK');
-    });
+    }).finally(release);
     expect(await job).toBe('processed');
   });
 
@@ -233,10 +249,12 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
   it('makes another claimant wait while a delivery is under way, instead of sending alongside it', async () => {
     const userId = await createUser('claimed@example.com');
     const job = { eventId: uuidv7(), userId, correlationId: 'c-claimed' };
-    smtp.delayMs = 500;
+    const release = holdMails(); // the first delivery stays under way until the second claimant was turned away
     const first = sendVerification(job, 'job-a');
     await waitFor('the first delivery to be with the SMTP server', () => smtp.receiving === 1);
-    await expect(sendVerification(job, 'job-b')).rejects.toThrow(/being delivered .* by another worker/);
+    await expect(sendVerification(job, 'job-b'))
+      .rejects.toThrow(/being delivered .* by another worker/)
+      .finally(release);
     expect(await first).toBe('processed');
     expect(await sendVerification(job, 'job-b')).toBe('duplicate');
     expect(smtp.to('claimed@example.com')).toHaveLength(1);

@@ -179,10 +179,11 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       const second = thing('second');
       let outcomes: PromiseSettledResult<unknown>[] = [];
       await h.uow.run(async () => {
+        const firstRun = h.uow.run(() => h.uow.record([first]));
         outcomes = await Promise.allSettled([
-          h.uow.run(() => h.uow.record([first])),
+          firstRun,
           h.uow.run(async () => {
-            await h.uow.manager.query('SELECT pg_sleep(0.05)'); // still working when its sibling is done
+            await firstRun; // still working when its sibling is done
             await h.uow.record([second]);
             throw new Error('second step failed');
           }),
@@ -200,10 +201,13 @@ describe('Event pipeline (real Postgres + Redis)', () => {
       const outer = thing('outer');
       await expect(
         h.uow.run(async () => {
-          const nested = h.uow.run(() => h.uow.manager.query('SELECT pg_sleep(0.05)'));
+          let finish!: () => void;
+          const told = new Promise<void>((resolve) => (finish = resolve));
+          const nested = h.uow.run(() => told); // running until told
           try {
             await h.uow.record([outer]);
           } finally {
+            finish();
             await nested;
           }
         }),

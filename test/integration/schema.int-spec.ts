@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, migrations } from '@herald/database';
+import { dataSourceOptions } from '@herald/database';
 import { EVENT_ENTITIES } from '@herald/events';
 import { AccountRequestRecord, EmailVerificationTokenRecord, PasswordResetTokenRecord, UserRecord } from '@herald/users';
+import { MIGRATIONS } from '../../apps/cli/src/table-owners.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { testConfig } from '../support/test-config.js';
 
@@ -13,6 +14,7 @@ describe('Database schema', () => {
     db = await createTestDatabase(); // a clone of the migrated template
     dataSource = new DataSource({
       ...dataSourceOptions(testConfig(db.url, 'schema-test')),
+      migrations: MIGRATIONS,
       entities: [UserRecord, EmailVerificationTokenRecord, PasswordResetTokenRecord, AccountRequestRecord, ...EVENT_ENTITIES],
     });
     await dataSource.initialize();
@@ -55,7 +57,7 @@ describe('Database schema', () => {
       );
       await db.query(`INSERT INTO inbox (consumer, event_id, status) VALUES ('send-verification-email', $1, 'done')`, [id]);
     }
-    const migration = migrations.find((candidate) => candidate.name === 'InboxConsumerIsReaction1795940000000')!;
+    const migration = MIGRATIONS.find((candidate) => candidate.name === 'InboxConsumerIsReaction1795940000000')!;
     const queryRunner = dataSource.createQueryRunner();
     try {
       await new migration().up(queryRunner);
@@ -73,7 +75,7 @@ describe('Database schema', () => {
   it("fills the users' open requests from the outbox, so requests in flight at the upgrade still get their link", async () => {
     const user = (n: number) => `01938a8e-7c00-7000-8000-00000000b00${n}`;
     const event = (n: number) => `01938a8e-7c00-7000-8000-0000000e000${n}`;
-    const migration = migrations.find((candidate) => candidate.name === 'AccountRequests1796526149813')!;
+    const migration = MIGRATIONS.find((candidate) => candidate.name === 'AccountRequests1796526149813')!;
     const queryRunner = dataSource.createQueryRunner();
     try {
       await new migration().down(queryRunner);

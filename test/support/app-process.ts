@@ -249,8 +249,10 @@ export function processEnded(pid: number): boolean {
 export async function runCli(
   args: string[],
   env: Record<string, string>,
+  options: { cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [resolve(ENTRIES.cli), ...args], {
+    cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

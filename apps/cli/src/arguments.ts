@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseReplayCursor, REPLAY_ID, type ReplayCursor } from '@herald/events';
+import { parseEventId, parseReplayCursor, REPLAY_ID, type ReplayCursor } from '@herald/events';
 import { JOB_NAMES, QUEUE_NAMES } from './contexts.js';
 
 // Every value an operator types is checked here, before any connection is
@@ -26,12 +26,11 @@ export function parseJobId(value: string): string {
   return value;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** An outbox row id (the event id, a UUID); commander collects repeated options through `previous`. */
 export function parseOutboxId(value: string, previous: string[] = []): string[] {
-  if (!UUID.test(value)) throw new InvalidArgumentError(`"${value}" is not an outbox id (a UUID)`);
-  return [...previous, value.toLowerCase()];
+  const id = parseEventId(value);
+  if (!id) throw new InvalidArgumentError(`"${value}" is not an outbox id (a UUID)`);
+  return [...previous, id];
 }
 
 export const MAX_LIMIT = 10_000;

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import type { TableMigrations } from '@herald/database';
 
 /** A migration's name as typed: PascalCase, so it can be the class name (TypeORM's convention). */
 export function parseMigrationName(value: string): string {
@@ -8,10 +9,22 @@ export function parseMigrationName(value: string): string {
   return value;
 }
 
+/** The lib whose migrations folder this is: `users` for libs/users/src/migrations. */
+export function libOf(owner: TableMigrations): string {
+  return owner.folder.split('/')[1] ?? owner.folder;
+}
+
+/** The owner of the tables a new migration changes, named by its lib (`--in users`). */
+export function ownerOf(owners: readonly TableMigrations[], lib: string): TableMigrations {
+  const owner = owners.find((candidate) => libOf(candidate) === lib);
+  if (!owner) throw new InvalidArgumentError(`"${lib}" owns no tables; the owners are ${owners.map(libOf).join(', ')}`);
+  return owner;
+}
+
 export interface GeneratedMigration {
-  /** File name under libs/database/src/migrations, e.g. 1796300000000-add-user-locale.ts */
+  /** File name in the owner's migrations folder, e.g. 1796300000000-add-user-locale.ts */
   fileName: string;
-  /** The class to add to libs/database/src/migrations/index.ts, e.g. AddUserLocale1796300000000 */
+  /** The class to add to that folder's index.ts, e.g. AddUserLocale1796300000000 */
   className: string;
   source: string;
 }
@@ -29,7 +42,7 @@ const statement = ({ query, parameters }: SchemaQuery) =>
   `    await queryRunner.query(${templateLiteral(query)}${parameters?.length ? `, ${JSON.stringify(parameters)}` : ''});`;
 
 /**
- * The source of a migration in the style of libs/database/src/migrations:
+ * The source of a migration in the style of the existing ones (each lib's src/migrations):
  * `up` as TypeORM's schema builder computed it from the entities, `down`
  * undoing it in reverse order (as TypeORM's own migration:generate does).
  * The comment is left for the author to fill in: why the change, and what it

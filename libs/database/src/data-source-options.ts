@@ -1,6 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { HeraldConfig } from '@herald/config';
-import { migrations } from './migrations/index.js';
 
 export interface ConnectionOptions {
   applicationName?: string;
@@ -17,14 +16,15 @@ export interface ConnectionOptions {
 
 /**
  * Connection settings shared by the apps, the CLI and the tests. The schema
- * comes from migrations only: `synchronize` is never on.
+ * comes from migrations only: `synchronize` is never on. The migrations
+ * themselves are each owner's (migrationsOf): only what runs or checks them
+ * (the CLI, the schema test) adds them.
  */
 export function dataSourceOptions(config: Pick<HeraldConfig, 'database'>, options: ConnectionOptions = {}): DataSourceOptions {
   const { database } = config;
   return {
     type: 'postgres',
     url: database.url,
-    migrations,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

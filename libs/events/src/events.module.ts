@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OwnsTables } from '@herald/database';
 import { MetricsModule } from '@herald/observability';
 import { EventCatalogExplorer } from './catalog/event-catalog-explorer.js';
 import { EventDispatcher } from './dispatch/event-dispatcher.js';
@@ -9,6 +10,7 @@ import { OutboxRelay, RELAY_ENABLED } from './dispatch/outbox-relay.js';
 import { PostCommitDispatch } from './dispatch/post-commit-dispatch.js';
 import { Inbox } from './inbox/inbox.js';
 import { InboxRecord } from './inbox/inbox-record.entity.js';
+import { eventMigrations } from './migrations/index.js';
 import { OutboxMarks } from './outbox/outbox-marks.js';
 import { OutboxMetrics } from './outbox/outbox-metrics.js';
 import { OutboxQueries } from './outbox/outbox-queries.js';
@@ -38,6 +40,7 @@ interface EventsModuleOptions {
  * (@BoundedContext, @Reaction), and jobs go to the JobSink another module
  * provides (JobsModule).
  */
+@OwnsTables(eventMigrations)
 @Module({})
 export class EventsModule {
   static forRoot(options: EventsModuleOptions): DynamicModule {

@@ -22,6 +22,7 @@ export { EventsModule, EVENT_ENTITIES } from './events.module.js';
 export { PostCommitDispatch } from './dispatch/post-commit-dispatch.js';
 export { OutboxRelay } from './dispatch/outbox-relay.js';
 export { OutboxStatus } from './outbox/outbox-record.entity.js';
+export { parseEventId } from './domain/event-id.js';
 export {
   BACKLOG_COUNTED_UP_TO,
   OutboxQueries,

@@ -2,20 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { z } from 'zod';
 import { HeraldConfig } from '@herald/config';
-import { Reaction, type InboxOutcome } from '@herald/events';
+import type { InboxOutcome } from '@herald/events';
 import { defineJob, JobHandler, type JobContext, type JobData } from '@herald/jobs';
-import {
-  EmailVerified,
-  GetUserContactQuery,
-  IssueEmailVerificationTokenCommand,
-  IssuePasswordResetTokenCommand,
-  PasswordChanged,
-  PasswordResetRequested,
-  RegistrationAttemptedForExistingEmail,
-  UserRegistered,
-  VerificationEmailRequested,
-  type UserContact,
-} from '@herald/users';
+import { GetUserContactQuery, IssueEmailVerificationTokenCommand, IssuePasswordResetTokenCommand, type UserContact } from '@herald/users';
 import { EmailDelivery, type PreparedMail } from './email-delivery.js';
 import { EmailQueue } from './email-queue.js';
 import {
@@ -40,8 +29,9 @@ export const SendPasswordChangedNotice = defineJob({ name: 'send-password-change
 type ToUser = JobData<typeof SendWelcomeEmail>;
 
 /**
- * The emails about a user's account: for each, the reaction that queues it
- * (event → job) and the handler that writes and sends it (in the worker).
+ * The emails about a user's account: their jobs, and the handler of each
+ * (in the worker) that writes the mail and sends it. The reactions that queue
+ * them (event → job) are in reactions/, one per file.
  */
 @Injectable()
 export class AccountEmails {
@@ -53,36 +43,6 @@ export class AccountEmails {
     private readonly queries: QueryBus,
     private readonly config: HeraldConfig,
   ) {}
-
-  @Reaction(UserRegistered, { name: 'verification-email-on-registration', job: SendVerificationEmail, mintsCredentials: true })
-  verifyNewAccount(event: UserRegistered) {
-    return { userId: event.aggregateId };
-  }
-
-  @Reaction(VerificationEmailRequested, { name: 'verification-email-on-request', job: SendVerificationEmail, mintsCredentials: true })
-  verifyOnRequest(event: VerificationEmailRequested) {
-    return { userId: event.aggregateId };
-  }
-
-  @Reaction(EmailVerified, { name: 'welcome-email-on-verification', job: SendWelcomeEmail })
-  welcomeVerifiedUser(event: EmailVerified) {
-    return { userId: event.aggregateId };
-  }
-
-  @Reaction(RegistrationAttemptedForExistingEmail, { name: 'account-exists-notice-on-registration-attempt', job: SendAccountExistsNotice })
-  noticeRegistrationAttempt(event: RegistrationAttemptedForExistingEmail) {
-    return { userId: event.aggregateId };
-  }
-
-  @Reaction(PasswordResetRequested, { name: 'password-reset-email-on-request', job: SendPasswordResetEmail, mintsCredentials: true })
-  resetOnRequest(event: PasswordResetRequested) {
-    return { userId: event.aggregateId };
-  }
-
-  @Reaction(PasswordChanged, { name: 'password-changed-notice-on-change', job: SendPasswordChangedNotice })
-  noticePasswordChange(event: PasswordChanged) {
-    return { userId: event.aggregateId };
-  }
 
   /**
    * A new link, minted under the user's row lock in the claim transaction

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HeraldConfig } from '@herald/config';
+import { OwnsTables } from '@herald/database';
 import { BoundedContext } from '@herald/events';
 import { ChangePasswordHandler } from './commands/change-password/change-password.handler.js';
 import { ConfirmPasswordResetHandler } from './commands/confirm-password-reset/confirm-password-reset.handler.js';
@@ -16,6 +17,7 @@ import { ResendVerificationEmailHandler } from './commands/resend-verification-e
 import { VerifyEmailHandler } from './commands/verify-email/verify-email.handler.js';
 import { userEvents } from './domain/events/user-events.js';
 import { AccessTokens } from './infrastructure/access-tokens.js';
+import { usersMigrations } from './migrations/index.js';
 import { AccountRequestRecord } from './infrastructure/account-request.record.js';
 import { AccountRequestRepository } from './infrastructure/account-request.repository.js';
 import { EmailVerificationTokenRecord } from './infrastructure/email-verification-token.record.js';
@@ -36,6 +38,7 @@ import { UserActivityTelemetry } from './telemetry/user-activity.telemetry.js';
  * (queue "accounts"). Needs EventsModule.
  */
 @BoundedContext({ name: 'users', events: userEvents })
+@OwnsTables(usersMigrations)
 @Module({
   imports: [
     TypeOrmModule.forFeature([UserRecord, EmailVerificationTokenRecord, PasswordResetTokenRecord, AccountRequestRecord]),

@@ -1,6 +1,5 @@
+import { parseEventId } from '@herald/events';
 import type { ConsoleNotice } from './outbox-console-page.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What a requeue form asks for: one dead row, or every dead row. */
 export type RequeueRequest = { readonly id: string } | { readonly allDead: true };
@@ -14,7 +13,8 @@ export function parseRequeueForm(form: URLSearchParams): RequeueRequest | string
   const all = form.getAll('all');
   if (ids.length + all.length !== 1) return 'send exactly one of id=<event id> or all=dead';
   if (all.length === 1) return all[0] === 'dead' ? { allDead: true } : 'all must be "dead"';
-  return UUID.test(ids[0]!) ? { id: ids[0]!.toLowerCase() } : 'id must be an outbox event id (a UUID)';
+  const id = parseEventId(ids[0]!);
+  return id ? { id } : 'id must be an outbox event id (a UUID)';
 }
 
 /** The notice named by the redirect after a write (`?requeued=<n>` or `?stale=1`); anything else shows none. */

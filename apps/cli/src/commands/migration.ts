@@ -2,20 +2,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DataSource, getMetadataArgsStorage } from 'typeorm';
-import { dataSourceOptions, runMigrations } from '@herald/database';
+import { dataSourceOptions, runMigrations, type TableMigrations } from '@herald/database';
 import { isServiceUnavailable } from '@herald/observability';
 import { CliContext } from '../cli-context.js';
 import { CliError, DependencyUnavailableError, reasonOf, UsageError } from '../cli-errors.js';
-// Loads every context's module, and so its entities (see entities() below).
-import '../contexts.js';
-import { migrationSource, parseMigrationName } from '../migration-file.js';
+import { libOf, migrationSource, ownerOf, parseMigrationName } from '../migration-file.js';
+// Loads the platform's and every context's module, and so their entities (see entities() below).
+import { MIGRATIONS, TABLE_OWNERS } from '../table-owners.js';
 
-/** Where migrations live, from the repository root (npm scripts run there). */
-const MIGRATIONS_DIR = 'libs/database/src/migrations';
+const FOLDERS = TABLE_OWNERS.map((owner) => owner.folder).join(', ');
 
 /**
  * Every entity class of the contexts and the platform: TypeORM records each
- * `@Entity` as its module loads, and the CLI loads them all (contexts.ts). The
+ * `@Entity` as its module loads, and the CLI loads them all (table-owners.ts). The
  * apps find the same set through TypeOrmModule.forFeature; no list to keep.
  */
 function entities(): EntityClass[] {
@@ -29,7 +28,7 @@ export function registerMigrationCommands(program: Command): void {
     .description('apply pending database migrations (DATABASE_URL)')
     .action(async () => {
       const { config } = CliContext.fromEnvironment();
-      const ran = await runMigrations(config).catch((error: unknown) => {
+      const ran = await runMigrations(config, MIGRATIONS).catch((error: unknown) => {
         // A failing migration is not an outage: only connection errors are reported as one.
         if (isServiceUnavailable(error)) {
           throw new DependencyUnavailableError('Postgres', 'DATABASE_URL', config.database.url, reasonOf(error));
@@ -44,15 +43,23 @@ export function registerMigrationCommands(program: Command): void {
   program
     .command('migration:generate')
     .description(
-      `write a migration to ${MIGRATIONS_DIR} with what the entities need that the database (DATABASE_URL, migrated) lacks; ` +
-        'writes nothing when they match',
+      'write a migration with what the entities need that the database (DATABASE_URL, migrated) lacks, ' +
+        `into the migrations folder of the lib that owns the changed tables (${FOLDERS}); writes nothing when they match`,
     )
     .argument('[name]', 'PascalCase name, e.g. AddUserLocale', parseMigrationName)
+    .option('--in <lib>', `the lib that owns the changed tables: ${TABLE_OWNERS.map(libOf).join(', ')}`, (lib: string) =>
+      ownerOf(TABLE_OWNERS, lib),
+    )
     .option('--check', 'write nothing; exit 1 when a migration is missing (for CI)')
-    .action(async (name: string | undefined, options: { check?: boolean }) => {
-      if (!name && !options.check) throw new UsageError('migration:generate needs a name (e.g. AddUserLocale), or --check');
+    .action(async (name: string | undefined, options: { in?: TableMigrations; check?: boolean }) => {
+      // Where to write, settled before connecting; nothing for --check.
+      const target = options.check ? undefined : generationTarget(name, options.in);
       const { config } = CliContext.fromEnvironment();
-      const dataSource = new DataSource({ ...dataSourceOptions(config, { applicationName: 'herald-cli' }), entities: entities() });
+      const dataSource = new DataSource({
+        ...dataSourceOptions(config, { applicationName: 'herald-cli' }),
+        migrations: MIGRATIONS,
+        entities: entities(),
+      });
       try {
         await dataSource.initialize();
       } catch (error) {
@@ -67,16 +74,26 @@ export function registerMigrationCommands(program: Command): void {
           process.stdout.write('No changes: the database schema matches the entities.\n');
           return;
         }
-        if (options.check) throw new CliError(`a migration is missing: the entities need ${upQueries.length} schema change(s)`);
-        const migration = migrationSource(name!, Date.now(), upQueries, downQueries);
-        const path = join(MIGRATIONS_DIR, migration.fileName);
+        if (!target) throw new CliError(`a migration is missing: the entities need ${upQueries.length} schema change(s)`);
+        const migration = migrationSource(target.name, Date.now(), upQueries, downQueries);
+        const path = join(target.folder, migration.fileName);
         writeFileSync(path, migration.source, { flag: 'wx' });
         process.stdout.write(
           `Wrote ${path} (${upQueries.length} statement(s)).\n` +
-            `Review it, add ${migration.className} to ${MIGRATIONS_DIR}/index.ts, then run \`npm run migration:run\`.\n`,
+            `Review it, add ${migration.className} to ${target.folder}/index.ts, then run \`npm run migration:run\`.\n`,
         );
       } finally {
         await dataSource.destroy();
       }
     });
+}
+
+/** The migration to write: its name and its owner's folder, both required. */
+function generationTarget(name: string | undefined, owner: TableMigrations | undefined): { name: string; folder: string } {
+  if (!name || !owner) {
+    throw new UsageError(
+      'migration:generate needs a name and the lib that owns the changed tables (e.g. AddUserLocale --in users), or --check',
+    );
+  }
+  return { name, folder: owner.folder };
 }

@@ -1,3 +1,5 @@
+import { EVENT_ID_PATTERN } from '../domain/event-id.js';
+
 /**
  * A job created by a reaction for an event has the id `<reaction>.<eventId>`:
  * the same pair names the job (BullMQ de-duplicates it) and the consumer's
@@ -18,12 +20,11 @@ export interface DeliveryKey {
   readonly replayId?: string;
 }
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const REACTION = '[A-Za-z0-9_-][A-Za-z0-9._-]*';
 /** A replay id: short enough for a job id, no '.' (it ends the job id) and no ':' (BullMQ). */
 const REPLAY_ID_PATTERN = '[A-Za-z0-9_-]{1,40}';
-const DELIVERY_ID = new RegExp(`^(${REACTION})\\.(${UUID})$`);
-const REPLAY_DELIVERY_ID = new RegExp(`^(${REACTION})\\.(${UUID})\\.r(${REPLAY_ID_PATTERN})$`);
+const DELIVERY_ID = new RegExp(`^(${REACTION})\\.(${EVENT_ID_PATTERN})$`);
+const REPLAY_DELIVERY_ID = new RegExp(`^(${REACTION})\\.(${EVENT_ID_PATTERN})\\.r(${REPLAY_ID_PATTERN})$`);
 export const REPLAY_ID = new RegExp(`^${REPLAY_ID_PATTERN}$`);
 
 /** The job id of a (reaction, event) pair. BullMQ forbids ':' and pure integers in custom ids. */

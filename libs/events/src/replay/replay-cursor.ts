@@ -1,7 +1,8 @@
+import { EVENT_ID_PATTERN } from '../domain/event-id.js';
 import type { ReplayCursor } from '../outbox/replay-rows.js';
 
 /** `2025-01-10T09:00:00.123456Z/<event uuid>`: UTC to the microsecond (Postgres's precision), then the event id. */
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+const CURSOR = new RegExp(`^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z)/(${EVENT_ID_PATTERN})$`, 'i');
 
 /** A cursor as printed by a replay and typed back as `--after`: shell-safe, no spaces. */
 export function formatReplayCursor(cursor: ReplayCursor): string {

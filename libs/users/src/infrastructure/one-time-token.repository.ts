@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IsNull, type EntityTarget } from 'typeorm';
 import { UnitOfWork } from '@herald/events';
-import { mintOneTimeToken, type MintedToken } from '../domain/one-time-token.js';
+import { isTokenUsable, mintOneTimeToken, parseOneTimeToken, verifierMatches, type MintedToken } from '../domain/one-time-token.js';
 import { EmailVerificationTokenRecord } from './email-verification-token.record.js';
 import { PasswordResetTokenRecord } from './password-reset-token.record.js';
 
@@ -11,6 +11,12 @@ type TokenRecord = EmailVerificationTokenRecord | PasswordResetTokenRecord;
  * One table of one-time tokens (selector, verifier hash, expiry, used/revoked).
  * Every change of a user's tokens happens under that user's row lock, taken by
  * the caller: minting, using, revoking never race.
+ *
+ * Redeeming a token that came in a link is the same for every kind (email
+ * verification, password reset) and happens here only, in two steps around the
+ * caller's lock of the user: findRedeemable, then redeem. The rules themselves
+ * (shape, hashing, constant-time comparison, expiry, single use) are the
+ * domain's (one-time-token.ts).
  */
 abstract class OneTimeTokenRepository<R extends TokenRecord> {
   constructor(
@@ -38,23 +44,38 @@ abstract class OneTimeTokenRepository<R extends TokenRecord> {
     return minted;
   }
 
-  async findBySelector(selector: string): Promise<R | null> {
-    return this.uow.manager.findOneBy(this.entity, { selector } as never);
+  /**
+   * The stored token a presented one names, if it could be redeemed now: of
+   * our shape, its verifier matching the stored hash (constant time), unused,
+   * not replaced, not expired. Read without a lock, so it says whose token it
+   * is (the caller locks that user next) and lets a caller refuse before slow
+   * work (hashing a new password); `redeem` decides under the locks.
+   */
+  async findRedeemable(presented: string, now: Date): Promise<R | null> {
+    const parts = parseOneTimeToken(presented);
+    if (!parts) return null;
+    const found = await this.uow.manager.findOneBy(this.entity, { selector: parts.selector } as never);
+    return found && verifierMatches(parts.verifier, found.verifierHash) && isTokenUsable(found, now) ? found : null;
   }
 
-  /** The token row, locked until the transaction ends (single use under concurrency). */
-  async findBySelectorForUpdate(selector: string): Promise<R | null> {
-    return this.uow.manager
+  /**
+   * Uses a token found by findRedeemable, once: inside the caller's
+   * transaction, after the caller locked the token's user (the order the
+   * email worker takes locks when it mints: user, then tokens, so the two
+   * never deadlock). The token's row is locked and read again; if it is still
+   * usable it is marked used and the user's other open tokens are revoked.
+   * False when it was used, replaced or expired in the meantime.
+   */
+  async redeem(token: R, now: Date): Promise<boolean> {
+    const locked = await this.uow.manager
       .createQueryBuilder(this.entity, 't')
       .setLock('pessimistic_write')
-      .where('t.selector = :selector', { selector })
+      .where('t.selector = :selector', { selector: token.selector })
       .getOne();
-  }
-
-  /** Uses this token and revokes the user's other open tokens. */
-  async markUsed(token: R, now: Date): Promise<void> {
-    await this.uow.manager.update(this.entity, { selector: token.selector } as never, { usedAt: now } as never);
-    await this.revokeOpen(token.userId, now);
+    if (!locked || !isTokenUsable(locked, now)) return false;
+    await this.uow.manager.update(this.entity, { selector: locked.selector } as never, { usedAt: now } as never);
+    await this.revokeOpen(locked.userId, now);
+    return true;
   }
 
   /** Revokes every open token of the user (a password change makes open reset links useless). */

@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork } from '@herald/events';
 import { InvalidResetTokenError } from '../../domain/domain-errors.js';
-import { isTokenUsable, parseOneTimeToken, verifierMatches } from '../../domain/one-time-token.js';
 import { PasswordResetTokenRepository, VerificationTokenRepository } from '../../infrastructure/one-time-token.repository.js';
 import { PasswordHasher } from '../../infrastructure/password-hasher.js';
 import { UserRepository } from '../../infrastructure/user.repository.js';
@@ -27,19 +26,13 @@ export class ConfirmPasswordResetHandler implements ICommandHandler<ConfirmPassw
   ) {}
 
   async execute(command: ConfirmPasswordResetCommand): Promise<void> {
-    const parts = parseOneTimeToken(command.token);
-    if (!parts) throw new InvalidResetTokenError();
-    const found = await this.tokens.findBySelector(parts.selector);
-    if (!found || !verifierMatches(parts.verifier, found.verifierHash) || !isTokenUsable(found, new Date())) {
-      throw new InvalidResetTokenError();
-    }
+    const found = await this.tokens.findRedeemable(command.token, new Date());
+    if (!found) throw new InvalidResetTokenError();
     const passwordHash = await this.hasher.hash(command.newPassword);
     await this.uow.run(async () => {
       const now = new Date();
       const user = await this.users.findByIdForUpdate(found.userId);
-      const token = await this.tokens.findBySelectorForUpdate(parts.selector);
-      if (!user || !token || !isTokenUsable(token, now)) throw new InvalidResetTokenError();
-      await this.tokens.markUsed(token, now);
+      if (!user || !(await this.tokens.redeem(found, now))) throw new InvalidResetTokenError();
       if (!user.isEmailVerified) await this.verificationTokens.revokeOpen(user.id, now);
       user.resetPassword(passwordHash, now);
       await this.users.save(user);

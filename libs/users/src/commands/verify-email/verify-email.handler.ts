@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { UnitOfWork } from '@herald/events';
 import { InvalidVerificationTokenError } from '../../domain/domain-errors.js';
-import { isTokenUsable, parseOneTimeToken, verifierMatches } from '../../domain/one-time-token.js';
 import { UserRepository } from '../../infrastructure/user.repository.js';
 import { VerificationTokenRepository } from '../../infrastructure/one-time-token.repository.js';
 import { toUserView, type UserView } from '../../queries/user-view.js';
@@ -20,19 +19,14 @@ export class VerifyEmailHandler implements ICommandHandler<VerifyEmailCommand, U
   ) {}
 
   async execute(command: VerifyEmailCommand): Promise<UserView> {
-    const parts = parseOneTimeToken(command.token);
-    if (!parts) throw new InvalidVerificationTokenError();
+    // Read before the transaction: a token that cannot be redeemed costs no transaction.
+    const found = await this.tokens.findRedeemable(command.token, new Date());
+    if (!found) throw new InvalidVerificationTokenError();
     return this.uow.run(async () => {
       const now = new Date();
-      const found = await this.tokens.findBySelector(parts.selector);
-      if (!found || !verifierMatches(parts.verifier, found.verifierHash)) throw new InvalidVerificationTokenError();
-      // Locks in the order the email worker takes them when it mints a token — the user's row, then the
-      // tokens — so the two never deadlock; under the user's lock the token's state is final.
+      // The user's row first, then the token's (see redeem): under the user's lock the token's state is final.
       const user = await this.users.findByIdForUpdate(found.userId);
-      if (!user) throw new InvalidVerificationTokenError();
-      const token = await this.tokens.findBySelectorForUpdate(parts.selector);
-      if (!token || !isTokenUsable(token, now)) throw new InvalidVerificationTokenError();
-      await this.tokens.markUsed(token, now);
+      if (!user || !(await this.tokens.redeem(found, now))) throw new InvalidVerificationTokenError();
       user.verifyEmail(now);
       await this.users.save(user);
       return toUserView(user);
