@@ -84,9 +84,4 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
   connectionsReady(timeoutMs = 1000): Promise<Record<string, string>> {
     return workerReadiness(this.workers, timeoutMs);
   }
-
-  /** The queues this worker consumes (the registry's), for readiness and tests. */
-  get queueNames(): string[] {
-    return this.workers.map((worker) => worker.name);
-  }
 }
