@@ -61,8 +61,8 @@ function mentions(patterns: RegExp[]): { runbook: string; name: string }[] {
 // The declarations the runbooks must agree with: the job registry and the event catalog the apps and the CLI use.
 const registry = jobRegistryOfModules(HERALD_MODULES);
 const reactionNames = catalogOfModules(HERALD_MODULES).reactions.map((reaction) => reaction.name);
-/** Backticked words shaped like job names that name something else (answer codes, example values). */
-const OTHER_KEBAB_WORDS = ['admin-change-me', 'message-refused', 'recipient-refused', 'sender-refused', 'same-origin'];
+/** Backticked words shaped like job names that name something else (answer codes, example values, a tool). */
+const OTHER_KEBAB_WORDS = ['admin-change-me', 'message-refused', 'recipient-refused', 'sender-refused', 'same-origin', 'redis-cli'];
 
 describe('Runbook commands (built CLI, real Redis and Postgres)', () => {
   let db: TestDatabase;
@@ -125,7 +125,7 @@ describe('Runbook commands (built CLI, real Redis and Postgres)', () => {
       const kebab = mentions([
         /`([a-z][a-z0-9]*(?:-[a-z0-9]+)+)`/g,
         /--name ([a-z][a-z0-9-]*)/g,
-        /`job ([a-z][a-z0-9-]*)`/g,
+        /`job ([a-z][a-z0-9]*(?:-[a-z0-9]+)+)`/g,
         /name="([^"]+)"/g,
         /name="[^"]+"\|"([^"]+)"/g,
       ]);
