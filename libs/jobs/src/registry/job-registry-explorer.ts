@@ -27,15 +27,19 @@ export class JobRegistryExplorer implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.registry;
+    this.built ??= this.build();
   }
 
   get registry(): JobRegistry {
-    this.built ??= JobRegistry.of(
+    this.built ??= this.build();
+    return this.built;
+  }
+
+  private build(): JobRegistry {
+    return JobRegistry.of(
       this.catalog.catalog.jobs,
       this.handlerProviders().flatMap((provider) => provider.handlers),
     );
-    return this.built;
   }
 
   /** The provider instances that declare job handlers (the worker binds them). */

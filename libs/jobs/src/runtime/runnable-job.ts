@@ -3,8 +3,7 @@ import { jobEnvelope, type AnyJobDefinition, type JobData } from '../definition/
 import type { DeclaredJobHandler, HandledJob } from '../definition/job-handler.js';
 import { parseJobData } from '../definition/job-payload.js';
 import type { ScheduledJobContext, ScheduledJobDefinition } from '../definition/scheduled-job.js';
-import type { PairedJob } from '../registry/handler-pairing.js';
-import { JobHandlerRegistryError } from '../registry/handler-pairing.js';
+import { JobHandlerRegistryError, type PairedJob } from '../registry/handler-pairing.js';
 import { jobContext, type JobContext } from './job-context.js';
 
 /**
