@@ -19,7 +19,7 @@ const { loadConfig } = await load('libs/config/src/index.js');
 const { Correlation, LATENCY_BUCKETS, Metrics, PinoNestLogger, installGracefulShutdown, startTracing } =
   await load('libs/observability/src/index.js');
 await startTracing('herald-api');
-const { JobProducer } = await load('libs/jobs/src/index.js');
+const { JobProducer, JobRegistryExplorer } = await load('libs/jobs/src/index.js');
 const { AppModule } = await load('apps/api/src/app.module.js');
 const { apiLogger, SECURITY_HEADERS } = await load('apps/api/src/bootstrap.js');
 const { correlationMiddleware } = await load('apps/api/src/http/correlation.middleware.js');
@@ -182,6 +182,7 @@ async function mountBullBoard() {
     options: { uiConfig: { boardTitle: 'herald queues', miscLinks: [{ text: 'Outbox console', url: OUTBOX_CONSOLE_PATH }] } },
   });
   const producer = app.get(JobProducer);
+  const explorer = app.get(JobRegistryExplorer);
   let queuesShown = false;
   // The Express guards answer through res.status().set().type().json(): give them that much of a response.
   const expressShaped = (reply) => ({
@@ -209,7 +210,7 @@ async function mountBullBoard() {
           if (!passed) return reply;
         }
         if (!queuesShown) {
-          board.replaceQueues(boardQueues(producer, readOnly));
+          board.replaceQueues(boardQueues(explorer.registry, producer, readOnly));
           queuesShown = true;
         }
       });

@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { SendPasswordResetEmail, SendVerificationEmail } from '@herald/notifications';
+import { SendPasswordChangedNotice, SendPasswordResetEmail, SendVerificationEmail } from '@herald/notifications';
 import { bearer } from '../support/api-client/index.js';
 import { launchChromium } from '../support/browser.js';
 import { tokenFromMail } from '../support/smtp-sink.js';
@@ -8,7 +8,7 @@ import { Stack } from '../support/stack.js';
 const PASSWORD = 'a long and lovely passphrase';
 const NEW_PASSWORD = 'an even longer and lovelier passphrase';
 /** The mail kind of the "your password was changed" notice (its job's name). */
-const PASSWORD_CHANGED_NOTICE = 'send-password-changed-notice';
+const PASSWORD_CHANGED_NOTICE = SendPasswordChangedNotice.name;
 
 /** Password reset and change end to end: built API and worker, real Postgres, Redis and SMTP, a real browser. */
 describe('Password reset and change end to end', () => {

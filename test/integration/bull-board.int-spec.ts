@@ -36,13 +36,13 @@ describe('Bull Board at /admin/queues', () => {
       expect((await api.get('/admin/queues/api/queues', { authorization: 'Bearer x' })).status).toBe(401);
     });
 
-    it('serves the UI, its assets and the queues of the jobs contract with the right credentials', async () => {
+    it('serves the UI, its assets and every queue of the job registry with the right credentials', async () => {
       expect((await api.get('/admin/queues', AUTH)).status).toBe(200);
       expect((await api.get(staticAsset, AUTH)).status).toBe(200);
       const response = await api.get('/admin/queues/api/queues', AUTH);
       expect(response.status).toBe(200);
       const body = (await response.json()) as { queues: { name: string; readOnlyMode: boolean }[] };
-      expect(body.queues.map((queue) => queue.name)).toEqual(['accounts', 'email']);
+      expect(body.queues.map((queue) => queue.name)).toEqual(['accounts', 'email', 'maintenance']);
       expect(body.queues.every((queue) => queue.readOnlyMode)).toBe(true);
     });
 

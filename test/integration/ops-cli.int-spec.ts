@@ -157,7 +157,7 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
       const result = await ops(['queues:pause', 'emails']);
 
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain('unknown queue "emails"; valid queues: accounts, email');
+      expect(result.stderr).toContain('unknown queue "emails"; valid queues: accounts, email, maintenance');
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
     });
   });
@@ -226,11 +226,11 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
       const table = await ops(['jobs:failed']);
       expect(table.stdout).toMatch(/^queue\s+id\s+name\s+attempts\s+failed at\s+reason/);
       expect(table.stdout).toContain('SMTP 421 try later');
-      expect(table.stdout).toContain('2 shown; 2 failed job(s) of any name in accounts, email.');
+      expect(table.stdout).toContain('2 shown; 2 failed job(s) of any name in accounts, email, maintenance.');
     });
 
     it.each([
-      [['--queue', 'sms'], 'unknown queue "sms"; valid queues: accounts, email'],
+      [['--queue', 'sms'], 'unknown queue "sms"; valid queues: accounts, email, maintenance'],
       [['--name', 'send-spam'], 'unknown job name "send-spam"'],
       [['--limit', 'ten'], 'must be a whole number from 1 to 10000'],
       [['--frobnicate'], "unknown option '--frobnicate'"],
@@ -278,7 +278,7 @@ describe('ops CLI (built, real Redis and Postgres)', () => {
       const result = await ops(['jobs:retry', '--id', 'no-such-job']);
 
       expect(result.code).toBe(1);
-      expect(result.stderr).toBe('herald-cli: unknown job id "no-such-job" in queue accounts, email\n');
+      expect(result.stderr).toBe('herald-cli: unknown job id "no-such-job" in queue accounts, email, maintenance\n');
     });
 
     it('refuses to retry a job that has not failed', async () => {

@@ -1,5 +1,5 @@
 import { CommandBus } from '@nestjs/cqrs';
-import { SendPasswordResetEmail } from '@herald/notifications';
+import { SendPasswordChangedNotice, SendPasswordResetEmail } from '@herald/notifications';
 import { IssuePasswordResetTokenCommand, PasswordResetRequested, RegisterUserCommand, RequestPasswordResetCommand } from '@herald/users';
 import { createApiHarness, type ApiHarness } from '../support/api-harness.js';
 
@@ -92,7 +92,7 @@ describe('Password reset and change API (in process, real Postgres + Redis)', ()
       expect(response.status).toBe(204);
       await api.settled();
       const notices = await api.emailQueue.getJobs(['waiting', 'active', 'completed', 'delayed']);
-      expect(notices.filter((job) => job.name === 'send-password-changed-notice').map((job) => job.data.userId)).toEqual([userId]);
+      expect(notices.filter((job) => job.name === SendPasswordChangedNotice.name).map((job) => job.data.userId)).toEqual([userId]);
       await expectProblem(await logIn('forgetful@example.com', PASSWORD), 401, 'INVALID_CREDENTIALS');
       expect((await logIn('forgetful@example.com', NEW_PASSWORD)).status).toBe(200);
       await expectProblem(await me(before), 401, 'UNAUTHENTICATED');

@@ -5,7 +5,8 @@ import { Queue } from 'bullmq';
 import { ConfigModule } from '@herald/config';
 import { DatabaseModule } from '@herald/database';
 import { EventRetention, EventsModule, type PruneResult } from '@herald/events';
-import { JobsModule, MaintenanceQueue, PruneEvents } from '@herald/jobs';
+import { EventUpkeepModule, PruneEvents } from '@herald/contexts';
+import { JobsModule, MaintenanceQueue } from '@herald/jobs';
 import { Metrics } from '@herald/observability';
 import { PruneUserTokens, TokenRetention, UsersModule } from '@herald/users';
 import { createApiHarness } from '../support/api-harness.js';
@@ -145,6 +146,7 @@ describe('Retention (real Postgres + Redis)', () => {
           EventsModule.forRoot({ relay: false }),
           JobsModule.forRoot({ runtime: true }),
           UsersModule,
+          EventUpkeepModule,
         ],
       }).compile();
       const app = await module.createNestApplication({ logger: false }).init();

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { SendAccountExistsNotice, SendPasswordResetEmail, SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
+import {
+  SendAccountExistsNotice,
+  SendPasswordChangedNotice,
+  SendPasswordResetEmail,
+  SendVerificationEmail,
+  SendWelcomeEmail,
+} from '@herald/notifications';
 import { AccountsQueue } from '@herald/users';
 import { Queue } from 'bullmq';
 import { bearer } from '../support/api-client/index.js';
@@ -31,7 +37,7 @@ import { describeHits, logValues, metricValues, redisValues, scan, SecretRegistr
  */
 
 /** The mail kind of the "your password was changed" notice (its job's name). */
-const PASSWORD_CHANGED_NOTICE = 'send-password-changed-notice';
+const PASSWORD_CHANGED_NOTICE = SendPasswordChangedNotice.name;
 
 /** A random passphrase (the policy wants at least 12 characters): unique, so a hit can only be this story's. */
 const passphrase = (what: string) => `${what} ${randomBytes(9).toString('base64url')}`;

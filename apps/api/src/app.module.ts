@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, type HeraldConfig } from '@herald/config';
-import { CONTEXT_MODULES } from '@herald/contexts';
+import { HERALD_MODULES } from '@herald/contexts';
 import { DatabaseModule } from '@herald/database';
 import { EventsModule } from '@herald/events';
 import { JobsModule } from '@herald/jobs';
@@ -31,7 +31,7 @@ export class AppModule {
         DatabaseModule.forRoot('herald-api'),
         EventsModule.forRoot({ relay: false }),
         JobsModule.forRoot({ runtime: false }),
-        ...CONTEXT_MODULES,
+        ...HERALD_MODULES,
         TerminusModule,
       ],
       controllers: [

@@ -21,7 +21,8 @@ describe(parseQueueName.name, () => {
   it('accepts a queue of the contract and names the valid ones otherwise', () => {
     expect(parseQueueName('email')).toBe('email');
     expect(parseQueueName('accounts')).toBe('accounts');
-    expect(() => parseQueueName('Email')).toThrow('unknown queue "Email"; valid queues: accounts, email');
+    expect(parseQueueName('maintenance')).toBe('maintenance');
+    expect(() => parseQueueName('Email')).toThrow('unknown queue "Email"; valid queues: accounts, email, maintenance');
   });
 });
 

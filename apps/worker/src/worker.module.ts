@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule, workerPoolSize, type HeraldConfig } from '@herald/config';
-import { CONTEXT_MODULES } from '@herald/contexts';
+import { HERALD_MODULES } from '@herald/contexts';
 import { DatabaseModule } from '@herald/database';
 import { EventsModule } from '@herald/events';
 import { JobsModule } from '@herald/jobs';
@@ -20,7 +20,7 @@ export class WorkerModule {
         DatabaseModule.forRoot('herald-worker', { poolSize: workerPoolSize }),
         EventsModule.forRoot({ relay: true }),
         JobsModule.forRoot({ runtime: true }),
-        ...CONTEXT_MODULES,
+        ...HERALD_MODULES,
         TerminusModule,
       ],
       providers: [WorkerHealth],

@@ -9,12 +9,14 @@ export { UnitOfWork } from './unit-of-work/unit-of-work.js';
 export { TransactionAbortedError, UnitOfWorkMisuseError } from './unit-of-work/unit-of-work-errors.js';
 export { Inbox, type InboxOutcome } from './inbox/inbox.js';
 export { Retention, type PruneResult } from './retention/retention.js';
+export { retentionEveryMs } from './retention/retention-schedule.js';
 
 // The job platform (libs/jobs): the port it implements, the catalog it serves, and the delivery's ids.
 export { JOB_SINK, type JobSink, type JobTarget, type SinkJob } from './delivery/job-sink.js';
 export { deliveryJobId, parseDeliveryJobId, replayJobId, REPLAY_ID } from './delivery/delivery-id.js';
 export { type DeliveryContext, type EffectJournal } from './inbox/inbox.js';
 export { EventCatalogExplorer } from './catalog/event-catalog-explorer.js';
+export { providerClassesOf } from './catalog/catalog-of-modules.js';
 export { EventRetention, pruneDispatchedOutbox } from './retention/event-retention.js';
 
 // The apps: the module, what the worker runs, and what operators read and repair (console, ops CLI).

@@ -3,16 +3,17 @@ import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { JOB_SINK } from '@herald/events';
 import { MetricsModule } from '@herald/observability';
-import { EventRetentionJob } from './event-retention.job.js';
-import { JobProducer } from './job-producer.js';
-import { JobRuntime } from './job-runtime.js';
-import { RedisHealthIndicator } from './redis-health.indicator.js';
+import { JobProducer } from './producer/job-producer.js';
+import { QueueJobsGauge } from './producer/queue-jobs-gauge.js';
+import { RedisHealthIndicator } from './redis/redis-health.indicator.js';
+import { JobRegistryExplorer } from './registry/job-registry-explorer.js';
+import { JobRuntime } from './runtime/job-runtime.js';
 
 /**
  * Typed queues on BullMQ. Every app that commits events imports it: its
- * JobProducer is the events platform's JobSink. The worker adds the runtime
- * (`{ runtime: true }`), which consumes, and schedules the platform's own
- * upkeep (the event tables' retention); the API never does.
+ * JobProducer is the events platform's JobSink, and its JobRegistryExplorer
+ * the one list of queues and jobs. The worker adds the runtime
+ * (`{ runtime: true }`), which consumes and schedules; the API never does.
  */
 @Global()
 @Module({})
@@ -22,12 +23,14 @@ export class JobsModule {
       module: JobsModule,
       imports: [MetricsModule, TerminusModule, DiscoveryModule],
       providers: [
+        JobRegistryExplorer,
         JobProducer,
+        QueueJobsGauge,
         { provide: JOB_SINK, useExisting: JobProducer },
         RedisHealthIndicator,
-        ...(options.runtime ? [JobRuntime, EventRetentionJob] : []),
+        ...(options.runtime ? [JobRuntime] : []),
       ],
-      exports: [JobProducer, JOB_SINK, RedisHealthIndicator, ...(options.runtime ? [JobRuntime] : [])],
+      exports: [JobRegistryExplorer, JobProducer, JOB_SINK, RedisHealthIndicator, ...(options.runtime ? [JobRuntime] : [])],
     };
   }
 }

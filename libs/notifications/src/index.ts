@@ -2,6 +2,7 @@ export { NotificationsModule } from './notifications.module.js';
 export {
   AccountEmails,
   SendAccountExistsNotice,
+  SendPasswordChangedNotice,
   SendPasswordResetEmail,
   SendVerificationEmail,
   SendWelcomeEmail,

@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '@herald/config';
-import { JobProducer } from '@herald/jobs';
+import { JobProducer, JobRegistryExplorer, type JobRegistry } from '@herald/jobs';
 import {
   AdminAccess,
   adminAccessMiddleware,
@@ -32,16 +32,16 @@ export function redactJobData(value: unknown): unknown {
 }
 
 /**
- * Mounts Bull Board at /admin/queues with every queue the contexts' jobs use.
+ * Mounts Bull Board at /admin/queues with every queue of the job registry.
  * It is never mounted without credentials: authentication covers every path
  * of the board (UI, static assets and its /api). We mount the Express
  * adapter ourselves because Nest guards do not cover a foreign router, and
  * because @bull-board/nestjs is CommonJS that requires Nest's ESM packages.
  */
-/** The board's view of every queue the contexts' jobs use: read-only when asked, job data redacted. */
-export function boardQueues(producer: JobProducer, readOnly: boolean): BullMQAdapter[] {
-  return producer.knownQueues().map((queue) => {
-    const adapter = new BullMQAdapter(queue, { readOnlyMode: readOnly, allowRetries: !readOnly });
+/** The board's view of every queue of the job registry: read-only when asked, job data redacted. */
+export function boardQueues(registry: JobRegistry, producer: JobProducer, readOnly: boolean): BullMQAdapter[] {
+  return registry.queueNames.map((name) => {
+    const adapter = new BullMQAdapter(producer.queue(name), { readOnlyMode: readOnly, allowRetries: !readOnly });
     adapter.setFormatter('data', redactJobData);
     return adapter;
   });
@@ -55,6 +55,7 @@ export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig
     return false;
   }
   const producer = app.get(JobProducer);
+  const explorer = app.get(JobRegistryExplorer);
   const serverAdapter = new ExpressAdapter().setBasePath(BULL_BOARD_PATH);
   const board = createBullBoard({
     queues: [],
@@ -64,12 +65,11 @@ export function mountBullBoard(app: NestExpressApplication, config: HeraldConfig
       uiConfig: { boardTitle: 'herald queues', miscLinks: [{ text: 'Outbox console', url: OUTBOX_CONSOLE_PATH }] },
     },
   });
-  // The queues are those of the jobs the contexts' reactions queue, known once the app has booted:
-  // they are put on the board at its first request.
+  // The queues are the job registry's, known once the app has booted: they are put on the board at its first request.
   let queuesShown = false;
   const showQueues = (_req: Request, _res: Response, next: NextFunction) => {
     if (!queuesShown) {
-      board.replaceQueues(boardQueues(producer, readOnly));
+      board.replaceQueues(boardQueues(explorer.registry, producer, readOnly));
       queuesShown = true;
     }
     next();

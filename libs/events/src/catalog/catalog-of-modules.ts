@@ -10,6 +10,20 @@ import { unboundReactionsOf, type AnyClass, type BoundReaction } from './reactio
  * run without an instance (unboundReactionsOf), as a replay needs.
  */
 export function catalogOfModules(contextModules: readonly Type[]): EventCatalog<BoundReaction> {
+  const { contexts, providers } = declarationsOf(contextModules);
+  return new EventCatalog(contexts, providers.flatMap(unboundReactionsOf));
+}
+
+/**
+ * The provider classes of some modules and of the modules they import, read
+ * from their metadata without starting them: what the job platform reads its
+ * @JobHandler declarations from outside a Nest container (the ops CLI).
+ */
+export function providerClassesOf(modules: readonly Type[]): AnyClass[] {
+  return declarationsOf(modules).providers;
+}
+
+function declarationsOf(modules: readonly Type[]): { contexts: BoundedContextOptions[]; providers: AnyClass[] } {
   const contexts: BoundedContextOptions[] = [];
   const providers = new Set<AnyClass>();
   const seen = new Set<unknown>();
@@ -28,8 +42,8 @@ export function catalogOfModules(contextModules: readonly Type[]): EventCatalog<
     }
     for (const imported of [...metadataList(moduleClass, 'imports'), ...(dynamic?.imports ?? [])]) visit(imported);
   };
-  contextModules.forEach(visit);
-  return new EventCatalog([...new Set(contexts)], [...providers].flatMap(unboundReactionsOf));
+  modules.forEach(visit);
+  return { contexts: [...new Set(contexts)], providers: [...providers] };
 }
 
 function metadataList(moduleClass: AnyClass, key: 'providers' | 'imports'): unknown[] {

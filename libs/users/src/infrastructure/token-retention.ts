@@ -2,8 +2,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { HeraldConfig } from '@herald/config';
-import { Retention, type PruneResult } from '@herald/events';
-import { defineScheduledJob, JobHandler, MaintenanceQueue, retentionEveryMs } from '@herald/jobs';
+import { Retention, retentionEveryMs, type PruneResult } from '@herald/events';
+import { defineScheduledJob, JobHandler, MaintenanceQueue } from '@herald/jobs';
 
 /** The one-time token tables of the users context (verification, password reset). */
 const TOKEN_TABLES = ['email_verification_tokens', 'password_reset_tokens'] as const;

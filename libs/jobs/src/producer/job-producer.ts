@@ -1,11 +1,11 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
-import { EventCatalogExplorer, type JobSink, type JobTarget, type SinkJob } from '@herald/events';
-import { Metrics } from '@herald/observability';
-import type { AnyJobDefinition } from './job-definition.js';
+import type { JobSink, JobTarget, SinkJob } from '@herald/events';
+import { isJobDefinition } from '../definition/job-definition.js';
+import { bullConnection } from '../redis/redis-connection.js';
+import { JobRegistryExplorer } from '../registry/job-registry-explorer.js';
 import { defaultJobOptions } from './job-options.js';
-import { bullConnection } from './redis-connection.js';
 import { traceMetadata } from './trace-metadata.js';
 
 export class EnqueueTimeoutError extends Error {
@@ -32,23 +32,8 @@ export class JobProducer implements JobSink, OnApplicationShutdown {
 
   constructor(
     private readonly config: HeraldConfig,
-    private readonly catalog: EventCatalogExplorer,
-    metrics: Metrics,
-  ) {
-    const queues = () => this.knownQueues();
-    metrics.gauge({
-      name: 'herald_queue_jobs',
-      help: 'Jobs per queue and state (read from Redis at scrape time)',
-      labelNames: ['queue', 'state'],
-      async collect() {
-        this.reset();
-        for (const queue of queues()) {
-          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
-          for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
-        }
-      },
-    });
-  }
+    private readonly explorer: JobRegistryExplorer,
+  ) {}
 
   async enqueue(jobs: readonly SinkJob[]): Promise<void> {
     if (jobs.length === 0) return;
@@ -76,14 +61,9 @@ export class JobProducer implements JobSink, OnApplicationShutdown {
    */
   async ping(): Promise<void> {
     // Any queue's connection will do; a queue object writes nothing to Redis until it is used.
-    const client = await (this.knownQueues()[0] ?? this.queue('herald-health')).getBackend().client;
+    const client = await this.queue(this.explorer.registry.queueNames[0] ?? 'herald-health').getBackend().client;
     const answer: unknown = await client.runCommand('exists', [`${this.config.redis.queuePrefix}:health`]);
     if (typeof answer !== 'number') throw new Error(`unexpected EXISTS answer: ${String(answer)}`);
-  }
-
-  /** The queue of every job this process's reactions queue. */
-  knownQueues(): Queue[] {
-    return [...new Set(this.catalog.catalog.jobs.map((job) => job.queue.name))].sort().map((name) => this.queue(name));
   }
 
   /** The BullMQ queue of that name (one connection each, opened on first use). */
@@ -124,7 +104,7 @@ export class JobProducer implements JobSink, OnApplicationShutdown {
             name: job.target.name,
             data: job.data,
             opts: {
-              ...(job.target as Partial<AnyJobDefinition>).options,
+              ...(isJobDefinition(job.target) ? job.target.options : {}),
               jobId: job.jobId,
               timestamp: job.timestamp,
               // BullMQ's own carrier for a job's trace context (stored with the job, outside its data).

@@ -1,25 +1,7 @@
-import type { JobsOptions, WorkerOptions } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import type { HeraldConfig } from '@herald/config';
 import type { JobTarget } from '@herald/events';
-
-const NAME = /^[A-Za-z0-9_-]{1,100}$/;
-
-/**
- * A queue a context declares. Its name is part of the Redis key space: NEVER
- * rename one (jobs waiting under the old name would be orphaned; add a new
- * queue instead).
- */
-export interface QueueDefinition {
-  readonly name: string;
-  /** Worker options of this queue's consumers, from the configuration (a rate limit, fewer jobs at once). */
-  readonly workerOptions?: (config: HeraldConfig) => Pick<WorkerOptions, 'limiter' | 'concurrency'>;
-}
-
-export function defineQueue(definition: QueueDefinition): QueueDefinition {
-  if (!NAME.test(definition.name)) throw new Error(`queue name "${definition.name}": use letters, digits, "-" and "_"`);
-  return Object.freeze({ ...definition });
-}
+import { NAME, type QueueDefinition } from './queue-definition.js';
 
 /** Every job's data starts with these: which event caused it, and the request it came from. */
 const envelope = {
@@ -28,6 +10,13 @@ const envelope = {
   correlationId: z.string().min(1).max(128),
 };
 type Envelope = typeof envelope;
+
+/**
+ * The fields the platform adds to every job's data, on their own: what the
+ * runtime reads of any job (whatever its shape, which only its handler knows).
+ */
+export const jobEnvelope = z.object(envelope);
+export type JobEnvelope = z.infer<typeof jobEnvelope>;
 
 /**
  * A job a context declares: name, queue, the zod shape of its own fields and
@@ -39,6 +28,7 @@ type Envelope = typeof envelope;
 export interface JobDefinition<Name extends string = string, Shape extends z.ZodRawShape = z.ZodRawShape> extends JobTarget<
   z.infer<z.ZodObject<Shape>>
 > {
+  readonly kind: 'queued';
   readonly name: Name;
   readonly queue: QueueDefinition;
   /** The whole job data, checked when a worker reads it back from Redis. */
@@ -63,6 +53,7 @@ export function defineJob<const Name extends string, Shape extends z.ZodRawShape
   const overlap = Object.keys(definition.data).filter((key) => key in envelope);
   if (overlap.length > 0) throw new Error(`job "${definition.name}": ${overlap.join(', ')} are added by the platform`);
   return Object.freeze({
+    kind: 'queued' as const,
     name: definition.name,
     queue: definition.queue,
     schema: z.strictObject({ ...definition.data, ...envelope }),
@@ -70,24 +61,7 @@ export function defineJob<const Name extends string, Shape extends z.ZodRawShape
   });
 }
 
-export class InvalidJobPayloadError extends Error {
-  constructor(
-    readonly jobName: string,
-    readonly problems: string[],
-  ) {
-    super(`Invalid payload for job "${jobName}": ${problems.join('; ')}`);
-    this.name = 'InvalidJobPayloadError';
-  }
-}
-
-/** Validates job data read back from Redis; throws InvalidJobPayloadError with a clear reason. */
-export function parseJobData<J extends AnyJobDefinition>(job: J, data: unknown): JobData<J> {
-  const result = job.schema.safeParse(data);
-  if (!result.success) {
-    throw new InvalidJobPayloadError(
-      job.name,
-      result.error.issues.map((issue) => `${issue.path.join('.') || '(data)'}: ${issue.message}`),
-    );
-  }
-  return result.data as JobData<J>;
+/** Whether an events platform job target is a job defined with defineJob (it carries its queue and schema). */
+export function isJobDefinition(target: JobTarget): target is AnyJobDefinition {
+  return 'kind' in target && target.kind === 'queued';
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { JobProducer } from './job-producer.js';
+import { JobProducer } from '../producer/job-producer.js';
 
 /** Redis as the queues see it: a read in the queues' hash slot over the producer's own connection. */
 @Injectable()

@@ -1,9 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import type { HeraldConfig } from '@herald/config';
-import { defineQueue, type QueueDefinition } from './job-definition.js';
-
-const NAME = /^[A-Za-z0-9_-]{1,100}$/;
+import { NAME, type QueueDefinition } from './queue-definition.js';
 
 /** The data of every scheduled run: none (anything else in it is refused). */
 const NO_DATA = z.strictObject({});
@@ -54,10 +52,3 @@ export function defineScheduledJob<const Name extends string>(definition: {
 export function isScheduledJob(job: object): job is ScheduledJobDefinition {
   return 'kind' in job && job.kind === 'scheduled';
 }
-
-/**
- * The queue of the platform's and the contexts' scheduled upkeep. One job at
- * a time per worker process: upkeep is never urgent, and must not take
- * connections from the jobs users wait for. NEVER rename it.
- */
-export const MaintenanceQueue = defineQueue({ name: 'maintenance', workerOptions: () => ({ concurrency: 1 }) });
