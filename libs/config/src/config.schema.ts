@@ -113,6 +113,20 @@ export const envSchema = z.object({
   // most of a small message's cost; a killed worker re-sends no more with the pool than without
   // (test/fault/worker-crash).
   SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(0).max(100).default(5),
+  // Which mail transport sends (libs/mail): default smtp when SMTP_URL is set, else file.
+  MAIL_TRANSPORT: z.enum(['smtp', 'resend', 'file']).optional(),
+  // A header carrying herald's idempotency key over SMTP, for relays that de-duplicate by one
+  // (Resend-Idempotency-Key, X-EE-Idempotency-Key, Idempotency-Key); unset: none sent, SMTP stays at-least-once.
+  SMTP_IDEMPOTENCY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'must be a header name (letters, digits and -)')
+    .optional(),
+  // How long the relay behind SMTP_IDEMPOTENCY_HEADER remembers a key (Resend, Lettermint, EmailEngine: 24 h).
+  SMTP_IDEMPOTENCY_WINDOW_HOURS: positiveInt.max(24 * 365).default(24),
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_BASE_URL: urlWithProtocols(['https', 'http']).default('https://api.resend.com'),
+  // Longest wait for the mail API's answer; with MAIL_TRANSPORT=resend below WORKER_LOCK_DURATION_MS (start-up refuses otherwise).
+  MAIL_API_TIMEOUT_MS: positiveInt.default(15000),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_TTL_SECONDS: positiveInt.default(3600),
@@ -207,6 +221,11 @@ export function crossVariableProblems(raw: Record<string, string | undefined>): 
     const weakness = adminPasswordWeakness(raw.ADMIN_PASSWORD, raw.ADMIN_USER);
     if (weakness) problems.push({ variable: 'ADMIN_PASSWORD', message: `${weakness} when NODE_ENV=production (${ADMIN_PASSWORD_RULE})` });
   }
+  const transport = raw.MAIL_TRANSPORT ?? (raw.SMTP_URL ? 'smtp' : 'file');
+  if (transport === 'smtp' && !raw.SMTP_URL) problems.push({ variable: 'SMTP_URL', message: 'is required when MAIL_TRANSPORT=smtp' });
+  if (transport === 'resend' && !raw.RESEND_API_KEY) {
+    problems.push({ variable: 'RESEND_API_KEY', message: 'is required when MAIL_TRANSPORT=resend (an API key with sending access)' });
+  }
   if ((raw.REDIS_CLUSTER_NODES ?? '').trim() && !/\{[^{}]+\}/.test(raw.QUEUE_PREFIX ?? '{herald}')) {
     problems.push({ variable: 'QUEUE_PREFIX', message: 'must contain a {hash tag} when REDIS_CLUSTER_NODES is set' });
   }
@@ -225,6 +244,14 @@ export function parsedValueProblems(env: Env): { variable: string; message: stri
       message:
         `SMTP_CONNECTION_TIMEOUT_MS + SMTP_GREETING_TIMEOUT_MS + SMTP_SOCKET_TIMEOUT_MS (${smtpMs} ms) must not exceed ` +
         `WORKER_LOCK_DURATION_MS (${env.WORKER_LOCK_DURATION_MS} ms): a send must give up before its job can be taken for dead and run again`,
+    });
+  }
+  if (env.MAIL_TRANSPORT === 'resend' && env.MAIL_API_TIMEOUT_MS >= env.WORKER_LOCK_DURATION_MS) {
+    problems.push({
+      variable: 'MAIL_API_TIMEOUT_MS',
+      message:
+        `(${env.MAIL_API_TIMEOUT_MS} ms) must be below WORKER_LOCK_DURATION_MS (${env.WORKER_LOCK_DURATION_MS} ms): ` +
+        'a send must give up before its job can be taken for dead and run again',
     });
   }
   return [...problems, ...retentionProblems(env)];

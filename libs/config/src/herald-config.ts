@@ -39,6 +39,13 @@ export abstract class HeraldConfig {
     socketTimeoutMs: number;
     /** Pooled connections; 0: one connection per message. */
     maxConnections: number;
+    /** Which transport sends (MAIL_TRANSPORT; default smtp with SMTP_URL, else file). */
+    transport: 'smtp' | 'resend' | 'file';
+    /** The header that carries the idempotency key over SMTP, when the relay honours one. */
+    smtpIdempotencyHeader?: string;
+    smtpIdempotencyWindowHours: number;
+    resend: { apiKey?: string; baseUrl: string };
+    apiTimeoutMs: number;
   };
   declare readonly auth: {
     jwtSecret: string;
@@ -130,6 +137,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       greetingTimeoutMs: env.SMTP_GREETING_TIMEOUT_MS,
       socketTimeoutMs: env.SMTP_SOCKET_TIMEOUT_MS,
       maxConnections: env.SMTP_MAX_CONNECTIONS,
+      transport: env.MAIL_TRANSPORT ?? (env.SMTP_URL ? 'smtp' : 'file'),
+      smtpIdempotencyHeader: env.SMTP_IDEMPOTENCY_HEADER,
+      smtpIdempotencyWindowHours: env.SMTP_IDEMPOTENCY_WINDOW_HOURS,
+      resend: { apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL.replace(/\/+$/, '') },
+      apiTimeoutMs: env.MAIL_API_TIMEOUT_MS,
     },
     auth: {
       jwtSecret: env.JWT_SECRET ?? DEV_JWT_SECRET,

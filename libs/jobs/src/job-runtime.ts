@@ -10,6 +10,7 @@ import {
   isPermanentFailure,
   isServiceUnavailable,
   LATENCY_BUCKETS,
+  retryAfterOf,
   Metrics,
   SpanKind,
 } from '@herald/observability';
@@ -23,6 +24,8 @@ import { traceparentOfJob } from './trace-metadata.js';
 
 /** How long a queue pauses when a job found Postgres or Redis unavailable (then it tries again). */
 export const SERVICE_UNAVAILABLE_PAUSE_MS = 1000;
+/** The longest pause a provider's Retry-After gets (a daily quota may ask for hours); then the job tries again. */
+export const MAX_RETRY_AFTER_PAUSE_MS = 3_600_000;
 
 /**
  * How often a worker looks for jobs whose worker died. BullMQ moves such a job
@@ -279,6 +282,18 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
         this.record(queue, job.name, 'deferred', started);
         this.logger.warn({ msg: 'job deferred: a service is unavailable', ...base, pauseMs: SERVICE_UNAVAILABLE_PAUSE_MS, err: error });
         throw new RateLimitError();
+      }
+      const retryAfter = isPermanentFailure(error) ? undefined : retryAfterOf(error);
+      if (retryAfter) {
+        // The provider said when to come back (Retry-After, or a send of this very message still in flight):
+        // no job of this queue calls it before then. Throttling uses no attempt; a failure with it does.
+        const pauseMs = Math.min(Math.max(retryAfter.waitMs, 1), MAX_RETRY_AFTER_PAUSE_MS);
+        await this.producer.queue(queue).rateLimit(pauseMs);
+        if (retryAfter.throttled) {
+          this.record(queue, job.name, 'deferred', started);
+          this.logger.warn({ msg: 'job deferred: the provider asked to wait', ...base, pauseMs, err: error });
+          throw new RateLimitError();
+        }
       }
       this.record(queue, job.name, 'failed', started);
       const permanent = isPermanentFailure(error);
