@@ -238,7 +238,8 @@ export type Env = z.infer<typeof envSchema>;
 export function parsedValueProblems(env: Env): { variable: string; message: string }[] {
   const problems: { variable: string; message: string }[] = [];
   const smtpMs = env.SMTP_CONNECTION_TIMEOUT_MS + env.SMTP_GREETING_TIMEOUT_MS + env.SMTP_SOCKET_TIMEOUT_MS;
-  if (smtpMs > env.WORKER_LOCK_DURATION_MS) {
+  // The SMTP limits bind whenever SMTP may be used; the Resend transport has its own (MAIL_API_TIMEOUT_MS).
+  if (env.MAIL_TRANSPORT !== 'resend' && smtpMs > env.WORKER_LOCK_DURATION_MS) {
     problems.push({
       variable: 'SMTP_SOCKET_TIMEOUT_MS',
       message:

@@ -263,6 +263,16 @@ describe('mail transport', () => {
     expect(namedVariables(configError({ SMTP_IDEMPOTENCY_HEADER: 'Bad Header: x' }))).toEqual(['SMTP_IDEMPOTENCY_HEADER']);
   });
 
+  it('holds the Resend transport to its own timeout, not to the SMTP limits', () => {
+    const config = loadConfig({
+      MAIL_TRANSPORT: 'resend',
+      RESEND_API_KEY: 'k',
+      WORKER_LOCK_DURATION_MS: '6000',
+      MAIL_API_TIMEOUT_MS: '5000',
+    });
+    expect(config.mail.apiTimeoutMs).toBe(5000);
+  });
+
   it('refuses an API timeout as long as the job lock', () => {
     const error = configError({
       MAIL_TRANSPORT: 'resend',
