@@ -85,20 +85,25 @@ export class Mailer implements OnApplicationBootstrap, OnApplicationShutdown {
 
   send(mail: OutgoingMail): Promise<SentMail> {
     // No address or subject on the span: traces are not a place for personal data.
-    return inSpan('mail send', { kind: SpanKind.CLIENT, attributes: { 'herald.mail.mode': this.transport.name } }, async (span) => {
-      const sent = await this.deliver(mail);
-      if (sent.providerMessageId) {
-        // The provider's id is what its dashboard and webhooks name the message by: recorded with the delivery.
-        span.setAttribute('herald.mail.provider_message_id', sent.providerMessageId);
-        this.logger.log({
-          msg: 'mail accepted by the provider',
-          transport: this.transport.name,
-          messageId: mail.messageId,
-          providerMessageId: sent.providerMessageId,
-        });
-      }
-      return sent;
-    });
+    // Named by the transport: `smtp send` (dashboards and traces know it by that name), `resend send`, `file send`.
+    return inSpan(
+      `${this.transport.name} send`,
+      { kind: SpanKind.CLIENT, attributes: { 'herald.mail.mode': this.transport.name } },
+      async (span) => {
+        const sent = await this.deliver(mail);
+        if (sent.providerMessageId) {
+          // The provider's id is what its dashboard and webhooks name the message by: recorded with the delivery.
+          span.setAttribute('herald.mail.provider_message_id', sent.providerMessageId);
+          this.logger.log({
+            msg: 'mail accepted by the provider',
+            transport: this.transport.name,
+            messageId: mail.messageId,
+            providerMessageId: sent.providerMessageId,
+          });
+        }
+        return sent;
+      },
+    );
   }
 
   private async deliver(mail: OutgoingMail): Promise<SentMail> {
