@@ -243,7 +243,40 @@ describe('Worker email jobs (in process, real Postgres, Redis and SMTP)', () => 
     expect(await emailJobs.sendVerificationEmail(job, context)).toBe('processed');
     expect(smtp.to('retry@example.com')).toHaveLength(1);
     expect(await inboxRow(job.eventId)).toEqual({ status: 'done', attempts: 2 });
-    expect(await openTokens(userId)).toBe(1); // the retry's token; the first attempt's was revoked
+    expect(await openTokens(userId)).toBe(1); // the first attempt's token, which the retry sent
+  });
+
+  it("sends the first attempt's message on a retry that takes over the delivery: the same token, body and Message-ID", async () => {
+    const userId = await createUser('same-message@example.com');
+    const job = { eventId: uuidv7(), userId, correlationId: 'c-same' };
+    // The server takes the mail in full, then recording it fails (no journal: the retry must send again).
+    smtp.beforeAccept = async () => {
+      smtp.beforeAccept = undefined;
+      await withClient((client) => client.query(`SET lock_timeout = '2s'; ALTER TABLE inbox RENAME TO inbox_away`));
+    };
+    const claimant = `test.${randomUUID()}`;
+    const withoutJournal = (): JobContext => ({
+      jobId: claimant,
+      attempt: 1,
+      delivery: { key: { consumer: SendVerificationEmail.name, eventId: job.eventId }, claimant },
+    });
+    await expect(emailJobs.sendVerificationEmail(job, withoutJournal())).rejects.toThrow(/inbox/);
+    await withClient((client) => client.query('ALTER TABLE inbox_away RENAME TO inbox'));
+    expect(await emailJobs.sendVerificationEmail(job, withoutJournal())).toBe('processed');
+
+    const [first, retry] = smtp.to('same-message@example.com');
+    expect(retry).toBeDefined();
+    expect({ subject: retry!.subject, text: retry!.text, html: retry!.html, messageId: retry!.raw.messageId }).toEqual({
+      subject: first!.subject,
+      text: first!.text,
+      html: first!.html,
+      messageId: first!.raw.messageId,
+    });
+    // One token row: the retry handed out the first attempt's token again, and it is open (the link works).
+    const tokens = await db.query<{ selector: string }>('SELECT selector FROM email_verification_tokens WHERE user_id = $1', [userId]);
+    expect(tokens).toHaveLength(1);
+    expect(first!.text).toContain(`token=${tokens[0]!.selector}.`);
+    expect(await openTokens(userId)).toBe(1);
   });
 
   it('makes another claimant wait while a delivery is under way, instead of sending alongside it', async () => {

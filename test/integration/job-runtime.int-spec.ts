@@ -30,6 +30,31 @@ class ThingHandlers {
 @Module({ providers: [ThingHandlers] })
 class ThingHandlersModule {}
 
+/** A provider's refusal as MailDeliveryError carries it: what the runtime reads is `kind` and `retryAfterMs`. */
+const providerRefusal = (kind: string, retryAfterMs: number) => Object.assign(new Error(`provider said ${kind}`), { kind, retryAfterMs });
+
+/** Each handler refuses its first run the way a mail provider may: throttled (429) for ship, failing (503) for audit. */
+const runs: { job: string; eventId: string; at: number; attempt: number }[] = [];
+
+@Injectable()
+class ProviderRefusingHandlers {
+  @JobHandler(ShipThing)
+  async ship(data: JobData<typeof ShipThing>, context: JobContext) {
+    runs.push({ job: 'ship', eventId: data.eventId, at: Date.now(), attempt: context.attempt });
+    if (runs.filter((run) => run.job === 'ship' && run.eventId === data.eventId).length === 1) throw providerRefusal('rate-limited', 1500);
+  }
+
+  @JobHandler(AuditThing)
+  async audit(data: JobData<typeof AuditThing>, context: JobContext) {
+    runs.push({ job: 'audit', eventId: data.eventId, at: Date.now(), attempt: context.attempt });
+    if (runs.filter((run) => run.job === 'audit' && run.eventId === data.eventId).length === 1)
+      throw providerRefusal('provider-error', 1500);
+  }
+}
+
+@Module({ providers: [ProviderRefusingHandlers] })
+class ProviderRefusingHandlersModule {}
+
 describe('Job runtime (real Postgres + Redis)', () => {
   let db: TestDatabase;
   const prefix = uniqueQueuePrefix();
@@ -81,6 +106,29 @@ describe('Job runtime (real Postgres + Redis)', () => {
         },
         { job: 'ship', consumer: 'test-ship-on-thing', eventId: event.eventId, data: { ...base, thingId: event.aggregateId } },
       ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("honours a provider's Retry-After: a throttled job waits that long without using an attempt, a failing one uses one", async () => {
+    const app = await (await workerModule([ProviderRefusingHandlersModule])).createNestApplication({ logger: false }).init();
+    try {
+      const uow = app.get(UnitOfWork);
+      const event = ThingHappened.create(randomUUID(), { label: 'throttled' });
+      await uow.run(() => uow.record([event]));
+      await app.get(PostCommitDispatch).drain();
+      const of = (job: string) => runs.filter((run) => run.eventId === event.eventId && run.job === job);
+      await waitFor('each job to run twice', () => of('ship').length === 2 && of('audit').length === 2, 30_000);
+
+      // Throttled (429, 409 in flight): no job of the queue runs before Retry-After, and the retry is still attempt 1.
+      const [shipFirst, shipAgain] = of('ship');
+      expect(shipAgain!.at - shipFirst!.at).toBeGreaterThanOrEqual(1400);
+      expect(shipAgain!.attempt).toBe(1);
+      // A 5xx with Retry-After: the wait, and the attempt counts.
+      const [auditFirst, auditAgain] = of('audit');
+      expect(auditAgain!.at - auditFirst!.at).toBeGreaterThanOrEqual(1400);
+      expect(auditAgain!.attempt).toBe(2);
     } finally {
       await app.close();
     }

@@ -39,6 +39,16 @@ export class SmtpSink {
   rejectRecipients?: RegExp;
   /** Recipients refused for now at RCPT TO (`450 4.2.0 <addr>: Recipient address rejected: Greylisted`): a client tries again later. */
   deferRecipients?: RegExp;
+  /**
+   * A relay's idempotency rule (Resend-Idempotency-Key, X-EE-Idempotency-Key …): a message whose key this
+   * header repeats is answered 250 and not stored when it is the same message, 554 when it is another.
+   */
+  idempotencyHeader?: string;
+  /** Messages answered 250 without storing them: repeats of a key already seen (idempotencyHeader). */
+  readonly repeatsDropped: ReceivedMail[] = [];
+  /** Messages refused with 554: another message under a key already seen. */
+  readonly keyConflicts: ReceivedMail[] = [];
+  private readonly keys = new Map<string, string>();
   /** Every refusal at RCPT TO, in order: the address and the reply code. */
   readonly refusals: { readonly address: string; readonly responseCode: number }[] = [];
   /** Socket errors of clients that went away mid-transaction (a killed worker resets its connection). */
@@ -133,6 +143,23 @@ export class SmtpSink {
     try {
       if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
       await this.beforeAccept?.(mail);
+      const key = this.idempotencyHeader ? header(parsed, this.idempotencyHeader) : undefined;
+      if (key !== undefined) {
+        // What makes two messages "the same": what the recipient reads. Date and transport headers may differ.
+        const content = JSON.stringify([mail.to, mail.subject, mail.text, mail.html]);
+        const seen = this.keys.get(key);
+        if (seen !== undefined && seen !== content) {
+          this.keyConflicts.push(mail);
+          callback(Object.assign(new Error('5.7.0 idempotency key already used with a different message'), { responseCode: 554 }));
+          return;
+        }
+        if (seen !== undefined) {
+          this.repeatsDropped.push(mail);
+          callback();
+          return;
+        }
+        this.keys.set(key, content);
+      }
       this.messages.push(mail);
       if (this.closedSessions.has(sessionId)) this.acceptedAfterClientLeft.push(mail);
       callback();
@@ -183,19 +210,20 @@ export class SmtpSink {
   }
 }
 
+function header(mail: ParsedMail, name: string): string | undefined {
+  const value = mail.headers.get(name.toLowerCase());
+  return typeof value === 'string' ? value : undefined;
+}
+
 function toReceivedMail(mail: ParsedMail): ReceivedMail {
-  const header = (name: string) => {
-    const value = mail.headers.get(name);
-    return typeof value === 'string' ? value : undefined;
-  };
   const to = Array.isArray(mail.to) ? mail.to[0]?.text : mail.to?.text;
   return {
     to: to ?? '',
     subject: mail.subject ?? '',
     text: mail.text ?? '',
     html: typeof mail.html === 'string' ? mail.html : '',
-    eventId: header('x-herald-event-id'),
-    kind: header('x-herald-mail-kind'),
+    eventId: header(mail, 'x-herald-event-id'),
+    kind: header(mail, 'x-herald-mail-kind'),
     raw: mail,
   };
 }

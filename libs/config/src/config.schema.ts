@@ -195,6 +195,38 @@ export const envSchema = z.object({
     description:
       "SMTP connections each worker process keeps open and reuses (nodemailer's pool; a repeat after a crash is still only a message the server received in full that nobody recorded); `0` opens a new connection for every message",
   }),
+  MAIL_TRANSPORT: setting(z.enum(['smtp', 'resend', 'file']).optional(), {
+    default: '`smtp` with `SMTP_URL`, else `file`',
+    description:
+      'which transport sends mail (README "Exactly once, per transport"): `smtp` (`SMTP_URL`), `resend` (Resend\'s HTTP API: `RESEND_API_KEY`; de-duplicates by idempotency key for 24 h) or `file` (`.eml` files in `MAIL_DIR`)',
+  }),
+  SMTP_IDEMPOTENCY_HEADER: setting(
+    z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'must be a header name (letters, digits and -)')
+      .optional(),
+    {
+      type: 'header name',
+      default: 'unset',
+      description:
+        "a header carrying herald's idempotency key over SMTP, for relays that de-duplicate by one (`Resend-Idempotency-Key`, `X-EE-Idempotency-Key`, `Idempotency-Key`); unset: none is sent and SMTP stays at-least-once",
+    },
+  ),
+  SMTP_IDEMPOTENCY_WINDOW_HOURS: setting(positiveInt.max(24 * 365).default(24), {
+    description: 'how long the relay behind `SMTP_IDEMPOTENCY_HEADER` remembers a key (Resend, Lettermint, EmailEngine: 24 h)',
+  }),
+  RESEND_API_KEY: setting(z.string().min(1).optional(), {
+    default: 'unset',
+    description: 'Resend API key with sending access; required with `MAIL_TRANSPORT=resend`',
+  }),
+  RESEND_BASE_URL: setting(urlWithProtocols(['https', 'http']).default('https://api.resend.com'), {
+    type: URL_TYPE,
+    description: "Resend's API (another base URL for an emulator or a proxy)",
+  }),
+  MAIL_API_TIMEOUT_MS: setting(positiveInt.default(15000), {
+    description:
+      "longest wait for the mail API's answer; with `MAIL_TRANSPORT=resend` it must stay below `WORKER_LOCK_DURATION_MS` (start-up refuses otherwise)",
+  }),
 
   JWT_SECRET: setting(z.string().min(32, 'must be at least 32 characters').optional(), {
     default: 'dev-only built-in',
@@ -340,6 +372,11 @@ export function crossVariableProblems(raw: Record<string, string | undefined>): 
     const weakness = adminPasswordWeakness(raw.ADMIN_PASSWORD, raw.ADMIN_USER);
     if (weakness) problems.push({ variable: 'ADMIN_PASSWORD', message: `${weakness} when NODE_ENV=production (${ADMIN_PASSWORD_RULE})` });
   }
+  const transport = raw.MAIL_TRANSPORT ?? (raw.SMTP_URL ? 'smtp' : 'file');
+  if (transport === 'smtp' && !raw.SMTP_URL) problems.push({ variable: 'SMTP_URL', message: 'is required when MAIL_TRANSPORT=smtp' });
+  if (transport === 'resend' && !raw.RESEND_API_KEY) {
+    problems.push({ variable: 'RESEND_API_KEY', message: 'is required when MAIL_TRANSPORT=resend (an API key with sending access)' });
+  }
   if ((raw.REDIS_CLUSTER_NODES ?? '').trim() && !/\{[^{}]+\}/.test(raw.QUEUE_PREFIX ?? '{herald}')) {
     problems.push({ variable: 'QUEUE_PREFIX', message: 'must contain a {hash tag} when REDIS_CLUSTER_NODES is set' });
   }
@@ -374,12 +411,21 @@ export function deprecationWarnings(raw: Record<string, string | undefined>): Co
 export function parsedValueProblems(env: Env): { variable: string; message: string }[] {
   const problems: { variable: string; message: string }[] = [];
   const smtpMs = env.SMTP_CONNECTION_TIMEOUT_MS + env.SMTP_GREETING_TIMEOUT_MS + env.SMTP_SOCKET_TIMEOUT_MS;
-  if (smtpMs > env.WORKER_LOCK_DURATION_MS) {
+  // The SMTP limits bind whenever SMTP may be used; the Resend transport has its own (MAIL_API_TIMEOUT_MS).
+  if (env.MAIL_TRANSPORT !== 'resend' && smtpMs > env.WORKER_LOCK_DURATION_MS) {
     problems.push({
       variable: 'SMTP_SOCKET_TIMEOUT_MS',
       message:
         `SMTP_CONNECTION_TIMEOUT_MS + SMTP_GREETING_TIMEOUT_MS + SMTP_SOCKET_TIMEOUT_MS (${smtpMs} ms) must not exceed ` +
         `WORKER_LOCK_DURATION_MS (${env.WORKER_LOCK_DURATION_MS} ms): a send must give up before its job can be taken for dead and run again`,
+    });
+  }
+  if (env.MAIL_TRANSPORT === 'resend' && env.MAIL_API_TIMEOUT_MS >= env.WORKER_LOCK_DURATION_MS) {
+    problems.push({
+      variable: 'MAIL_API_TIMEOUT_MS',
+      message:
+        `(${env.MAIL_API_TIMEOUT_MS} ms) must be below WORKER_LOCK_DURATION_MS (${env.WORKER_LOCK_DURATION_MS} ms): ` +
+        'a send must give up before its job can be taken for dead and run again',
     });
   }
   return [...problems, ...retentionProblems(env)];

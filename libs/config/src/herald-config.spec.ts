@@ -271,6 +271,51 @@ describe(loadConfig.name, () => {
   });
 });
 
+describe('mail transport', () => {
+  it('sends over SMTP when SMTP_URL is set and to files otherwise, unless MAIL_TRANSPORT says', () => {
+    expect(loadConfig({}).mail.transport).toBe('file');
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }).mail.transport).toBe('smtp');
+    const resend = loadConfig({ MAIL_TRANSPORT: 'resend', RESEND_API_KEY: 're_123', RESEND_BASE_URL: 'http://127.0.0.1:4008/' });
+    expect(resend.mail).toMatchObject({ transport: 'resend', resend: { apiKey: 're_123', baseUrl: 'http://127.0.0.1:4008' } });
+    expect(loadConfig({ MAIL_TRANSPORT: 'resend', RESEND_API_KEY: 're_123' }).mail.resend.baseUrl).toBe('https://api.resend.com');
+  });
+
+  it('refuses a transport without what it needs, naming the variable', () => {
+    expect(namedVariables(configError({ MAIL_TRANSPORT: 'resend' }))).toEqual(['RESEND_API_KEY']);
+    expect(namedVariables(configError({ MAIL_TRANSPORT: 'smtp' }))).toEqual(['SMTP_URL']);
+    expect(namedVariables(configError({ MAIL_TRANSPORT: 'mailgun' }))).toEqual(['MAIL_TRANSPORT']);
+    expect(namedVariables(configError({ MAIL_TRANSPORT: 'resend', RESEND_API_KEY: 'k', RESEND_BASE_URL: 'ftp://x' }))).toEqual([
+      'RESEND_BASE_URL',
+    ]);
+  });
+
+  it('takes an SMTP idempotency header name, and refuses one that is not a header name', () => {
+    const config = loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525', SMTP_IDEMPOTENCY_HEADER: 'Resend-Idempotency-Key' });
+    expect(config.mail).toMatchObject({ smtpIdempotencyHeader: 'Resend-Idempotency-Key', smtpIdempotencyWindowHours: 24 });
+    expect(namedVariables(configError({ SMTP_IDEMPOTENCY_HEADER: 'Bad Header: x' }))).toEqual(['SMTP_IDEMPOTENCY_HEADER']);
+  });
+
+  it('holds the Resend transport to its own timeout, not to the SMTP limits', () => {
+    const config = loadConfig({
+      MAIL_TRANSPORT: 'resend',
+      RESEND_API_KEY: 'k',
+      WORKER_LOCK_DURATION_MS: '6000',
+      MAIL_API_TIMEOUT_MS: '5000',
+    });
+    expect(config.mail.apiTimeoutMs).toBe(5000);
+  });
+
+  it('refuses an API timeout as long as the job lock', () => {
+    const error = configError({
+      MAIL_TRANSPORT: 'resend',
+      RESEND_API_KEY: 'k',
+      WORKER_LOCK_DURATION_MS: '30000',
+      MAIL_API_TIMEOUT_MS: '30000',
+    });
+    expect(namedVariables(error)).toEqual(['MAIL_API_TIMEOUT_MS']);
+  });
+});
+
 describe('retention settings', () => {
   it('prunes every 10 minutes in batches of 1000 by default, keeping outbox rows 7 days, inbox records 30 and spent tokens 7', () => {
     expect(loadConfig({}).retention).toEqual({

@@ -97,6 +97,11 @@ function groupSettings(env: Env, raw: Record<string, string | undefined>) {
       socketTimeoutMs: env.SMTP_SOCKET_TIMEOUT_MS,
       /** Pooled connections; 0: one connection per message. */
       maxConnections: env.SMTP_MAX_CONNECTIONS,
+      transport: env.MAIL_TRANSPORT ?? (env.SMTP_URL ? 'smtp' : 'file'),
+      smtpIdempotencyHeader: env.SMTP_IDEMPOTENCY_HEADER,
+      smtpIdempotencyWindowHours: env.SMTP_IDEMPOTENCY_WINDOW_HOURS,
+      resend: { apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL.replace(/\/+$/, '') },
+      apiTimeoutMs: env.MAIL_API_TIMEOUT_MS,
     },
     auth: {
       jwtSecret: env.JWT_SECRET ?? DEV_JWT_SECRET,

@@ -1,5 +1,5 @@
 import { isPermanentFailure } from '@herald/observability';
-import { MailDeliveryError } from './mail-delivery-error.js';
+import { MailApiRefusal, MailDeliveryError } from './mail-delivery-error.js';
 
 const ADDRESS = 'ada@example.com';
 
@@ -65,5 +65,44 @@ describe(MailDeliveryError.name, () => {
       'other',
     );
     expect(new MailDeliveryError('a string was thrown', ADDRESS)).toMatchObject({ kind: 'other', code: 'other' });
+  });
+});
+
+describe('MailDeliveryError of a mail API refusal', () => {
+  const refused = (status: number | null, name: string, retryAfterMs?: number, timedOut = false) =>
+    new MailDeliveryError(new MailApiRefusal('Resend', status, name, retryAfterMs, timedOut), ADDRESS);
+
+  it('fails a 4xx for good, with the recipient masked and no reply text', () => {
+    const error = refused(422, 'validation_error');
+    expect(error).toMatchObject({
+      kind: 'message-refused',
+      permanent: true,
+      responseCode: 422,
+      code: 'validation_error',
+      metricCode: '422',
+    });
+    expect(error.message).toBe(
+      'Resend API refused the message (to a***@example.com): 422 validation_error [validation_error POST /emails]',
+    );
+    expect(isPermanentFailure(error)).toBe(true);
+    expect(refused(403, 'invalid_api_key')).toMatchObject({ kind: 'auth', permanent: true });
+    expect(refused(403, 'invalid_from_address')).toMatchObject({ kind: 'sender-refused', permanent: true });
+  });
+
+  it('fails a changed message under a used key for good: the idempotency conflict', () => {
+    expect(refused(409, 'invalid_idempotent_request')).toMatchObject({ kind: 'idempotency-conflict', permanent: true, metricCode: '409' });
+  });
+
+  it('retries a key still in flight, a 429 and a 5xx, with the wait the API asked for', () => {
+    expect(refused(409, 'concurrent_idempotent_requests')).toMatchObject({ kind: 'in-flight', permanent: false, retryAfterMs: 1000 });
+    expect(refused(429, 'rate_limit_exceeded', 7000)).toMatchObject({ kind: 'rate-limited', permanent: false, retryAfterMs: 7000 });
+    expect(refused(503, 'internal_server_error', 2000)).toMatchObject({ kind: 'provider-error', permanent: false, retryAfterMs: 2000 });
+    expect(refused(500, 'application_error')).toMatchObject({ kind: 'provider-error', permanent: false, retryAfterMs: undefined });
+  });
+
+  it('retries when there was no answer (network, timeout), and bounds an unknown error name', () => {
+    expect(refused(null, 'application_error')).toMatchObject({ kind: 'connection', permanent: false, metricCode: 'application_error' });
+    expect(refused(null, 'application_error', undefined, true)).toMatchObject({ kind: 'timeout', permanent: false });
+    expect(refused(400, 'no such name <ada@example.com>')).toMatchObject({ code: 'other', permanent: true });
   });
 });

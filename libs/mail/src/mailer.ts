@@ -1,10 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import nodemailer, { type Transporter } from 'nodemailer';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HeraldConfig } from '@herald/config';
 import { inSpan, Metrics, SpanKind } from '@herald/observability';
 import { MailDeliveryError } from './mail-delivery-error.js';
+import { MailTransport, type Deduplication } from './transports/mail-transport.js';
+import { dedupWindowWarning } from './dedup-window.js';
 
 export interface OutgoingMail {
   readonly to: string;
@@ -13,99 +12,132 @@ export interface OutgoingMail {
   readonly html: string;
   /** Stable Message-ID (without brackets), so a receiver can spot a repeat. */
   readonly messageId: string;
+  /** The same for every attempt of one delivery; 1–256 characters, no personal data. */
+  readonly idempotencyKey: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface SentMail {
   readonly messageId: string;
-  /** Where the message went: the SMTP server, or the .eml file written. */
+  /** The provider's id of the message (Resend's email id), when it gives one. */
+  readonly providerMessageId?: string;
+  /** Where the message went: `smtp`, `resend`, or the .eml file written. */
   readonly destination: string;
 }
 
 /**
- * Sends mail over SMTP when SMTP_URL is set; otherwise writes each message as
- * an .eml file under MAIL_DIR (the local default).
- *
- * SMTP connections are pooled (SMTP_MAX_CONNECTIONS per process, default 5;
- * 0 opens one per message): the handshake is most of a small message's
- * cost. What a
- * killed worker may re-send does not change with the pool — only messages the
- * server received in full before the kill that neither the inbox nor the
- * job's journal recorded (test/fault/worker-crash). nodemailer's own requeue
- * of a message whose connection closed mid-send is off: the server may have
- * received it in full, and a repeat is the job's decision (its retry goes
- * through the inbox and the journal), never a hidden one.
+ * Sends mail through the configured transport (MAIL_TRANSPORT: smtp, resend,
+ * file; see transports/). Each message carries its delivery's idempotency
+ * key; a transport that de-duplicates sends it once within its window.
  *
  * A failed send is thrown as a MailDeliveryError: kind, codes and the masked
  * recipient, never the server's reply text (it quotes the address). Each one
- * is counted in `herald_mail_send_failures_total{kind,code,permanent}`.
+ * is counted in `herald_mail_send_failures_total{kind,code,permanent}`; a
+ * different message under a key already used (item 2 of issue 21 broken: a
+ * retry that did not send its first attempt's message) is also counted in
+ * `herald_mail_idempotency_conflicts_total` and logged as an error.
  */
 @Injectable()
-export class Mailer implements OnApplicationShutdown {
+export class Mailer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Mailer.name);
-  private readonly transport: Transporter;
-  readonly mode: 'smtp' | 'file';
   private readonly failures;
+  private readonly conflicts;
 
   constructor(
     private readonly config: HeraldConfig,
+    private readonly transport: MailTransport,
     metrics: Metrics,
   ) {
     this.failures = metrics.counter({
       name: 'herald_mail_send_failures_total',
-      help: 'Sends that failed, by kind (recipient-refused, connection, timeout …), SMTP reply or nodemailer code, and whether the refusal is permanent (5xx: not retried)',
+      help: 'Sends that failed, by kind (recipient-refused, connection, timeout, rate-limited …), SMTP reply, HTTP status or client code, and whether the refusal is permanent (not retried)',
       labelNames: ['kind', 'code', 'permanent'],
     });
-    this.mode = config.mail.smtpUrl ? 'smtp' : 'file';
-    const { smtpUrl, connectionTimeoutMs, greetingTimeoutMs, socketTimeoutMs, maxConnections } = config.mail;
-    this.transport = smtpUrl
-      ? nodemailer.createTransport({
-          url: smtpUrl,
-          // nodemailer waits minutes by default; a hanging server must fail the attempt long before the job's lock ends.
-          connectionTimeout: connectionTimeoutMs,
-          greetingTimeout: greetingTimeoutMs,
-          socketTimeout: socketTimeoutMs,
-          ...(maxConnections > 0 ? { pool: true, maxConnections, maxRequeues: 0 } : {}),
-        })
-      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    this.conflicts = metrics.counter({
+      name: 'herald_mail_idempotency_conflicts_total',
+      help: 'Sends the provider refused because the same idempotency key came with a different message (a retry changed its message: never expected)',
+      labelNames: ['transport'],
+    });
+  }
+
+  /** The transport in use: `smtp`, `resend` or `file`. */
+  get mode(): MailTransport['name'] {
+    return this.transport.name;
+  }
+
+  get deduplication(): Deduplication | null {
+    return this.transport.deduplication;
+  }
+
+  /** Says at start-up how far the transport's guarantee reaches (and warns where herald may retry beyond it). */
+  onApplicationBootstrap(): void {
+    const { name, deduplication } = this.transport;
+    const warning = dedupWindowWarning(this.config, deduplication);
+    if (warning) this.logger.warn({ msg: warning, transport: name });
+    this.logger.log({
+      msg: deduplication
+        ? `mail transport ${name}: exactly once within the window of ${deduplication.by}`
+        : `mail transport ${name}: at-least-once (a message the server received in full before the worker recorded it is sent again on retry)`,
+      transport: name,
+      dedupWindowHours: deduplication ? deduplication.windowMs / 3_600_000 : 0,
+    });
   }
 
   send(mail: OutgoingMail): Promise<SentMail> {
     // No address or subject on the span: traces are not a place for personal data.
-    return inSpan('smtp send', { kind: SpanKind.CLIENT, attributes: { 'herald.mail.mode': this.mode } }, () => this.deliver(mail));
+    // Named by the transport: `smtp send` (dashboards and traces know it by that name), `resend send`, `file send`.
+    return inSpan(
+      `${this.transport.name} send`,
+      { kind: SpanKind.CLIENT, attributes: { 'herald.mail.mode': this.transport.name } },
+      async (span) => {
+        const sent = await this.deliver(mail);
+        if (sent.providerMessageId) {
+          // The provider's id is what its dashboard and webhooks name the message by: recorded with the delivery.
+          span.setAttribute('herald.mail.provider_message_id', sent.providerMessageId);
+          this.logger.log({
+            msg: 'mail accepted by the provider',
+            transport: this.transport.name,
+            messageId: mail.messageId,
+            providerMessageId: sent.providerMessageId,
+          });
+        }
+        return sent;
+      },
+    );
   }
 
   private async deliver(mail: OutgoingMail): Promise<SentMail> {
-    let info: unknown;
     try {
-      info = await this.transport.sendMail({
+      const receipt = await this.transport.send({
         from: this.config.mail.from,
         to: mail.to,
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
-        messageId: `<${mail.messageId}>`,
-        headers: mail.headers ? { ...mail.headers } : undefined,
+        messageId: mail.messageId,
+        idempotencyKey: mail.idempotencyKey,
+        headers: { ...mail.headers },
       });
+      if (this.transport.name === 'file') this.logger.log({ msg: 'mail written to file', file: receipt.destination });
+      return { messageId: mail.messageId, ...receipt };
     } catch (error) {
       // Reduced before anything records it: the span, the job's log line, its failedReason and Bull Board.
-      const failure = new MailDeliveryError(error, mail.to);
+      const failure = error instanceof MailDeliveryError ? error : new MailDeliveryError(error, mail.to);
       this.failures.inc({ kind: failure.kind, code: failure.metricCode, permanent: String(failure.permanent) });
+      if (failure.kind === 'idempotency-conflict') {
+        this.conflicts.inc({ transport: this.transport.name });
+        this.logger.error({
+          msg: "the provider refused a changed message under an idempotency key already used: the retry did not send the first attempt's message",
+          transport: this.transport.name,
+          idempotencyKey: mail.idempotencyKey,
+        });
+      }
       throw failure;
     }
-    if (this.mode === 'smtp') {
-      return { messageId: mail.messageId, destination: 'smtp' };
-    }
-    const dir = resolve(this.config.mail.dir);
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^\w.-]/g, '_')}.eml`);
-    await writeFile(file, (info as { message: Buffer }).message);
-    this.logger.log({ msg: 'mail written to file', file });
-    return { messageId: mail.messageId, destination: file };
   }
 
   /** After the queue workers finished their jobs (beforeApplicationShutdown), not before. */
-  onApplicationShutdown(): void {
-    this.transport.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.transport.close();
   }
 }

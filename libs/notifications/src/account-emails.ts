@@ -48,14 +48,16 @@ export class AccountEmails {
    * A new link, minted under the user's row lock in the claim transaction
    * (older links stop working), only for the user's latest verification
    * request (the event this job is for) while the address is unverified.
+   * The token is derived from the delivery's name, so a retry sends the first
+   * attempt's link (see EmailDelivery).
    */
   @JobHandler(SendVerificationEmail)
   sendVerificationEmail(job: ToUser, context: JobContext): Promise<InboxOutcome> {
     let link = '';
     return this.delivery.send(
       context,
-      async () => {
-        const issued = await this.commands.execute(new IssueEmailVerificationTokenCommand(job.userId, job.eventId));
+      async (delivery) => {
+        const issued = await this.commands.execute(new IssueEmailVerificationTokenCommand(job.userId, job.eventId, delivery.name));
         if (!issued) return null; // gone, verified meanwhile, or asked again since (that request's job sends the link)
         link = `${this.config.http.appBaseUrl}/verify-email?token=${encodeURIComponent(issued.token)}`;
         const content = verificationEmail({ displayName: issued.displayName, link, expiresInHours: issued.expiresInHours });
@@ -77,8 +79,8 @@ export class AccountEmails {
    */
   @JobHandler(SendPasswordResetEmail)
   sendPasswordResetEmail(job: ToUser, context: JobContext): Promise<InboxOutcome> {
-    return this.delivery.send(context, async () => {
-      const issued = await this.commands.execute(new IssuePasswordResetTokenCommand(job.userId, job.eventId));
+    return this.delivery.send(context, async (delivery) => {
+      const issued = await this.commands.execute(new IssuePasswordResetTokenCommand(job.userId, job.eventId, delivery.name));
       if (!issued) return null; // the account is gone, or the request is no longer open
       const link = `${this.config.http.appBaseUrl}/reset-password?token=${encodeURIComponent(issued.token)}`;
       const content = passwordResetEmail({ displayName: issued.displayName, link, expiresInMinutes: issued.expiresInMinutes });

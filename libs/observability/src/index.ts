@@ -13,7 +13,7 @@ export { LogDestination, MAX_BUFFERED_LOG_BYTES, MAX_LOG_WRITE_RETRIES, stdoutDe
 export { startShutdownWatchdog, WATCHDOG_GRACE_MS, type ShutdownWatchdog, type ShutdownWatchdogOptions } from './shutdown-watchdog.js';
 export { LATENCY_BUCKETS, Metrics, MetricsModule } from './metrics.js';
 export { isServiceUnavailable } from './service-unavailable.js';
-export { isPermanentFailure, type PermanentFailure } from './permanent-failure.js';
+export { isPermanentFailure, retryAfterOf, type PermanentFailure } from './permanent-failure.js';
 export { maskEmail, maskEmailsIn, QUERY_PARAMETERS_SHOWN, REDACTED, redactQuery, redactText, redactUrl } from './redaction.js';
 export { RedactingSpanExporter, redactSpan } from './redacting-span-exporter.js';
 export {

@@ -60,10 +60,10 @@ export class JobOutcomes {
     this.logger.log({ msg: 'job done', ...fields(attempt), outcome: result ?? 'ok', durationMs: elapsedMs(attempt) });
   }
 
-  /** Put back uncounted while Postgres or Redis is away (the queue pauses `pauseMs`). */
-  deferred(attempt: Attempt, error: unknown, pauseMs: number): void {
+  /** Put back uncounted while Postgres or Redis is away, or a provider throttles (the queue pauses `pauseMs`). */
+  deferred(attempt: Attempt, error: unknown, pauseMs: number, why = 'a service is unavailable'): void {
     this.record(attempt, 'deferred');
-    this.logger.warn({ msg: 'job deferred: a service is unavailable', ...fields(attempt), pauseMs, err: error });
+    this.logger.warn({ msg: `job deferred: ${why}`, ...fields(attempt), pauseMs, err: error });
   }
 
   /**

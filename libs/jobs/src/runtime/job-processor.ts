@@ -1,18 +1,20 @@
 import { RateLimitError, type Job } from 'bullmq';
-import { Correlation, isServiceUnavailable } from '@herald/observability';
+import { Correlation, isPermanentFailure, isServiceUnavailable, retryAfterOf } from '@herald/observability';
 import { attemptOf, type Attempt, type JobOutcomes } from './job-outcomes.js';
 import { inJobSpan } from './job-span.js';
 import { prepareRun, type PreparedRun, type RunnableJob } from './runnable-job.js';
 
 /** How long a queue pauses when a job found Postgres or Redis unavailable (then it tries again). */
 export const SERVICE_UNAVAILABLE_PAUSE_MS = 1000;
+/** The longest pause a provider's Retry-After gets (a daily quota may ask for hours); then the job tries again. */
+export const MAX_RETRY_AFTER_PAUSE_MS = 3_600_000;
 
 /**
  * One attempt of one job: in its span, its data validated through its
  * definition before the handler sees it, under the correlation of the
  * request that caused it. Invalid data fails the job at once (no retries);
- * while Postgres or Redis is unavailable, the job goes back to the queue
- * without using an attempt.
+ * while Postgres or Redis is unavailable, or a mail provider throttles, the
+ * job goes back to the queue without using an attempt.
  */
 export class JobProcessor {
   constructor(
@@ -50,6 +52,17 @@ export class JobProcessor {
         await this.pauseQueue(attempt.queue, SERVICE_UNAVAILABLE_PAUSE_MS);
         this.outcomes.deferred(attempt, error, SERVICE_UNAVAILABLE_PAUSE_MS);
         throw new RateLimitError();
+      }
+      const retryAfter = isPermanentFailure(error) ? undefined : retryAfterOf(error);
+      if (retryAfter) {
+        // The provider said when to come back (Retry-After, or a send of this very message still in flight):
+        // no job of this queue calls it before then. Throttling uses no attempt; a failure with it does.
+        const pauseMs = Math.min(Math.max(retryAfter.waitMs, 1), MAX_RETRY_AFTER_PAUSE_MS);
+        await this.pauseQueue(attempt.queue, pauseMs);
+        if (retryAfter.throttled) {
+          this.outcomes.deferred(attempt, error, pauseMs, 'the provider asked to wait');
+          throw new RateLimitError();
+        }
       }
       throw this.outcomes.failed(attempt, error);
     }

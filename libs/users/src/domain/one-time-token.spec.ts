@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import {
   hashVerifier,
   isTokenUsable,
+  deriveOneTimeToken,
   mintOneTimeToken,
+  oneTimeTokenKey,
   parseOneTimeToken,
   verifierMatches,
   type StoredTokenState,
@@ -119,5 +121,29 @@ describe(isTokenUsable.name, () => {
 
   it('is true one millisecond before expiry', () => {
     expect(isTokenUsable({ ...fresh, expiresAt: new Date(now.getTime() + 1) }, now)).toBe(true);
+  });
+});
+
+describe(deriveOneTimeToken.name, () => {
+  const key = oneTimeTokenKey('s'.repeat(32));
+
+  it('gives the same token for the same name, of the shape and strength of a random one', () => {
+    const first = deriveOneTimeToken(key, 'verification\0verification-email-on-registration.0190b8a0-0000-7000-8000-000000000001');
+    const again = deriveOneTimeToken(key, 'verification\0verification-email-on-registration.0190b8a0-0000-7000-8000-000000000001');
+    expect(again).toEqual(first);
+    expect(first.token).toMatch(/^[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{43}$/);
+    expect(parseOneTimeToken(first.token)).not.toBeNull();
+    expect(verifierMatches(first.token.split('.')[1]!, first.verifierHash)).toBe(true);
+  });
+
+  it('gives another token for another name or another key', () => {
+    const token = deriveOneTimeToken(key, 'a').token;
+    expect(deriveOneTimeToken(key, 'b').token).not.toBe(token);
+    expect(deriveOneTimeToken(oneTimeTokenKey('t'.repeat(32)), 'a').token).not.toBe(token);
+  });
+
+  it('keys with a derivation of the server secret, not the secret itself', () => {
+    expect(oneTimeTokenKey('s'.repeat(32)).equals(Buffer.from('s'.repeat(32)))).toBe(false);
+    expect(oneTimeTokenKey('s'.repeat(32))).toHaveLength(32);
   });
 });

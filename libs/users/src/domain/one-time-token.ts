@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * One-time tokens (email verification, password reset) use the selector/verifier pattern:
@@ -20,6 +20,31 @@ export interface MintedToken {
 export function mintOneTimeToken(): MintedToken {
   const selector = randomBytes(SELECTOR_BYTES).toString('base64url');
   const verifier = randomBytes(VERIFIER_BYTES).toString('base64url');
+  return { token: `${selector}.${verifier}`, selector, verifierHash: hashVerifier(verifier) };
+}
+
+/**
+ * The key one-time tokens are derived with (deriveOneTimeToken): HKDF of the
+ * server secret, so the token key is not the JWT signing key itself.
+ */
+export function oneTimeTokenKey(serverSecret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', serverSecret, 'herald', 'one-time tokens v1', 32));
+}
+
+/**
+ * A token derived from a name (a delivery's: `<reaction>.<eventId>[.r<replayId>]`)
+ * with HMAC-SHA-256 under the server's token key: the same name gives the same
+ * token, so an email delivery that is retried after a crash renders the first
+ * attempt's link, byte for byte, and that link keeps working. Both parts are
+ * HMAC outputs (96 and 256 bits), unpredictable without the key — the same
+ * trust the key's source (JWT_SECRET) already carries, as it signs access
+ * tokens. As with random tokens only the verifier's hash is stored.
+ */
+export function deriveOneTimeToken(key: Buffer, name: string): MintedToken {
+  const part = (label: string, bytes: number) =>
+    createHmac('sha256', key).update(`${label}\0${name}`, 'utf8').digest().subarray(0, bytes).toString('base64url');
+  const selector = part('selector', SELECTOR_BYTES);
+  const verifier = part('verifier', VERIFIER_BYTES);
   return { token: `${selector}.${verifier}`, selector, verifierHash: hashVerifier(verifier) };
 }
 

@@ -29,9 +29,18 @@ abstract class OneTimeTokenRepository<R extends TokenRecord> {
    * Creates a new token for the user and revokes every older unused one, in
    * one statement. Both parts see the same snapshot, so the new row is never
    * revoked by its own UPDATE.
+   *
+   * `minted` defaults to a random token. A derived one (deriveOneTimeToken)
+   * may be stored already — an earlier attempt of the same email delivery
+   * minted it: it is handed out again while it is usable (the retry sends
+   * the first attempt's link, and nothing is revoked), and null once it is not
+   * (used, replaced, expired: that link has done its work, nothing to send).
    */
-  async mintFor(userId: string, ttlMs: number, now: Date): Promise<MintedToken> {
-    const minted = mintOneTimeToken();
+  async mintFor(userId: string, ttlMs: number, now: Date, minted: MintedToken = mintOneTimeToken()): Promise<MintedToken | null> {
+    const existing = await this.uow.manager.findOneBy(this.entity, { selector: minted.selector } as never);
+    if (existing) {
+      return existing.userId === userId && existing.verifierHash === minted.verifierHash && isTokenUsable(existing, now) ? minted : null;
+    }
     await this.uow.manager.query(
       `WITH revoked AS (
          UPDATE ${this.table} SET revoked_at = $4

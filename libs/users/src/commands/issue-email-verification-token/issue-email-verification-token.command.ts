@@ -20,6 +20,11 @@ export class IssueEmailVerificationTokenCommand extends Command<IssuedVerificati
   constructor(
     readonly userId: string,
     readonly requestId: string,
+    /**
+     * The email delivery's stable name: the token is derived from it (deriveOneTimeToken), so every attempt of
+     * that delivery sends the same link. Without it the token is random (a new one on every call).
+     */
+    readonly deliveryName?: string,
   ) {
     super();
   }

@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { HeraldConfig } from '@herald/config';
 import { UnitOfWork } from '@herald/events';
+import { deriveOneTimeToken, oneTimeTokenKey } from '../../domain/one-time-token.js';
 import { UserRepository } from '../../infrastructure/user.repository.js';
 import { VerificationTokenRepository } from '../../infrastructure/one-time-token.repository.js';
 import { IssueEmailVerificationTokenCommand, type IssuedVerificationToken } from './issue-email-verification-token.command.js';
@@ -25,7 +26,12 @@ export class IssueEmailVerificationTokenHandler implements ICommandHandler<Issue
       const user = await this.users.findByIdForUpdate(command.userId);
       if (!user || !user.isVerificationRequestOpen(command.requestId)) return null;
       const expiresInHours = this.config.auth.verificationTokenTtlHours;
-      const { token } = await this.tokens.mintFor(user.id, expiresInHours * 3_600_000, new Date());
+      const derived = command.deliveryName
+        ? deriveOneTimeToken(oneTimeTokenKey(this.config.auth.jwtSecret), `verification\0${command.deliveryName}`)
+        : undefined;
+      const minted = await this.tokens.mintFor(user.id, expiresInHours * 3_600_000, new Date(), derived);
+      if (!minted) return null; // this delivery's link was used, replaced or expired: it did its work
+      const { token } = minted;
       return { token, email: user.email, displayName: user.displayName, expiresInHours };
     });
   }

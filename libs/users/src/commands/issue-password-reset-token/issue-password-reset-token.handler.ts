@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { HeraldConfig } from '@herald/config';
 import { UnitOfWork } from '@herald/events';
+import { deriveOneTimeToken, oneTimeTokenKey } from '../../domain/one-time-token.js';
 import { PasswordResetTokenRepository } from '../../infrastructure/one-time-token.repository.js';
 import { UserRepository } from '../../infrastructure/user.repository.js';
 import { IssuePasswordResetTokenCommand, type IssuedResetToken } from './issue-password-reset-token.command.js';
@@ -24,7 +25,12 @@ export class IssuePasswordResetTokenHandler implements ICommandHandler<IssuePass
       const user = await this.users.findByIdForUpdate(command.userId);
       if (!user || !user.isPasswordResetRequestOpen(command.requestId)) return null;
       const expiresInMinutes = this.config.auth.passwordResetTokenTtlMinutes;
-      const { token } = await this.tokens.mintFor(user.id, expiresInMinutes * 60_000, new Date());
+      const derived = command.deliveryName
+        ? deriveOneTimeToken(oneTimeTokenKey(this.config.auth.jwtSecret), `password-reset\0${command.deliveryName}`)
+        : undefined;
+      const minted = await this.tokens.mintFor(user.id, expiresInMinutes * 60_000, new Date(), derived);
+      if (!minted) return null; // this delivery's link was used, replaced or expired: it did its work
+      const { token } = minted;
       return { token, email: user.email, displayName: user.displayName, expiresInMinutes };
     });
   }
