@@ -51,6 +51,11 @@ describe('Schematics: nest g -c @herald/schematics (on a copy of the project)', 
   const node = (args: string[]) => run(process.execPath, args, { cwd: project, maxBuffer: 16 * 1024 * 1024 });
   const nest = (args: string[]) => node(['node_modules/@nestjs/cli/bin/nest.js', 'g', '-c', '@herald/schematics', ...args]);
   const read = (path: string) => readFileSync(join(project, path), 'utf8');
+  /** What a command that should be refused printed. The Nest CLI prints a schematic's error and exits 0 (today). */
+  const refusal = async (args: string[]) => {
+    const { stdout, stderr } = await nest(args).catch((error: { stdout: string; stderr: string }) => error);
+    return `${stdout}${stderr}`;
+  };
 
   beforeAll(async () => {
     project = mkdtempSync(join(tmpdir(), 'herald-schematics-'));
@@ -141,13 +146,10 @@ describe('Schematics: nest g -c @herald/schematics (on a copy of the project)', 
   it(
     'refuses a project that is not a bounded context, naming those that are',
     async () => {
-      // The Nest CLI prints a schematic's error (and exits 0 today: its exit code is not asserted).
-      const { stdout, stderr } = await nest(['-p', 'api', 'reaction', 'UserRegistered', 'x-on-registration']).catch(
-        (error: { stdout: string; stderr: string }) => error,
-      );
+      const output = await refusal(['-p', 'api', 'reaction', 'UserRegistered', 'x-on-registration']);
 
-      expect(`${stdout}${stderr}`).toMatch(/"api" is not a bounded context; name one with -p: users, notifications, billing/);
-      expect(`${stdout}${stderr}`).not.toMatch(/^CREATE /m);
+      expect(output).toMatch(/"api" is not a bounded context; name one with -p: users, notifications, billing/);
+      expect(output).not.toMatch(/^CREATE /m);
     },
     STEP_MS,
   );
@@ -155,12 +157,21 @@ describe('Schematics: nest g -c @herald/schematics (on a copy of the project)', 
   it(
     'refuses an event no context declares, naming those that exist',
     async () => {
-      const { stdout, stderr } = await nest(['-p', 'billing', 'reaction', 'InvoicePaid', 'x-on-payment']).catch(
-        (error: { stdout: string; stderr: string }) => error,
-      );
+      const output = await refusal(['-p', 'billing', 'reaction', 'InvoicePaid', 'x-on-payment']);
 
-      expect(`${stdout}${stderr}`).toMatch(/no event "invoice-paid"; the contexts declare: .*InvoiceIssued/);
-      expect(`${stdout}${stderr}`).not.toMatch(/^CREATE /m);
+      expect(output).toMatch(/no event "invoice-paid"; the contexts declare: .*InvoiceIssued/);
+      expect(output).not.toMatch(/^CREATE /m);
+    },
+    STEP_MS,
+  );
+
+  it(
+    'refuses a reaction name that a reaction or job of any context uses already',
+    async () => {
+      const output = await refusal(['-p', 'billing', 'reaction', 'UserRegistered', 'verification-email-on-registration']);
+
+      expect(output).toMatch(/"verification-email-on-registration" names a reaction or job already/);
+      expect(output).not.toMatch(/^CREATE /m);
     },
     STEP_MS,
   );
