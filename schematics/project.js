@@ -3,7 +3,7 @@
 import { SchematicsException, strings } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
 import ts from 'typescript';
-import { decoratorArgument, nodesOf, parse, readText } from './source-edits.js';
+import { decoratorArgument, nodesOf, parse, propertyValue, readText } from './source-edits.js';
 
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
@@ -92,6 +92,26 @@ export function findEvents(tree) {
     }
   }
   return events;
+}
+
+/**
+ * The names reactions and jobs use (`@Reaction(E, { name })`, `defineJob({ name })`, a scheduled job's): each is
+ * stored with every job and inbox record, so a new one must differ from all of them.
+ */
+export function namesInUse(tree) {
+  const names = new Set();
+  for (const lib of tree.getDir('libs').subdirs) {
+    for (const path of sourceFiles(tree, `libs/${lib}/src`)) {
+      for (const node of nodesOf(parse(tree, path))) {
+        if (!ts.isCallExpression(node) || !/^(Reaction|define\w*Job)$/.test(node.expression.getText())) continue;
+        for (const options of node.arguments.filter(ts.isObjectLiteralExpression)) {
+          const name = propertyValue(options, 'name');
+          if (name && ts.isStringLiteral(name)) names.add(name.text);
+        }
+      }
+    }
+  }
+  return names;
 }
 
 /** The queues a context declares (`export const X = defineQueue(...)`), with their files. */

@@ -4,7 +4,17 @@
 // class and its job from the context's index.ts. The job goes on the context's queue (one is written if it has none).
 import { SchematicsException, apply, applyTemplates, chain, mergeWith, move, url } from '@angular-devkit/schematics';
 import ts from 'typescript';
-import { chosenProject, className, findContext, findEvents, findQueues, kebab, relativeImport, requireKebab } from '../project.js';
+import {
+  chosenProject,
+  className,
+  findContext,
+  findEvents,
+  findQueues,
+  kebab,
+  namesInUse,
+  relativeImport,
+  requireKebab,
+} from '../project.js';
 import {
   addImport,
   addProperty,
@@ -22,6 +32,9 @@ export function reaction(options) {
     if (!project) throw new SchematicsException('name the context that reacts: nest g -c @herald/schematics -p <context> reaction …');
     const context = findContext(tree, project);
     const reactionName = requireKebab('reaction name', options.path);
+    if (namesInUse(tree).has(reactionName)) {
+      throw new SchematicsException(`"${reactionName}" names a reaction or job already (names are stored with every job): choose another`);
+    }
     const event = findEvent(tree, options.name);
     const dir = `${context.sourceRoot}/reactions`;
     const reactionFile = `${dir}/${reactionName}.reaction.ts`;
