@@ -39,6 +39,8 @@ export default {
     {
       ...base,
       displayName: 'integration',
+      // Several of these run the built CLI as a process (ops-cli, outbox-replay, runbooks, schematics).
+      setupFilesAfterEnv: ['<rootDir>/test/support/process-tier-timeout.ts'],
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
