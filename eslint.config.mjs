@@ -33,11 +33,14 @@ export default tseslint.config(
   },
   {
     files: ['libs/**/*.ts'],
+    // A context's tests (libs/<context>/test) prove it as the apps run it: they may start apps and read other contexts.
+    ignores: ['libs/*/test/**'],
     rules: { 'no-restricted-imports': restrict([NO_APPS, NO_DEEP_IMPORTS]) },
   },
   {
     // The platform knows no bounded context: contexts declare, the platform discovers.
     files: PLATFORM_LIBS.map((lib) => `libs/${lib}/**/*.ts`),
+    ignores: ['libs/*/test/**'],
     rules: {
       'no-restricted-imports': restrict([
         NO_APPS,
@@ -56,6 +59,7 @@ export default tseslint.config(
   {
     // The users context knows nothing of email: notifications react to its events.
     files: ['libs/users/**/*.ts'],
+    ignores: ['libs/users/test/**'],
     rules: {
       'no-restricted-imports': restrict([
         NO_APPS,
@@ -89,7 +93,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', 'test/**/*.ts'],
+    files: ['**/*.spec.ts', 'test/**/*.ts', 'libs/*/test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

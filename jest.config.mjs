@@ -1,6 +1,7 @@
 // Test tiers (see README "Tests"):
 //   unit         *.spec.ts next to the code: pure, fakes allowed, no services
-//   integration  test/integration: real Postgres + Redis (+ in-process SMTP)
+//   integration  test/integration, and libs/<context>/test beside the context they prove: real Postgres + Redis
+//                (+ in-process SMTP)
 //   e2e          test/e2e: the built API and worker as real processes
 //   fault        test/fault: processes killed and restarted on purpose
 //   privacy      test/privacy: the whole account story in production mode, every span, log line, Redis value and
@@ -41,7 +42,7 @@ export default {
       displayName: 'integration',
       // Several of these run the built CLI as a process (ops-cli, outbox-replay, runbooks, schematics).
       setupFilesAfterEnv: ['<rootDir>/test/support/process-tier-timeout.ts'],
-      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts', '<rootDir>/libs/*/test/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
     },

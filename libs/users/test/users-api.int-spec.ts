@@ -1,7 +1,7 @@
 import { SendAccountExistsNotice, SendVerificationEmail } from '@herald/notifications';
 import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
 import { UserRegistered } from '@herald/users';
-import { createApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { createApiHarness, type ApiHarness } from '../../../test/support/api-harness.js';
 
 @EventsHandler(UserRegistered)
 class ExplodingRegistrationHandler implements IEventHandler<UserRegistered> {

@@ -15,14 +15,14 @@ import {
   VerificationEmailRequested,
   VerifyEmailCommand,
 } from '@herald/users';
-import { WorkerModule } from '../../apps/worker/src/worker.module.js';
-import { TEST_REDIS_URL } from '../support/env.js';
-import { withRedis } from '../support/pipeline-harness.js';
-import { SmtpSink, type ReceivedMail } from '../support/smtp-sink.js';
-import { testConfig } from '../support/test-config.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { deleteKeysWithPrefix, uniqueQueuePrefix } from '../support/test-redis.js';
-import { waitFor } from '../support/wait-for.js';
+import { WorkerModule } from '../../../apps/worker/src/worker.module.js';
+import { TEST_REDIS_URL } from '../../../test/support/env.js';
+import { withRedis } from '../../../test/support/pipeline-harness.js';
+import { SmtpSink, type ReceivedMail } from '../../../test/support/smtp-sink.js';
+import { testConfig } from '../../../test/support/test-config.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
+import { deleteKeysWithPrefix, uniqueQueuePrefix } from '../../../test/support/test-redis.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase here';

@@ -6,10 +6,10 @@ import { DataSource, type AfterQueryEvent, type EntitySubscriberInterface } from
 import { v7 as uuidv7 } from 'uuid';
 import { SendAccountExistsNotice, SendPasswordResetEmail, SendVerificationEmail } from '@herald/notifications';
 import { AccountRequestReceived, ResolveAccountRequest } from '@herald/users';
-import { createApiHarness, type ApiHarness } from '../support/api-harness.js';
-import { TEST_REDIS_URL } from '../support/env.js';
-import { redisClient } from '../support/test-redis.js';
-import { waitFor } from '../support/wait-for.js';
+import { createApiHarness, type ApiHarness } from '../../../test/support/api-harness.js';
+import { TEST_REDIS_URL } from '../../../test/support/env.js';
+import { redisClient } from '../../../test/support/test-redis.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
 const PASSWORD = 'correct horse battery staple';
 

@@ -1,7 +1,7 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { SendPasswordChangedNotice, SendPasswordResetEmail } from '@herald/notifications';
 import { IssuePasswordResetTokenCommand, PasswordResetRequested, RegisterUserCommand, RequestPasswordResetCommand } from '@herald/users';
-import { createApiHarness, type ApiHarness } from '../support/api-harness.js';
+import { createApiHarness, type ApiHarness } from '../../../test/support/api-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase here';
