@@ -24,13 +24,19 @@ const EVENT = '01938a8e-7c00-7000-8000-0000000000e1';
 const job = { userId: USER, eventId: EVENT, correlationId: 'c-account-emails' };
 const context = { jobId: `reaction.${EVENT}`, attempt: 1 } as JobContext;
 const contact: UserContact = { email: 'ada@example.com', displayName: 'Ada' };
+/** The delivery's stable name, which the real EmailDelivery derives from the job's inbox key. */
+const DELIVERY = `reaction.${EVENT}`;
 
-/** The delivery as the handlers see it: runs `prepare`, "sends" what it returns, and says what happened. */
+/** The delivery as the handlers see it: runs `prepare` with the delivery's name, "sends" what it returns, and says what happened. */
 class FakeDelivery {
   readonly sent: PreparedMail[] = [];
   writesFiles = false;
-  async send(_context: JobContext, prepare: () => Promise<PreparedMail | null>, afterSend?: () => void): Promise<InboxOutcome> {
-    const mail = await prepare();
+  async send(
+    _context: JobContext,
+    prepare: (delivery: { readonly name: string }) => Promise<PreparedMail | null>,
+    afterSend?: () => void,
+  ): Promise<InboxOutcome> {
+    const mail = await prepare({ name: DELIVERY });
     if (!mail) return 'skipped';
     this.sent.push(mail);
     afterSend?.();
@@ -53,12 +59,12 @@ describe(AccountEmails.name, () => {
   describe('sendVerificationEmail', () => {
     const issued: IssuedVerificationToken = { token: 'sel.ver+/=', email: 'ada@example.com', displayName: 'Ada', expiresInHours: 48 };
 
-    it('mints a token for the request this job is for and mails its link to the address the users context gave', async () => {
+    it('mints a token derived from the delivery, for the request this job is for, and mails its link to the address the users context gave', async () => {
       const { emails, delivery, commands } = setUp({ issued });
 
       expect(await emails.sendVerificationEmail(job, context)).toBe('processed');
 
-      expect(commands).toEqual([new IssueEmailVerificationTokenCommand(USER, EVENT)]);
+      expect(commands).toEqual([new IssueEmailVerificationTokenCommand(USER, EVENT, DELIVERY)]);
       expect(delivery.sent).toHaveLength(1);
       const [mail] = delivery.sent;
       expect(mail).toMatchObject({ to: 'ada@example.com', kind: SendVerificationEmail.name });
@@ -81,7 +87,7 @@ describe(AccountEmails.name, () => {
 
       expect(await emails.sendPasswordResetEmail(job, context)).toBe('processed');
 
-      expect(commands).toEqual([new IssuePasswordResetTokenCommand(USER, EVENT)]);
+      expect(commands).toEqual([new IssuePasswordResetTokenCommand(USER, EVENT, DELIVERY)]);
       expect(delivery.sent[0]).toMatchObject({ to: 'ada@example.com', kind: SendPasswordResetEmail.name });
       expect(delivery.sent[0]!.content.text).toContain('https://herald.example/reset-password?token=sel.reset');
     });
