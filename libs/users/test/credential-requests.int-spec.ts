@@ -100,6 +100,12 @@ describe('Minting reset and verification links only for open requests (in proces
 
   /** Delivers a (reaction, event) again as `outbox:replay --reprocess` does, and returns the job's outcome once it completed. */
   async function replay(reaction: string, jobName: string, eventId: string, user: string): Promise<unknown> {
+    // The first delivery records itself done after the SMTP server took its mail: clearing its record before that
+    // would let its own "done" land after the clearing, and the replay would find a delivery already done.
+    await waitFor(`the first delivery of ${reaction} for ${eventId} to be recorded done`, async () => {
+      const rows = await db.query("SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2 AND status = 'done'", [reaction, eventId]);
+      return rows.length === 1;
+    });
     await db.query('DELETE FROM inbox WHERE consumer = $1 AND event_id = $2', [reaction, eventId]);
     const jobId = replayJobId(reaction, eventId, `test${++replays}`);
     await emailQueue.add(jobName, { userId: user, eventId, correlationId: `replay-${replays}` }, { jobId });
