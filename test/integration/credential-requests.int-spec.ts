@@ -95,6 +95,12 @@ describe('Minting reset and verification links only for open requests (in proces
     await commands.execute(new RequestPasswordResetCommand(email));
     const mails = await smtp.waitForMail(email, SendPasswordResetEmail.name, before + 1);
     const requests = await requestEvents(await userId(email), PasswordResetRequested.eventType);
+    // The mail arrives before its delivery is recorded done: a replay must not start in between (its DELETE of the
+    // inbox record would be undone by the original's completion, and the replay would find it done).
+    await waitFor('the reset delivery recorded', async () => {
+      const rows = await db.query<{ status: string }>('SELECT status FROM inbox WHERE event_id = $1', [requests.at(-1)!]);
+      return rows.length > 0 && rows.every((row) => row.status === 'done');
+    });
     return { request: requests.at(-1)!, token: tokenOf(mails.at(-1)!) };
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { RateLimitError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, RateLimitError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { HeraldConfig } from '@herald/config';
 import { EventCatalogExplorer } from '@herald/events';
 import {
@@ -139,7 +139,7 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
     }
     for (const [queue, queueHandlers] of byQueue) {
       const definition = [...queueHandlers.values()][0]!.job.queue;
-      const worker = new Worker(queue, (job: Job) => this.process(queue, queueHandlers, job), {
+      const worker = new Worker(queue, (job: Job, token?: string) => this.process(queue, queueHandlers, job, token), {
         // Workers block on Redis: they must never give up on a command (BullMQ requirement).
         connection: bullConnection(this.config.redis, { maxRetriesPerRequest: null }),
         prefix: this.config.redis.queuePrefix,
@@ -217,7 +217,7 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /** One job, in a span that continues the trace of the event that queued it (carried in the job's options). */
-  private process(queue: string, handlers: ReadonlyMap<string, BoundJobHandler>, job: Job): Promise<unknown> {
+  private process(queue: string, handlers: ReadonlyMap<string, BoundJobHandler>, job: Job, token?: string): Promise<unknown> {
     return inSpan(
       `job ${job.name}`,
       {
@@ -231,11 +231,11 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
           'herald.job.attempt': job.attemptsMade + 1,
         },
       },
-      () => this.processJob(queue, handlers, job),
+      () => this.processJob(queue, handlers, job, token),
     );
   }
 
-  private async processJob(queue: string, handlers: ReadonlyMap<string, BoundJobHandler>, job: Job): Promise<unknown> {
+  private async processJob(queue: string, handlers: ReadonlyMap<string, BoundJobHandler>, job: Job, token?: string): Promise<unknown> {
     const started = performance.now();
     const base = { queue, jobName: job.name, jobId: job.id, attempt: job.attemptsMade + 1 };
     const handler = handlers.get(job.name);
@@ -248,7 +248,7 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
       this.logger.error({ msg: 'job rejected: invalid payload', ...base, outcome: 'invalid', err: error });
       throw new UnrecoverableError((error as Error).message);
     }
-    const run = () => this.run(queue, handler!, job, base, started, data);
+    const run = () => this.run(queue, handler!, job, base, started, data, token);
     if (isScheduledJob(handler!.job)) {
       // A scheduled run carries no data and no event: it is its own correlation.
       return Correlation.run({ correlationId: job.id ?? job.name }, run);
@@ -265,6 +265,7 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
     base: Record<string, unknown>,
     started: number,
     data: unknown,
+    token?: string,
   ): Promise<unknown> {
     const context = isScheduledJob(handler.job)
       ? { jobId: job.id ?? '', attempt: job.attemptsMade + 1 }
@@ -289,10 +290,13 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
         // no job of this queue calls it before then. Throttling uses no attempt; a failure with it does.
         const pauseMs = Math.min(Math.max(retryAfter.waitMs, 1), MAX_RETRY_AFTER_PAUSE_MS);
         await this.producer.queue(queue).rateLimit(pauseMs);
-        if (retryAfter.throttled) {
+        if (retryAfter.throttled && token) {
+          // This job waits the whole pause (delayed, not back in the queue: the rate limit alone may let it run
+          // again at once on another worker's next fetch), and uses no attempt.
+          await job.moveToDelayed(Date.now() + pauseMs, token);
           this.record(queue, job.name, 'deferred', started);
           this.logger.warn({ msg: 'job deferred: the provider asked to wait', ...base, pauseMs, err: error });
-          throw new RateLimitError();
+          throw new DelayedError();
         }
       }
       this.record(queue, job.name, 'failed', started);
