@@ -1,4 +1,4 @@
-import { RateLimitError, type Job } from 'bullmq';
+import { DelayedError, RateLimitError, type Job } from 'bullmq';
 import { Correlation, isPermanentFailure, isServiceUnavailable, retryAfterOf } from '@herald/observability';
 import { attemptOf, type Attempt, type JobOutcomes } from './job-outcomes.js';
 import { inJobSpan } from './job-span.js';
@@ -23,11 +23,12 @@ export class JobProcessor {
     private readonly pauseQueue: (queue: string, ms: number) => Promise<void>,
   ) {}
 
-  process(queue: string, runnables: ReadonlyMap<string, RunnableJob>, job: Job): Promise<unknown> {
-    return inJobSpan(queue, job, () => this.attempt(queue, runnables, job));
+  /** `token`: the worker's lock on the job, which moving it to delayed needs. */
+  process(queue: string, runnables: ReadonlyMap<string, RunnableJob>, job: Job, token?: string): Promise<unknown> {
+    return inJobSpan(queue, job, () => this.attempt(queue, runnables, job, token));
   }
 
-  private async attempt(queue: string, runnables: ReadonlyMap<string, RunnableJob>, job: Job): Promise<unknown> {
+  private async attempt(queue: string, runnables: ReadonlyMap<string, RunnableJob>, job: Job, token?: string): Promise<unknown> {
     const attempt = attemptOf(queue, job);
     let run: PreparedRun;
     try {
@@ -37,10 +38,10 @@ export class JobProcessor {
     } catch (error) {
       throw this.outcomes.invalid(attempt, error instanceof Error ? error : new Error(String(error)));
     }
-    return Correlation.run(run.correlation, () => this.settle(attempt, run));
+    return Correlation.run(run.correlation, () => this.settle(attempt, run, job, token));
   }
 
-  private async settle(attempt: Attempt, run: PreparedRun): Promise<unknown> {
+  private async settle(attempt: Attempt, run: PreparedRun, job: Job, token?: string): Promise<unknown> {
     try {
       const result = await run.call();
       this.outcomes.completed(attempt, result);
@@ -59,9 +60,12 @@ export class JobProcessor {
         // no job of this queue calls it before then. Throttling uses no attempt; a failure with it does.
         const pauseMs = Math.min(Math.max(retryAfter.waitMs, 1), MAX_RETRY_AFTER_PAUSE_MS);
         await this.pauseQueue(attempt.queue, pauseMs);
-        if (retryAfter.throttled) {
+        if (retryAfter.throttled && token) {
+          // This job waits the whole pause (delayed, not back in the queue: the rate limit alone may let it run
+          // again at once on another worker's next fetch), and uses no attempt.
+          await job.moveToDelayed(Date.now() + pauseMs, token);
           this.outcomes.deferred(attempt, error, pauseMs, 'the provider asked to wait');
-          throw new RateLimitError();
+          throw new DelayedError();
         }
       }
       throw this.outcomes.failed(attempt, error);

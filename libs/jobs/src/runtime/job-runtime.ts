@@ -52,7 +52,7 @@ export class JobRuntime implements OnApplicationBootstrap, BeforeApplicationShut
 
     for (const queue of registry.queues) {
       const served = byQueue.get(queue) ?? new Map<string, RunnableJob>();
-      const worker = createQueueWorker(queue, this.config, (job) => this.processor.process(queue.name, served, job));
+      const worker = createQueueWorker(queue, this.config, (job, token) => this.processor.process(queue.name, served, job, token));
       worker.on('error', (error) => this.logger.warn({ msg: 'worker connection error', queue: queue.name, err: error }));
       worker.on('stalled', (jobId) => this.outcomes.stalled(queue.name, jobId));
       this.workers.push(worker);

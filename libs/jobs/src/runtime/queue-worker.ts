@@ -17,7 +17,12 @@ export function stalledCheckInterval(lockDurationMs: number): number {
 }
 
 /** The BullMQ Worker that consumes one queue, with the configured concurrency and lock, and the queue's own options. */
-export function createQueueWorker(queue: QueueDefinition, config: HeraldConfig, process: (job: Job) => Promise<unknown>): Worker {
+export function createQueueWorker(
+  queue: QueueDefinition,
+  config: HeraldConfig,
+  /** `token`: the lock the worker holds on the job (what moving it to delayed needs). */
+  process: (job: Job, token?: string) => Promise<unknown>,
+): Worker {
   return new Worker(queue.name, process, {
     // Workers block on Redis: they must never give up on a command (BullMQ requirement).
     connection: bullConnection(config.redis, { maxRetriesPerRequest: null }),
