@@ -6,14 +6,14 @@ import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { EFFECT_PERFORMED_AT, JobProducer, type JobContext } from '@herald/jobs';
 import { AccountEmails, EmailQueue, SendPasswordResetEmail, SendVerificationEmail, SendWelcomeEmail } from '@herald/notifications';
-import { WorkerModule } from '../../apps/worker/src/worker.module.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { deleteKeysWithPrefix, uniqueQueuePrefix } from '../support/test-redis.js';
-import { SmtpSink } from '../support/smtp-sink.js';
-import { testConfig } from '../support/test-config.js';
-import { withRedis } from '../support/pipeline-harness.js';
-import { waitFor } from '../support/wait-for.js';
-import { TEST_REDIS_URL } from '../support/env.js';
+import { WorkerModule } from '../../../apps/worker/src/worker.module.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
+import { deleteKeysWithPrefix, uniqueQueuePrefix } from '../../../test/support/test-redis.js';
+import { SmtpSink } from '../../../test/support/smtp-sink.js';
+import { testConfig } from '../../../test/support/test-config.js';
+import { withRedis } from '../../../test/support/pipeline-harness.js';
+import { waitFor } from '../../../test/support/wait-for.js';
+import { TEST_REDIS_URL } from '../../../test/support/env.js';
 
 /**
  * A job run's context as the worker runtime builds it for a job added by hand (delivered under its job name),

@@ -1,8 +1,8 @@
 import { v7 as uuidv7 } from 'uuid';
 import { OutboxStatus } from '@herald/events';
 import { EmailVerified, User } from '@herald/users';
-import { UserRepository } from '../../libs/users/src/infrastructure/user.repository.js';
-import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
+import { UserRepository } from '../src/infrastructure/user.repository.js';
+import { createPipelineHarness, type PipelineHarness } from '../../../test/support/pipeline-harness.js';
 
 describe('UserRepository (real Postgres)', () => {
   let h: PipelineHarness;
