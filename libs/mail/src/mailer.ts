@@ -2,20 +2,8 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { HeraldConfig } from '@herald/config';
 import { inSpan, Metrics, SpanKind } from '@herald/observability';
 import { MailDeliveryError } from './mail-delivery-error.js';
-import { MailTransport, type Deduplication } from './transports/mail-transport.js';
+import { MailTransport, type Deduplication, type OutgoingMail } from './transports/mail-transport.js';
 import { dedupWindowWarning } from './dedup-window.js';
-
-export interface OutgoingMail {
-  readonly to: string;
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string;
-  /** Stable Message-ID (without brackets), so a receiver can spot a repeat. */
-  readonly messageId: string;
-  /** The same for every attempt of one delivery; 1–256 characters, no personal data. */
-  readonly idempotencyKey: string;
-  readonly headers?: Readonly<Record<string, string>>;
-}
 
 export interface SentMail {
   readonly messageId: string;

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { HeraldConfig } from '@herald/config';
-import { MailTransport, type Deduplication, type TransportMessage, type TransportReceipt } from './mail-transport.js';
+import { MailTransport, nodemailerMessage, type Deduplication, type TransportMessage, type TransportReceipt } from './mail-transport.js';
 
 /**
  * Writes each message as an .eml file under MAIL_DIR (the local default),
@@ -24,15 +24,7 @@ export class FileTransport extends MailTransport {
   }
 
   async send(message: TransportMessage): Promise<TransportReceipt> {
-    const info = (await this.transport.sendMail({
-      from: message.from,
-      to: message.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      messageId: `<${message.messageId}>`,
-      headers: { ...message.headers },
-    })) as { message: Buffer };
+    const info = (await this.transport.sendMail(nodemailerMessage(message))) as { message: Buffer };
     await mkdir(this.dir, { recursive: true });
     const file = join(this.dir, `${message.idempotencyKey.replace(/[^\w.-]/g, '_')}.eml`);
     try {

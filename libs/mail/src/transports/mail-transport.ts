@@ -1,15 +1,33 @@
-/** One message as a transport sends it: every field fixed by the delivery's first claim, the same on every retry. */
-export interface TransportMessage {
-  readonly from: string;
+/** One mail as a delivery hands it to the Mailer: every field fixed by the delivery's first claim, the same on every retry. */
+export interface OutgoingMail {
   readonly to: string;
   readonly subject: string;
   readonly text: string;
   readonly html: string;
   /** Stable Message-ID (without brackets), so a receiver can spot a repeat. */
   readonly messageId: string;
-  /** The delivery's idempotency key: the same for every attempt of one delivery (idempotencyKeyOf). */
+  /** The same for every attempt of one delivery (idempotencyKeyOf); 1–256 characters, no personal data. */
   readonly idempotencyKey: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** One message as a transport sends it: the mail with its sender and its headers settled by the Mailer. */
+export interface TransportMessage extends OutgoingMail {
+  readonly from: string;
   readonly headers: Readonly<Record<string, string>>;
+}
+
+/** The message as nodemailer takes it (the SMTP and the file transport), with any extra headers. */
+export function nodemailerMessage(message: TransportMessage, extraHeaders: Readonly<Record<string, string>> = {}) {
+  return {
+    from: message.from,
+    to: message.to,
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    messageId: `<${message.messageId}>`,
+    headers: { ...message.headers, ...extraHeaders },
+  };
 }
 
 /** What a transport reports for a message it handed on. */

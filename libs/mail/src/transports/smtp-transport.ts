@@ -1,6 +1,13 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { HeraldConfig } from '@herald/config';
-import { HOUR_MS, MailTransport, type Deduplication, type TransportMessage, type TransportReceipt } from './mail-transport.js';
+import {
+  HOUR_MS,
+  MailTransport,
+  nodemailerMessage,
+  type Deduplication,
+  type TransportMessage,
+  type TransportReceipt,
+} from './mail-transport.js';
 
 /**
  * SMTP through nodemailer, pooled (SMTP_MAX_CONNECTIONS per process; 0 opens
@@ -39,15 +46,9 @@ export class SmtpTransport extends MailTransport {
   }
 
   async send(message: TransportMessage): Promise<TransportReceipt> {
-    await this.transport.sendMail({
-      from: message.from,
-      to: message.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      messageId: `<${message.messageId}>`,
-      headers: { ...message.headers, ...(this.idempotencyHeader ? { [this.idempotencyHeader]: message.idempotencyKey } : {}) },
-    });
+    await this.transport.sendMail(
+      nodemailerMessage(message, this.idempotencyHeader ? { [this.idempotencyHeader]: message.idempotencyKey } : {}),
+    );
     return { destination: 'smtp' };
   }
 
