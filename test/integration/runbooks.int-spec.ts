@@ -6,10 +6,13 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import calculateSlot from 'cluster-key-slot';
 import { Queue, Worker, type Job } from 'bullmq';
-import { runCli } from '../support/app-process.js';
+import { AppProcess, runCli } from '../support/app-process.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { withRedis } from '../support/pipeline-harness.js';
+import { freePort } from '../support/ports.js';
+import { PrivateRedisCluster } from '../support/redis-cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { deleteKeysWithPrefix, uniqueQueuePrefix } from '../support/test-redis.js';
 
@@ -57,6 +60,28 @@ function mentions(patterns: RegExp[]): { runbook: string; name: string }[] {
     ),
   );
 }
+
+/**
+ * Every command a runbook shows inline, in its prose (`curl …`, `redis-cli …`, `npm run …`) rather than in a fenced
+ * block: an operator copies these as readily as the blocks'. (`npm run ops -- …` ones are also in `commands`.)
+ */
+const inlineCommands = runbooks.flatMap(({ runbook, text }) =>
+  [...text.replace(/^[ \t]*```[\s\S]*?^[ \t]*```/gm, '').matchAll(/`((?:[A-Z_]+=\S+ )*(?:curl|redis-cli|npm|npx|psql|node) [^`]+)`/g)].map(
+    (match) => ({ runbook, command: match[1]! }),
+  ),
+);
+/** The inline forms the test runs, each below: the worker's readiness, a redis-cli command, an npm script. */
+const INLINE_FORMS = {
+  readiness: /^curl -s localhost:3001\/health\/ready$/,
+  redisCli: /^redis-cli /,
+  ops: /^npm run ops -- /,
+  script: /^((?:[A-Z_]+=\S+ )*)npm run ([a-z:-]+)$/,
+};
+const inline = (form: keyof typeof INLINE_FORMS) =>
+  inlineCommands.filter(({ command }) => INLINE_FORMS[form].test(command)).map(({ runbook, command }) => [runbook, command] as const);
+
+/** Arguments as a shell would split them: words, or text in single quotes. */
+const shellWords = (line: string) => [...line.matchAll(/'([^']*)'|(\S+)/g)].map((match) => match[1] ?? match[2]!);
 
 // The declarations the runbooks must agree with: the job registry and the event catalog the apps and the CLI use.
 const registry = jobRegistryOfModules(HERALD_MODULES);
@@ -166,11 +191,86 @@ describe('Runbook commands (built CLI, real Redis and Postgres)', () => {
     });
 
     it.each(lines.filter(([, line]) => line.startsWith('redis-cli ')))('%s: %s (against the test Redis)', (_, line) => {
-      // Arguments as a shell would split them: words, or text in single quotes.
-      const args = [...line.slice('redis-cli '.length).matchAll(/'([^']*)'|(\S+)/g)].map((match) => match[1] ?? match[2]!);
+      const args = shellWords(line.slice('redis-cli '.length));
       const run = spawnSync('redis-cli', ['-u', TEST_REDIS_URL, ...args], { encoding: 'utf8', timeout: 10_000 });
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
       expect(run.stdout).not.toMatch(/^\(error\)|^ERR/m);
+    });
+  });
+
+  describe('commands shown inline', () => {
+    it('shows only commands the test knows how to run', () => {
+      expect(inlineCommands.length).toBeGreaterThanOrEqual(10);
+      expect(inlineCommands.filter(({ command }) => !Object.values(INLINE_FORMS).some((form) => form.test(command)))).toEqual([]);
+    });
+
+    describe('the worker readiness check', () => {
+      let worker: AppProcess;
+      let port: number;
+
+      beforeAll(async () => {
+        port = await freePort();
+        const env = { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, WORKER_PORT: String(port) };
+        worker = await new AppProcess('worker', env, `http://127.0.0.1:${port}/health/ready`).startAndWaitReady();
+      });
+
+      afterAll(async () => {
+        await worker.stop();
+      });
+
+      it.each(inline('readiness'))("%s: %s (against a worker on the test's port)", (_, command) => {
+        const run = spawnSync('curl', shellWords(command.replace('localhost:3001', `127.0.0.1:${port}`)).slice(1), {
+          encoding: 'utf8',
+          timeout: 10_000,
+        });
+        expect(run.status).toBe(0);
+        const answer = JSON.parse(run.stdout) as { status: string; info: Record<string, { status: string }> };
+        expect(answer.status).toBe('ok');
+        // What the runbooks tell the operator to read in the answer: each check by name, up.
+        const named = ['postgres', 'redis', 'workers', 'relay'];
+        expect(Object.keys(answer.info).sort()).toEqual(expect.arrayContaining(named.sort()));
+        for (const check of named) expect(answer.info[check]?.status).toBe('up');
+      });
+    });
+
+    it.each(inline('redisCli').filter(([, command]) => !command.includes('<')))('%s: %s (against the test Redis)', (_, command) => {
+      const run = spawnSync('redis-cli', ['-u', TEST_REDIS_URL, ...shellWords(command).slice(1)], { encoding: 'utf8', timeout: 10_000 });
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(run.stdout).not.toMatch(/^\(error\)|^ERR/m);
+      expect(run.stdout.length).toBeGreaterThan(0);
+    });
+
+    describe('against a Redis Cluster', () => {
+      let cluster: PrivateRedisCluster;
+
+      beforeAll(async () => {
+        cluster = await new PrivateRedisCluster(3).start();
+      });
+
+      afterAll(async () => {
+        await cluster.stop();
+      });
+
+      it.each(inline('redisCli').filter(([, command]) => command.includes('<')))('%s: %s', (_, command) => {
+        const line = command.replace('<any node>', '127.0.0.1').replace('<port>', String(cluster.ports[0]));
+        expect(line).not.toMatch(/<[^>]+>/); // every placeholder is one the test knows
+        const run = spawnSync('redis-cli', shellWords(line).slice(1), { encoding: 'utf8', timeout: 10_000 });
+        expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+        expect(run.stdout).not.toMatch(/^\(error\)|^ERR/m);
+        if (line.includes('KEYSLOT')) expect(Number(run.stdout.trim())).toBe(calculateSlot('{herald}'));
+        if (line.includes('CLUSTER NODES')) expect(run.stdout.match(/\bmaster\b/g)).toHaveLength(3);
+      });
+    });
+
+    it.each(inline('script'))('%s: %s names a script of package.json (and a bench scenario the bench has)', (_, command) => {
+      const [, variables, script] = INLINE_FORMS.script.exec(command)!;
+      const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+      expect(Object.keys(scripts)).toContain(script);
+      for (const [name, value] of [...variables!.matchAll(/([A-Z_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!])) {
+        // The one variable a shown script reads: BENCH_ONLY, bench scenarios by number (`if (runs(5))` in bench/run.mjs).
+        expect({ name, script }).toEqual({ name: 'BENCH_ONLY', script: 'bench' });
+        for (const scenario of value.split(',')) expect(readFileSync('bench/run.mjs', 'utf8')).toContain(`if (runs(${scenario}))`);
+      }
     });
   });
 
