@@ -160,11 +160,15 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
   const producer = app.get(JobProducer);
   const postCommit = app.get(PostCommitDispatch);
 
-  // When Redis acknowledged each of herald's jobs (by event id). The dispatcher calls the producer
-  // (the JobSink) through this instance, so noting the time here costs one Map write per job.
+  // When the dispatch handed each of herald's jobs to Redis, and when Redis acknowledged them (by event
+  // id). The dispatcher calls the producer (the JobSink) through this instance, so noting the times here
+  // costs two Map writes per job.
+  const enqueueCalled = new Map();
   const enqueued = new Map();
   const enqueue = producer.enqueue.bind(producer);
   producer.enqueue = async (jobs) => {
+    const called = performance.now();
+    for (const job of jobs) if (!enqueueCalled.has(job.data.eventId)) enqueueCalled.set(job.data.eventId, called);
     await enqueue(jobs);
     const now = performance.now();
     for (const job of jobs) enqueued.set(job.data.eventId, now);
@@ -176,6 +180,12 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
     queue: producer.queue(BenchQueue.name),
     naiveQueue,
     enqueued,
+    enqueueCalled,
+    /**
+     * The post-commit dispatch's state for the latency probe: events waiting for a lane, and dispatches
+     * marking their rows (a private field today; null if the dispatch no longer has it).
+     */
+    postCommitState: () => ({ backlog: postCommit.backlog ?? null, marksInFlight: postCommit.marking?.size ?? null }),
     /** Herald's command: the row and its event in one unit of work; resolves after the commit, with the commit time. */
     async register(email) {
       const event = BenchUserRegistered.create(uuidv7(), {});
