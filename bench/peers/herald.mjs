@@ -206,6 +206,19 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
       eventBus.publish(new NaiveUserRegistered(userId, eventId));
       return { eventId, committedAt };
     },
+    /**
+     * When BullMQ moved each event's job to active (its processedOn, ms since the epoch, on the
+     * performance.now() clock; 1 ms resolution), by event id; absent for jobs gone already.
+     */
+    async movedToActive(eventIds) {
+      const queue = producer.queue(BenchQueue.name);
+      const moments = new Map();
+      for (let i = 0; i < eventIds.length; i += 200) {
+        const jobs = await Promise.all(eventIds.slice(i, i + 200).map((id) => queue.getJob(`${REACTION}.${id}`)));
+        for (const job of jobs) if (job?.processedOn) moments.set(job.data.eventId, job.processedOn - performance.timeOrigin);
+      }
+      return moments;
+    },
     /** Resolves when every committed event handed to the post-commit dispatch has been dispatched. */
     drain: () => postCommit.drain(),
     async close() {

@@ -11,11 +11,14 @@
 //   - Postgres checkpoints: the checkpointer's counters (pg_stat_checkpointer, or pg_stat_bgwriter
 //     before Postgres 17) before, after, and polled every CHECKPOINT_POLL_MS, so a slow event can be
 //     matched with a checkpoint's writes or fsyncs. Cluster-wide: other databases' work shows too.
+//   - Redis forks (RDB snapshots, AOF rewrites: a fork stalls Redis for a moment), from INFO, polled
+//     alike. Server-wide too.
 //
 // attribute() then takes the slowest 1 % of the run's events (at or above its p99) and splits each
 // into commit → enqueue call (herald's dispatch: a lane, its setImmediate turn, a mark lane), the
 // enqueue (Redis acknowledging the addBulk) and enqueued → job start (BullMQ handing the job to the
-// worker), and says what overlapped it.
+// worker: up to its moveToActive, the job's processedOn; then herald's runtime calling the handler),
+// and says what overlapped it.
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 const TICK_MS = 2;
@@ -33,8 +36,22 @@ async function checkpointCounters(db) {
   return Object.fromEntries(Object.entries(row).map(([key, value]) => [key, Number(value)]));
 }
 
-/** Starts the probe; `stop()` resolves with what it saw. `db`: a pg pool for the checkpoint counters (optional). */
-export async function startProbe({ db, sample } = {}) {
+/** Redis's fork count and whether a snapshot or rewrite is under way. */
+async function redisForks(redis) {
+  const info = await redis.info();
+  const field = (name) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  return {
+    forks: field('total_forks'),
+    saving: field('rdb_bgsave_in_progress') + field('aof_rewrite_in_progress'),
+    lastForkUs: field('latest_fork_usec'),
+  };
+}
+
+/**
+ * Starts the probe; `stop()` resolves with what it saw. `db`: a pg pool for the checkpoint counters,
+ * `redis`: an ioredis client for Redis's forks (both optional).
+ */
+export async function startProbe({ db, redis, sample } = {}) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const gc = [];
@@ -84,11 +101,29 @@ export async function startProbe({ db, sample } = {}) {
       });
     }, CHECKPOINT_POLL_MS);
 
+  const forks = { before: redis ? await redisForks(redis).catch(() => null) : null, changes: [] };
+  let lastForks = forks.before;
+  let forkPolling = Promise.resolve();
+  const forkPoller =
+    redis &&
+    lastForks &&
+    setInterval(() => {
+      forkPolling = forkPolling.then(async () => {
+        const now = await redisForks(redis).catch(() => null);
+        if (!now) return;
+        if (now.forks !== lastForks.forks || now.saving !== lastForks.saving) {
+          forks.changes.push({ at: performance.now(), forks: now.forks - lastForks.forks, saving: now.saving, lastForkUs: now.lastForkUs });
+        }
+        lastForks = now;
+      });
+    }, CHECKPOINT_POLL_MS);
+
   return {
     async stop() {
       clearTimeout(timer);
       if (poller) clearInterval(poller);
-      await polling;
+      if (forkPoller) clearInterval(forkPoller);
+      await Promise.all([polling, forkPolling]);
       delay.disable();
       observer.disconnect();
       const after = db && checkpoints.before ? await checkpointCounters(db).catch(() => null) : null;
@@ -98,6 +133,7 @@ export async function startProbe({ db, sample } = {}) {
         gc,
         stalls,
         samples,
+        redisForks: { during: forks.changes.reduce((n, c) => n + c.forks, 0), changes: forks.changes },
         checkpoints: {
           ...checkpoints,
           after,
@@ -129,6 +165,7 @@ export function attribute(events, probes) {
   let withGc = 0;
   let withStall = 0;
   let withCheckpoint = 0;
+  let withRedisFork = 0;
   const gcMs = [];
   const stallMs = [];
   const stallCpuShare = [];
@@ -164,6 +201,23 @@ export function attribute(events, probes) {
       stallCpuShare.push(stalls.reduce((sum, s) => sum + s.cpuMs, 0) / stalls.reduce((sum, s) => sum + (s.end - s.start), 0));
     }
     if (probe.checkpoints.changes.some((c) => c.at >= t0 && c.at <= t1 + CHECKPOINT_POLL_MS)) withCheckpoint++;
+    if (probe.redisForks.changes.some((c) => c.at >= t0 && c.at <= t1 + CHECKPOINT_POLL_MS)) withRedisFork++;
+  }
+  // Every event's split, for comparison: is a slow event's largest segment slow for everyone?
+  const split = events.filter((e) => e.enqueueCalledAt !== undefined && e.enqueuedAt !== undefined);
+  const quantiles = (values) => {
+    const sorted = values.sort((a, b) => a - b);
+    const q = (x) => (sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))].toFixed(2)) : null);
+    return { p50: q(0.5), p99: q(0.99), max: q(1) };
+  };
+  // Slow events that started within 20 ms of each other (same run) count as one burst: one incident or many?
+  const bursts = [];
+  for (const event of [...slow].sort((a, b) => a.run - b.run || a.startedAt - b.startedAt)) {
+    const last = bursts.at(-1);
+    if (last && last.run === event.run && event.startedAt - last.end <= 20) {
+      last.end = event.startedAt;
+      last.size++;
+    } else bursts.push({ run: event.run, end: event.startedAt, size: 1 });
   }
   const all = (key) => probes.flatMap((p) => p[key]);
   const gcAll = all('gc');
@@ -171,6 +225,21 @@ export function attribute(events, probes) {
   return {
     p99Ms: Number(p99.toFixed(2)),
     slowEvents: slow.length,
+    slowBursts: { count: bursts.length, largest: Math.max(...bursts.map((b) => b.size)) },
+    allEventsSegmentsMs: {
+      dispatchWait: quantiles(split.map((e) => e.enqueueCalledAt - e.committedAt)),
+      enqueue: quantiles(split.map((e) => e.enqueuedAt - e.enqueueCalledAt)),
+      pickUp: quantiles(split.map((e) => e.startedAt - e.enqueuedAt)),
+      // Pick-up in two: BullMQ's worker taking the job (processedOn), then herald's runtime calling the handler.
+      toActive: quantiles(split.filter((e) => e.movedToActiveAt !== undefined).map((e) => e.movedToActiveAt - e.enqueuedAt)),
+      activeToHandler: quantiles(split.filter((e) => e.movedToActiveAt !== undefined).map((e) => e.startedAt - e.movedToActiveAt)),
+    },
+    slowPickUpMedianMs: {
+      toActive: median(
+        slow.filter((e) => e.movedToActiveAt !== undefined && e.enqueuedAt !== undefined).map((e) => e.movedToActiveAt - e.enqueuedAt),
+      ),
+      activeToHandler: median(slow.filter((e) => e.movedToActiveAt !== undefined).map((e) => e.startedAt - e.movedToActiveAt)),
+    },
     // Median of each segment over the slow events, and how many each segment dominated.
     slowSegmentsMedianMs: Object.fromEntries(Object.entries(segments).map(([name, list]) => [name, median(list)])),
     dominantSegment: dominant,
@@ -178,6 +247,7 @@ export function attribute(events, probes) {
     withGcPause: { events: withGc, medianPauseMs: median(gcMs) },
     withEventLoopStall: { events: withStall, medianStallMs: median(stallMs), medianCpuShareOfStall: median(stallCpuShare) },
     duringCheckpointActivity: withCheckpoint,
+    duringRedisFork: withRedisFork,
     postCommitDuringDispatchWait: { maxMarksInFlightMedian: median(marksInFlight), maxBacklogMedian: median(backlog) },
     // The whole paced runs.
     eventLoopDelayMs: { p99Median: median(runsDelay.map((d) => d.p99)), max: Math.max(...runsDelay.map((d) => d.max)) },
@@ -193,5 +263,6 @@ export function attribute(events, probes) {
       maxMs: Number(Math.max(0, ...all('stalls').map((s) => s.end - s.start)).toFixed(1)),
     },
     checkpoints: probes.map((p) => p.checkpoints.delta),
+    redisForks: probes.map((p) => p.redisForks.during),
   };
 }

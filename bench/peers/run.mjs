@@ -233,7 +233,7 @@ async function pgBossVsHerald({ database, db, prefix }) {
       await waitFor('every job to start', async () => peer.jobStarts.size >= committed.size, 300_000, 20);
       const { values, missing } = delays(committed, peer.jobStarts);
       const lastStart = Math.max(...[...committed.keys()].map((id) => peer.jobStarts.get(id) ?? 0));
-      collect?.();
+      await collect?.();
       peer.jobStarts.clear();
       await peer.clear();
       await db.query('TRUNCATE users, outbox CASCADE');
@@ -266,11 +266,12 @@ async function pgBossVsHerald({ database, db, prefix }) {
       const peer = peers[name];
       const committed = new Map();
       const failures = { count: 0 };
-      const probe = name === 'herald' ? await startProbe({ db, sample: herald.postCommitState }) : null;
+      const probe = name === 'herald' ? await startProbe({ db, redis: probeRedis, sample: herald.postCommitState }) : null;
       await openLoop(rate, SECONDS * 1000, commandLoop(peer.command, committed, failures));
       const events = [];
-      const { values, missing } = await finish(peer, committed, () => {
+      const { values, missing } = await finish(peer, committed, async () => {
         if (!probe) return;
+        const active = await herald.movedToActive([...committed.keys()]);
         for (const [eventId, committedAt] of committed) {
           const startedAt = peer.jobStarts.get(eventId);
           if (startedAt === undefined) continue;
@@ -278,6 +279,7 @@ async function pgBossVsHerald({ database, db, prefix }) {
             committedAt,
             enqueueCalledAt: herald.enqueueCalled.get(eventId),
             enqueuedAt: herald.enqueued.get(eventId),
+            movedToActiveAt: active.get(eventId),
             startedAt,
           });
         }
@@ -294,7 +296,8 @@ async function pgBossVsHerald({ database, db, prefix }) {
     const jobsPerSec = (name) => stats(closed[name].map((r) => r.jobsPerSec));
     const rate = Math.max(1, Math.floor(Math.min(jobsPerSec('pg-boss').median, jobsPerSec('herald').median) / 2));
     log(`pg-boss vs herald: commit → job start at ${rate}/s`);
-    const paced = await alternated(['pg-boss', 'herald'], (name) => latency(name, rate));
+    const probeRedis = new Redis(REDIS_URL);
+    const paced = await alternated(['pg-boss', 'herald'], (name) => latency(name, rate)).finally(() => probeRedis.disconnect());
     // Herald's tail explained: the slowest 1 % of its paced events, over every run.
     const heraldPaced = paced.herald;
     const p99Attribution = attribute(
@@ -447,17 +450,21 @@ function table(peers) {
 function attributionLines(a) {
   if (!a) return [];
   const d = a.dominantSegment;
+  const q = (x) => `${x.p50}/${x.p99}/${x.max}`;
   const s = a.slowSegmentsMedianMs;
   return [
     '',
-    `Herald commit → job start, the ${a.slowEvents} slowest events (≥ p99 ${a.p99Ms} ms) of the paced runs:`,
+    `Herald commit → job start, the ${a.slowEvents} slowest events (≥ p99 ${a.p99Ms} ms) of the paced runs, in ${a.slowBursts.count} bursts (largest ${a.slowBursts.largest}):`,
+    `- every event, p50/p99/max: commit → enqueue call ${q(a.allEventsSegmentsMs.dispatchWait)}, enqueue ${q(a.allEventsSegmentsMs.enqueue)}, enqueued → job start ${q(a.allEventsSegmentsMs.pickUp)} ms ` +
+      `(of which enqueued → BullMQ's moveToActive ${q(a.allEventsSegmentsMs.toActive)}, moveToActive → handler ${q(a.allEventsSegmentsMs.activeToHandler)})`,
+    `- slow events' pick-up, median: enqueued → moveToActive ${a.slowPickUpMedianMs.toActive} ms, moveToActive → handler ${a.slowPickUpMedianMs.activeToHandler} ms (processedOn: 1 ms resolution)`,
     `- median split: commit → enqueue call ${s.dispatchWait} ms, enqueue (Redis) ${s.enqueue} ms, enqueued → job start ${s.pickUp} ms; ` +
       `dominated by: dispatch wait ${d.dispatchWait}, enqueue ${d.enqueue}, pick-up ${d.pickUp}${d.unknown ? `, unknown ${d.unknown}` : ''}`,
     `- overlapped by: a GC pause ${a.withGcPause.events} (median ${a.withGcPause.medianPauseMs ?? '-'} ms), ` +
       `an event-loop stall ${a.withEventLoopStall.events} (median ${a.withEventLoopStall.medianStallMs ?? '-'} ms, CPU share ${a.withEventLoopStall.medianCpuShareOfStall ?? '-'}), ` +
-      `checkpoint activity ${a.duringCheckpointActivity}; post-commit while they waited: marks in flight ${a.postCommitDuringDispatchWait.maxMarksInFlightMedian ?? '-'}, backlog ${a.postCommitDuringDispatchWait.maxBacklogMedian ?? '-'} (medians of maxima)`,
+      `checkpoint activity ${a.duringCheckpointActivity}, a Redis fork ${a.duringRedisFork}; post-commit while they waited: marks in flight ${a.postCommitDuringDispatchWait.maxMarksInFlightMedian ?? '-'}, backlog ${a.postCommitDuringDispatchWait.maxBacklogMedian ?? '-'} (medians of maxima)`,
     `- whole runs: event-loop delay p99 ${a.eventLoopDelayMs.p99Median} ms (max ${a.eventLoopDelayMs.max}); GC ${a.gc.pauses} pauses, ${a.gc.totalMs} ms, max ${a.gc.maxMs} ms ${JSON.stringify(a.gc.byKind)}; ` +
-      `stalls ≥ 5 ms ${a.eventLoopStalls.count} (≥ 20 ms ${a.eventLoopStalls.over20Ms}, max ${a.eventLoopStalls.maxMs} ms); checkpoints ${JSON.stringify(a.checkpoints)}`,
+      `stalls ≥ 5 ms ${a.eventLoopStalls.count} (≥ 20 ms ${a.eventLoopStalls.over20Ms}, max ${a.eventLoopStalls.maxMs} ms); checkpoints ${JSON.stringify(a.checkpoints)}; Redis forks ${JSON.stringify(a.redisForks)}`,
   ];
 }
 
