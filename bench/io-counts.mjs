@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { difference } from './count-io.mjs';
+import { difference, snapshot } from './count-io.mjs';
 import { sleep, waitFor } from './lib.mjs';
 
 const PRELOAD = fileURLToPath(new URL('./count-io.mjs', import.meta.url));
@@ -124,6 +124,54 @@ export function countsPerUnit({ windows, idle, units }) {
   return { units, ...figures };
 }
 
+/** How long an idle Postgres backend may hold its statistics before pg_stat_database shows them (PGSTAT_IDLE_INTERVAL, 10 s), and a second. */
+const STATS_FLUSH_MS = 11_000;
+
+/** What the servers counted: transactions in this database (pg_stat_database), script calls (INFO commandstats, server-wide). */
+async function serverTotals(db, redis) {
+  const [row] = (
+    await db.query(
+      `SELECT (xact_commit + xact_rollback)::bigint AS xacts, xact_commit::bigint AS commits FROM pg_stat_database WHERE datname = current_database()`,
+    )
+  ).rows;
+  const stats = await redis.info('commandstats');
+  const calls = (name) => Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+  return { pgTransactions: Number(row.xacts), redisScriptCalls: calls('evalsha') + calls('eval') };
+}
+
+/** What the counters of every process (the apps and this one) saw: the same two figures. */
+function countedTotals(apps) {
+  const all = [...Object.values(apps), snapshot()];
+  const sum = (pick) => all.reduce((total, counts) => total + (counts ? pick(counts) : 0), 0);
+  return {
+    pgTransactions: sum((c) => c.pg.transactions),
+    redisScriptCalls: sum((c) => (c.redis.byCommand.EVALSHA ?? 0) + (c.redis.byCommand.EVAL ?? 0)),
+  };
+}
+
+/**
+ * A cross-check of the counters against the servers' own statistics over a whole scenario (BENCH_COUNT_IO_CHECK=0
+ * skips it; it costs twice STATS_FLUSH_MS). Every process that talks to this database must be counted: the apps
+ * (preload) and the bench (installCounting). Postgres: this database only, so exact up to the statistics a busy
+ * backend has not flushed yet and autovacuum's own transactions (a few dozen over a scenario). Redis: server-wide,
+ * so only exact when nothing else uses the server.
+ */
+export async function crossCheck({ apps, counting, db, redis }) {
+  if (!counting.dir || process.env.BENCH_COUNT_IO_CHECK === '0') return { skip: () => null, finish: async () => null };
+  await sleep(STATS_FLUSH_MS);
+  const serverBefore = await serverTotals(db, redis);
+  const countedBefore = countedTotals(await countsOfApps(apps, counting));
+  return {
+    async finish() {
+      await sleep(STATS_FLUSH_MS);
+      const counted = countedTotals(await countsOfApps(apps, counting));
+      const server = await serverTotals(db, redis);
+      const figure = (key) => ({ counted: counted[key] - countedBefore[key], server: server[key] - serverBefore[key] });
+      return { pgTransactions: figure('pgTransactions'), redisScriptCallsServerWide: figure('redisScriptCalls') };
+    },
+  };
+}
+
 /** One line for the Markdown table: "api: pg 4 rt / 1 commit, redis 1.2 cmd / 0.9 rt; worker: …". */
 export function countsLine(counts) {
   if (!counts) return null;
@@ -131,7 +179,7 @@ export function countsLine(counts) {
     .filter(([name]) => name !== 'units')
     .map(
       ([name, c]) =>
-        `${name}: pg ${c.pg.roundTrips} round trips, ${c.pg.statements} statements, ${c.pg.commits} commits; redis ${c.redis.commands} commands in ${c.redis.roundTrips} round trips`,
+        `${name}: pg ${c.pg.roundTrips} round trips, ${c.pg.statements} statements, ${c.pg.commits} COMMITs, ${c.pg.transactions} transactions; redis ${c.redis.commands} commands in ${c.redis.roundTrips} round trips`,
     )
     .join('; ');
 }

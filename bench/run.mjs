@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { hash } from '@node-rs/argon2';
 import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -28,6 +29,7 @@ import {
   waitFor,
   workQueues,
 } from './lib.mjs';
+import { installCounting } from './count-io.mjs';
 import { growthScenario, growthTable } from './growth.mjs';
 import { addWindows, countsLine, countsOfApps, countsPerUnit, idleRates, ioCounting, windowOf } from './io-counts.mjs';
 import { rawPooledSends, workerOnlyEmailScenario } from './worker-only-email.mjs';
@@ -53,6 +55,8 @@ const prefix = `{bench${randomBytes(3).toString('hex')}}`;
 const connection = { url: REDIS_URL };
 
 async function main() {
+  // The bench's own traffic is counted too: the cross-check against the servers' statistics needs every client.
+  if (process.env.BENCH_COUNT_IO !== '0') installCounting();
   const database = await createBenchDatabase('bench');
   const db = new pg.Pool({ connectionString: database.url, max: 10 });
   const smtp = await startSmtpSink();
@@ -303,8 +307,10 @@ async function main() {
     // ---------------------------------------------------------------- scenario 8
     if (runs(8)) {
       log(`scenario 8: worker-only email jobs, ${WORKER_ONLY_JOBS} per run, against raw pooled sends, ${RUNS} runs alternated`);
+      const redis = new Redis(REDIS_URL);
       results.scenarios.workerOnlyEmail = await workerOnlyEmailScenario({
         db,
+        redis,
         smtp,
         connection,
         prefix,
@@ -315,7 +321,7 @@ async function main() {
         counting,
         idle,
         log,
-      });
+      }).finally(() => redis.disconnect());
     }
     // ---------------------------------------------------------------- scenario 5
     if (runs(5)) {
@@ -630,6 +636,12 @@ function print(results) {
       `${s.workerOnlyEmail.ratio} (target ≥ ${s.workerOnlyEmail.target})`,
     ],
     s.workerOnlyEmail?.io?.perEmailJob && ['8 I/O per email job', countsLine(s.workerOnlyEmail.io.perEmailJob), 'net of idle', '-'],
+    s.workerOnlyEmail?.io?.crossCheck && [
+      '8 counters vs servers',
+      `pg transactions counted ${s.workerOnlyEmail.io.crossCheck.pgTransactions.counted}, pg_stat_database ${s.workerOnlyEmail.io.crossCheck.pgTransactions.server}; EVALSHA/EVAL counted ${s.workerOnlyEmail.io.crossCheck.redisScriptCallsServerWide.counted}, Redis commandstats (server-wide) ${s.workerOnlyEmail.io.crossCheck.redisScriptCallsServerWide.server}`,
+      'whole scenario, every client',
+      '-',
+    ],
     s.relayCatchUp && [
       '2 relay catch-up',
       `${s.relayCatchUp.measured.rows} rows at ${st(s.relayCatchUp.measured.rowsPerSec)} rows/s`,
