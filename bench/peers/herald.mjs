@@ -28,6 +28,7 @@ import {
   defineQueue,
   JobHandler,
   JobProducer,
+  JobRuntime,
   JobsModule,
 } from '../../dist/apps/worker/libs/jobs/src/index.js';
 
@@ -114,7 +115,8 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: queuePrefix,
     DATABASE_POOL_SIZE: '30',
-    WORKER_CONCURRENCY: '20',
+    // BENCH_WORKER_CONCURRENCY: for the experiment on BullMQ's main loop (latency-probe.mjs); 20 as `npm run bench`.
+    WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? '20',
     OUTBOX_RELAY_ENABLED: String(consume),
     // The retention schedule's ticks must not fall into a measurement.
     RETENTION_INTERVAL_MS: String(7 * 24 * 3_600_000),
@@ -159,6 +161,9 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
   const eventBus = app.get(EventBus);
   const producer = app.get(JobProducer);
   const postCommit = app.get(PostCommitDispatch);
+  // The bench queue's BullMQ worker (consume only), for the latency probe: its main loop's queue of
+  // fetches and runs (private to BullMQ and to JobRuntime: null when either changes).
+  const benchWorker = consume ? app.get(JobRuntime).workers?.find((worker) => worker.name === BenchQueue.name) : undefined;
 
   // When the dispatch handed each of herald's jobs to Redis, and when Redis acknowledged them (by event
   // id). The dispatcher calls the producer (the JobSink) through this instance, so noting the times here
@@ -185,7 +190,14 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
      * The post-commit dispatch's state for the latency probe: events waiting for a lane, and dispatches
      * marking their rows (a private field today; null if the dispatch no longer has it).
      */
-    postCommitState: () => ({ backlog: postCommit.backlog ?? null, marksInFlight: postCommit.marking?.size ?? null }),
+    postCommitState: () => ({
+      backlog: postCommit.backlog ?? null,
+      marksInFlight: postCommit.marking?.size ?? null,
+      // Jobs fetched (or run) and resolved, waiting for BullMQ's main loop to take them: its inner loop goes on
+      // fetching, one moveToActive at a time, before the outer loop starts what it fetched.
+      workerReady: benchWorker?.mainLoopQueue?.numQueued?.() ?? null,
+      workerFetchingOrRunning: benchWorker?.mainLoopQueue?.numPending?.() ?? null,
+    }),
     /** Herald's command: the row and its event in one unit of work; resolves after the commit, with the commit time. */
     async register(email) {
       const event = BenchUserRegistered.create(uuidv7(), {});

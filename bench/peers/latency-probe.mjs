@@ -171,6 +171,7 @@ export function attribute(events, probes) {
   const stallCpuShare = [];
   const marksInFlight = [];
   const backlog = [];
+  const workerReady = [];
   for (const event of slow) {
     const probe = probes[event.run];
     const [t0, t1] = [event.committedAt, event.startedAt];
@@ -187,6 +188,8 @@ export function attribute(events, probes) {
         marksInFlight.push(Math.max(...during.map((s) => s.marksInFlight ?? 0)));
         backlog.push(Math.max(...during.map((s) => s.backlog ?? 0)));
       }
+      const pickingUp = probe.samples.filter((s) => s.at >= event.enqueuedAt && s.at <= t1);
+      if (pickingUp.length) workerReady.push(Math.max(...pickingUp.map((s) => s.workerReady ?? 0)));
     } else dominant.unknown++;
     const paused = probe.gc.reduce((sum, g) => sum + overlap(t0, t1, g.start, g.start + g.ms), 0);
     if (paused > 0) {
@@ -249,6 +252,8 @@ export function attribute(events, probes) {
     duringCheckpointActivity: withCheckpoint,
     duringRedisFork: withRedisFork,
     postCommitDuringDispatchWait: { maxMarksInFlightMedian: median(marksInFlight), maxBacklogMedian: median(backlog) },
+    // BullMQ's main loop while they were picked up: jobs resolved and not yet taken (median of the maxima).
+    workerReadyDuringPickUpMedian: median(workerReady),
     // The whole paced runs.
     eventLoopDelayMs: { p99Median: median(runsDelay.map((d) => d.p99)), max: Math.max(...runsDelay.map((d) => d.max)) },
     gc: {

@@ -297,6 +297,7 @@ async function pgBossVsHerald({ database, db, prefix }) {
     const rate = Math.max(1, Math.floor(Math.min(jobsPerSec('pg-boss').median, jobsPerSec('herald').median) / 2));
     log(`pg-boss vs herald: commit → job start at ${rate}/s`);
     const probeRedis = new Redis(REDIS_URL);
+    probeRedis.on('error', (error) => log(`latency probe's Redis connection: ${error.message}`));
     const paced = await alternated(['pg-boss', 'herald'], (name) => latency(name, rate)).finally(() => probeRedis.disconnect());
     // Herald's tail explained: the slowest 1 % of its paced events, over every run.
     const heraldPaced = paced.herald;
@@ -462,7 +463,7 @@ function attributionLines(a) {
       `dominated by: dispatch wait ${d.dispatchWait}, enqueue ${d.enqueue}, pick-up ${d.pickUp}${d.unknown ? `, unknown ${d.unknown}` : ''}`,
     `- overlapped by: a GC pause ${a.withGcPause.events} (median ${a.withGcPause.medianPauseMs ?? '-'} ms), ` +
       `an event-loop stall ${a.withEventLoopStall.events} (median ${a.withEventLoopStall.medianStallMs ?? '-'} ms, CPU share ${a.withEventLoopStall.medianCpuShareOfStall ?? '-'}), ` +
-      `checkpoint activity ${a.duringCheckpointActivity}, a Redis fork ${a.duringRedisFork}; post-commit while they waited: marks in flight ${a.postCommitDuringDispatchWait.maxMarksInFlightMedian ?? '-'}, backlog ${a.postCommitDuringDispatchWait.maxBacklogMedian ?? '-'} (medians of maxima)`,
+      `checkpoint activity ${a.duringCheckpointActivity}, a Redis fork ${a.duringRedisFork}; post-commit while they waited: marks in flight ${a.postCommitDuringDispatchWait.maxMarksInFlightMedian ?? '-'}, backlog ${a.postCommitDuringDispatchWait.maxBacklogMedian ?? '-'} (medians of maxima); BullMQ main loop, jobs ready and not yet started during pick-up ${a.workerReadyDuringPickUpMedian ?? '-'}`,
     `- whole runs: event-loop delay p99 ${a.eventLoopDelayMs.p99Median} ms (max ${a.eventLoopDelayMs.max}); GC ${a.gc.pauses} pauses, ${a.gc.totalMs} ms, max ${a.gc.maxMs} ms ${JSON.stringify(a.gc.byKind)}; ` +
       `stalls ≥ 5 ms ${a.eventLoopStalls.count} (≥ 20 ms ${a.eventLoopStalls.over20Ms}, max ${a.eventLoopStalls.maxMs} ms); checkpoints ${JSON.stringify(a.checkpoints)}; Redis forks ${JSON.stringify(a.redisForks)}`,
   ];
