@@ -10,13 +10,17 @@
 // A round trip is a burst of writes on one connection followed by waiting for a read: the first write
 // after something was read (or the first ever) opens one. Statements sent together (a pipeline, a
 // multi-statement query, BEGIN with the first INSERT) are one round trip; so are Redis commands sent in
-// one pipeline. A blocking Redis command (BullMQ's worker waiting for a job) is a round trip too.
+// one pipeline. A blocking Redis command (BullMQ's worker waiting for a job) is a round trip too. On a
+// connection that concurrent requests share (ioredis: one per client), the commands of several requests
+// written before the first answer share a round trip: divided by requests, Redis round trips say how many
+// exchanges the connection made, not how many each request waited for.
 //
 // Reports: `snapshot()` in process; as a preload (COUNT_IO_DIR set), on SIGUSR2 and at exit it writes
 // the snapshot to `$COUNT_IO_DIR/<pid>.json` (written aside and renamed, so a reader never sees half a
-// file; bench/io-counts.mjs reads it). Which connections
-// count: those to the ports of DATABASE_URL and REDIS_URL (5432 and 6379 by default), or
-// COUNT_IO_PG_PORTS / COUNT_IO_REDIS_PORTS (comma-separated).
+// file; bench/io-counts.mjs reads it). Which connections count: those to the ports of DATABASE_URL and
+// REDIS_URL (5432 and 6379 by default), or COUNT_IO_PG_PORTS / COUNT_IO_REDIS_PORTS (comma-separated).
+// The cost: a few property reads per socket write and read, and for Redis a scan of each command's
+// headers (RESP lengths let it skip the values).
 import net from 'node:net';
 import { renameSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -77,10 +81,10 @@ export class PgWire {
   }
 
   onWrite(chunk, encoding) {
-    const buffer = asBuffer(chunk, encoding);
-    if (buffer.length === 0) return;
+    if (!chunk || chunk.length === 0) return;
     if (this.#firstWrite) {
       this.#firstWrite = false;
+      const buffer = asBuffer(chunk, encoding);
       // SSLRequest/GSSENCRequest: the server answers with one untyped byte ('S', 'N' or 'G').
       if (buffer.length >= 8 && [SSL_REQUEST, GSSENC_REQUEST].includes(buffer.readInt32BE(4))) this.#expectSslAnswer = true;
     }
@@ -165,8 +169,8 @@ export class RedisWire {
     while (at < buffer.length) {
       const end = commandEnd(buffer, at);
       if (end === -1) break;
-      this.#command(end.name);
-      at = end.at;
+      this.#command(commandName);
+      at = end;
     }
     if (at < buffer.length) this.#rest = Buffer.from(buffer.subarray(at));
   }
@@ -181,34 +185,50 @@ export class RedisWire {
   }
 }
 
-/** Where the RESP command starting at `at` ends, with its name; -1 if it is not all there yet. */
+// commandEnd's second result, and intLine's: module-level so that parsing allocates nothing per command.
+let commandName = '';
+let lineEnd = 0;
+
+/** The non-negative integer from `at` to its CRLF (lineEnd: past the LF); -1 if the line is not all there. */
+function intLine(buffer, at) {
+  let value = 0;
+  for (let i = at; i < buffer.length; i++) {
+    const c = buffer[i];
+    if (c === 13 /* \r */) {
+      if (i + 1 >= buffer.length) return -1;
+      lineEnd = i + 2;
+      return value;
+    }
+    value = value * 10 + (c - 48);
+  }
+  return -1;
+}
+
+/** Where the RESP command starting at `at` ends (its name in commandName); -1 if it is not all there yet. */
 function commandEnd(buffer, at) {
-  const line = (from) => {
-    const cr = buffer.indexOf(13, from);
-    return cr === -1 || cr + 1 >= buffer.length ? null : { value: buffer.toString('latin1', from + 1, cr), next: cr + 2 };
-  };
   if (buffer[at] !== 0x2a /* * */) {
     // An inline command (not what ioredis writes): one line.
-    const cr = buffer.indexOf(10, at);
-    if (cr === -1) return -1;
-    return { name: buffer.toString('latin1', at, cr).trim().split(' ', 1)[0].toUpperCase(), at: cr + 1 };
+    const lf = buffer.indexOf(10, at);
+    if (lf === -1) return -1;
+    commandName = buffer.toString('latin1', at, lf).trim().split(' ', 1)[0].toUpperCase();
+    return lf + 1;
   }
-  const header = line(at);
-  if (!header) return -1;
-  const count = Number(header.value);
-  let next = header.next;
-  let name = '';
+  const count = intLine(buffer, at + 1);
+  if (count === -1) return -1;
+  let next = lineEnd;
+  let nameStart = 0;
+  let nameEnd = 0;
   for (let i = 0; i < count; i++) {
     if (next >= buffer.length) return -1;
-    const bulk = line(next);
-    if (!bulk) return -1;
-    const length = Number(bulk.value);
-    const bodyEnd = bulk.next + length + 2;
+    const length = intLine(buffer, next + 1); // past the '$'
+    if (length === -1) return -1;
+    const bodyEnd = lineEnd + length + 2;
     if (bodyEnd > buffer.length) return -1;
-    if (i === 0) name = buffer.toString('latin1', bulk.next, bulk.next + length).toUpperCase();
+    if (i === 0) [nameStart, nameEnd] = [lineEnd, lineEnd + length];
     next = bodyEnd;
   }
-  return { name, at: next };
+  commandName = buffer.toString('latin1', nameStart, nameEnd).toUpperCase();
+  return next;
 }
 
 // ---------------------------------------------------------------------- the process's own counts
