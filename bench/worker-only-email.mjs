@@ -68,7 +68,8 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
     await waitFor(
       'the relay to queue the email jobs',
       async () =>
-        (await db.query(`SELECT 1 FROM outbox WHERE status = 'pending' LIMIT 1`)).rows.length === 0 && (await waitingJobs()) >= batch.length,
+        (await db.query(`SELECT 1 FROM outbox WHERE status = 'pending' LIMIT 1`)).rows.length === 0 &&
+        (await waitingJobs()) >= batch.length,
       300_000,
       50,
     );

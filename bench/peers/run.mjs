@@ -269,8 +269,10 @@ async function pgBossVsHerald({ database, db, prefix }) {
       const probe = name === 'herald' ? await startProbe({ db, redis: probeRedis, sample: herald.postCommitState }) : null;
       await openLoop(rate, SECONDS * 1000, commandLoop(peer.command, committed, failures));
       const events = [];
+      let seen = null;
       const { values, missing } = await finish(peer, committed, async () => {
         if (!probe) return;
+        seen = await probe.stop(); // before the queue is emptied: that is no part of the run
         const active = await herald.movedToActive([...committed.keys()]);
         for (const [eventId, committedAt] of committed) {
           const startedAt = peer.jobStarts.get(eventId);
@@ -284,7 +286,7 @@ async function pgBossVsHerald({ database, db, prefix }) {
           });
         }
       });
-      return { delays: values, failures, missing, events, probe: await probe?.stop() };
+      return { delays: values, failures, missing, events, probe: seen };
     };
 
     for (const name of ['pg-boss', 'herald']) await throughput(name, WARM_UP_MS);
