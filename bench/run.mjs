@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { hash } from '@node-rs/argon2';
 import { Queue, Worker } from 'bullmq';
-import nodemailer from 'nodemailer';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -29,14 +29,19 @@ import {
   waitFor,
   workQueues,
 } from './lib.mjs';
+import { installCounting } from './count-io.mjs';
 import { growthScenario, growthTable } from './growth.mjs';
+import { addWindows, countsLine, countsOfApps, countsPerUnit, idleRates, ioCounting, windowOf } from './io-counts.mjs';
+import { rawPooledSends, workerOnlyEmailScenario } from './worker-only-email.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const RELAY_ROWS = Number(process.env.BENCH_RELAY_ROWS ?? 50_000);
 const PRUNE_ROWS = Number(process.env.BENCH_PRUNE_ROWS ?? 100_000);
 // BENCH_ONLY=1,3 runs only those scenarios (memory is always reported); 6 (growth, 20 minutes or more) only when named.
-const ONLY = (process.env.BENCH_ONLY ?? '1,2,3,5,7').split(',').map(Number);
+const ONLY = (process.env.BENCH_ONLY ?? '1,2,3,5,7,8').split(',').map(Number);
+// Scenario 8: email jobs per run (worker only, and as many raw sends).
+const WORKER_ONLY_JOBS = Number(process.env.BENCH_WORKER_ONLY_JOBS ?? 2000);
 // Scenario 7: pairs of requests per endpoint (one existing address, one unknown).
 const TIMING_PAIRS = Number(process.env.BENCH_TIMING_PAIRS ?? 400);
 const runs = (scenario) => ONLY.includes(scenario);
@@ -50,12 +55,17 @@ const prefix = `{bench${randomBytes(3).toString('hex')}}`;
 const connection = { url: REDIS_URL };
 
 async function main() {
+  // The bench's own traffic is counted too: the cross-check against the servers' statistics needs every client.
+  if (process.env.BENCH_COUNT_IO !== '0') installCounting();
   const database = await createBenchDatabase('bench');
   const db = new pg.Pool({ connectionString: database.url, max: 10 });
   const smtp = await startSmtpSink();
   const [apiPort, workerPort] = [await freePort(), await freePort()];
+  // Postgres round trips, commits and Redis commands of each app, counted on the wire (bench/count-io.mjs).
+  const counting = ioCounting();
   const env = {
     ...benchAppEnv({ databaseUrl: database.url, queuePrefix: prefix, smtpPort: smtp.port, apiPort, workerPort }),
+    ...counting.env,
     OUTBOX_RELAY_BATCH_SIZE: '1000', // scenario 2: the relay's best batch size here
     // Scenario 5 starts pruning runs itself; the schedule's own ticks must not fall into other scenarios.
     RETENTION_INTERVAL_MS: String(7 * 24 * 3_600_000),
@@ -64,9 +74,10 @@ async function main() {
     env,
     apiPort,
     workerPort,
-    nodeArgs: benchNodeArgs,
-    cleanUp: () => Promise.all([db.end(), smtp.close(), database.drop()]),
+    nodeArgs: (name) => [...benchNodeArgs(name), ...counting.nodeArgs],
+    cleanUp: () => Promise.all([db.end(), smtp.close(), database.drop(), counting.close()]),
   });
+  const apps = { api, worker };
   const emailQueue = new Queue('email', { connection, prefix });
   // Every queue a request's work goes through (account requests, then emails): what "drained" and "paused" mean.
   const work = workQueues(connection, prefix);
@@ -80,6 +91,8 @@ async function main() {
   try {
     // Users for scenarios 1 and 2 (existing, unverified accounts).
     const users = await seedUsers(db, 20_000, 'bench');
+    // What each app does per second with nothing to do: subtracted from the counts per request and job.
+    const idle = await idleRates(apps, counting);
     // ---------------------------------------------------------------- scenario 1
     if (runs(1)) {
       // Each resend is two events: the request (API), and VerificationEmailRequested when the worker resolves it.
@@ -93,11 +106,16 @@ async function main() {
       await drained();
       const committed = [];
       const completed = [];
+      let io = null;
+      let mails = 0;
       for (let run = 0; run < RUNS; run++) {
         const mailsBefore = smtp.count;
+        const ioBefore = await countsOfApps(apps, counting);
         const started = Date.now();
         const loop = await closedLoop(32, SECONDS * 1000, resend);
         await drained();
+        io = addWindows(io, windowOf(ioBefore, await countsOfApps(apps, counting)));
+        mails += smtp.count - mailsBefore;
         const lastMail = Math.max(...smtp.arrivals.slice(mailsBefore), started + 1);
         committed.push((loop.completed - loop.errors) / loop.seconds);
         completed.push((smtp.count - mailsBefore) / ((lastMail - started) / 1000));
@@ -176,26 +194,8 @@ async function main() {
       // SMTP_MAX_CONNECTIONS default of 5), the same sink, as many sends in flight as the worker runs jobs.
       const rawSmtp = [];
       for (let run = 0; run < RUNS; run++) {
-        const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, pool: true, maxConnections: 5 });
         const n = Math.max(500, Math.round(stats(completed).median * SECONDS));
-        const started = Date.now();
-        let k = 0;
-        await Promise.all(
-          Array.from({ length: Number(env.WORKER_CONCURRENCY) }, async () => {
-            while (k < n) {
-              const i = k++;
-              await transport.sendMail({
-                from: 'bench@herald.local',
-                to: `raw-${run}-${i}@example.com`,
-                subject: 'Confirm your email',
-                text: `https://herald.test/verify-email?token=${randomUUID()}`,
-                html: `<p><a href="https://herald.test/verify-email?token=${randomUUID()}">Confirm</a></p>`,
-              });
-            }
-          }),
-        );
-        rawSmtp.push(n / ((Date.now() - started) / 1000));
-        transport.close();
+        rawSmtp.push(await rawPooledSends({ smtpPort: smtp.port, n, concurrency: Number(env.WORKER_CONCURRENCY), label: String(run) }));
       }
       const baseline = Math.min(stats(rawTx).median, stats(rawJobs).median);
       const pipeline = Math.min(stats(committed).median, stats(completed).median);
@@ -205,6 +205,8 @@ async function main() {
         ratio: round(pipeline / baseline, 3),
         // The worker's jobs/s against raw pooled nodemailer sends to the same sink.
         smtp: { rawPooledNodemailerSendsPerSec: stats(rawSmtp), ratio: round(stats(completed).median / stats(rawSmtp).median, 3) },
+        // Each resend is one request (API), one account-request job and one email job (worker): per email job.
+        io: { perEmailJob: countsPerUnit({ windows: io, idle, units: mails }) },
         atHalfMaxRate: {
           offeredPerSec: Math.floor(maxRate / 2),
           httpMs: percentiles(paced.latencies),
@@ -275,6 +277,7 @@ async function main() {
       const registrationLatency = [];
       let registrationErrors = 0;
       let n = 0;
+      const ioBefore = await countsOfApps(apps, counting);
       for (let run = 0; run < RUNS; run++) {
         const loop = await closedLoop(
           32,
@@ -285,6 +288,7 @@ async function main() {
         registrationLatency.push(...loop.latencies);
         registrationErrors += loop.errors;
       }
+      const io = windowOf(ioBefore, await countsOfApps(apps, counting));
       await work.obliterate({ force: true });
       await work.resume();
       const hashes = [];
@@ -296,7 +300,28 @@ async function main() {
         measured: { requestsPerSec: stats(registrations), httpMs: percentiles(registrationLatency), errors: registrationErrors },
         baseline: { rawArgon2idHashesPerSec: stats(hashes) },
         ratio: round(stats(registrations).median / stats(hashes).median, 3),
+        // The request's own work (the queues it feeds are paused): the API per request.
+        io: { perRequest: countsPerUnit({ windows: io, idle, units: n - registrationErrors }) },
       };
+    }
+    // ---------------------------------------------------------------- scenario 8
+    if (runs(8)) {
+      log(`scenario 8: worker-only email jobs, ${WORKER_ONLY_JOBS} per run, against raw pooled sends, ${RUNS} runs alternated`);
+      const redis = new Redis(REDIS_URL);
+      results.scenarios.workerOnlyEmail = await workerOnlyEmailScenario({
+        db,
+        redis,
+        smtp,
+        connection,
+        prefix,
+        runs: RUNS,
+        jobs: WORKER_ONLY_JOBS,
+        concurrency: Number(env.WORKER_CONCURRENCY),
+        apps,
+        counting,
+        idle,
+        log,
+      }).finally(() => redis.disconnect());
     }
     // ---------------------------------------------------------------- scenario 5
     if (runs(5)) {
@@ -344,6 +369,7 @@ async function main() {
     await smtp.close();
     await database.drop();
     await deleteRedisKeys(prefix);
+    counting.close();
   }
 
   mkdirSync('bench/results', { recursive: true });
@@ -602,6 +628,20 @@ function print(results) {
       `offered ${s.eventsPipeline.atHalfMaxRate.offeredPerSec}/s`,
       '-',
     ],
+    s.eventsPipeline?.io?.perEmailJob && ['1 I/O per email job', countsLine(s.eventsPipeline.io.perEmailJob), 'net of idle', '-'],
+    s.workerOnlyEmail && [
+      `8 worker-only email, ${s.workerOnlyEmail.jobsPerRun} jobs`,
+      `herald's worker ${st(s.workerOnlyEmail.measured.heraldWorkerJobsPerSec)} jobs/s`,
+      `raw pooled nodemailer ${st(s.workerOnlyEmail.baseline.rawPooledNodemailerSendsPerSec)} sends/s`,
+      `${s.workerOnlyEmail.ratio} (target ≥ ${s.workerOnlyEmail.target})`,
+    ],
+    s.workerOnlyEmail?.io?.perEmailJob && ['8 I/O per email job', countsLine(s.workerOnlyEmail.io.perEmailJob), 'net of idle', '-'],
+    s.workerOnlyEmail?.io?.crossCheck && [
+      '8 counters vs servers',
+      `pg transactions counted ${s.workerOnlyEmail.io.crossCheck.pgTransactions.counted}, pg_stat_database ${s.workerOnlyEmail.io.crossCheck.pgTransactions.server}; EVALSHA/EVAL counted ${s.workerOnlyEmail.io.crossCheck.redisScriptCallsServerWide.counted}, Redis commandstats (server-wide) ${s.workerOnlyEmail.io.crossCheck.redisScriptCallsServerWide.server}`,
+      'whole scenario, every client',
+      '-',
+    ],
     s.relayCatchUp && [
       '2 relay catch-up',
       `${s.relayCatchUp.measured.rows} rows at ${st(s.relayCatchUp.measured.rowsPerSec)} rows/s`,
@@ -614,6 +654,7 @@ function print(results) {
       `raw Argon2id ${st(s.registration.baseline.rawArgon2idHashesPerSec)} hashes/s`,
       s.registration.ratio,
     ],
+    s.registration?.io?.perRequest && ['3 I/O per registration', countsLine(s.registration.io.perRequest), 'net of idle', '-'],
     s.retention && [
       `5 pruning ${s.retention.measured.rowsPruned} rows`,
       `while pruning (${st(s.retention.measured.pruneSeconds)} s): commit p50/p99 ${f(s.retention.measured.httpMsWhilePruning.commit.p50)}/${f(s.retention.measured.httpMsWhilePruning.commit.p99)} ms, registration p50/p99 ${f(s.retention.measured.httpMsWhilePruning.registration.p50)}/${f(s.retention.measured.httpMsWhilePruning.registration.p99)} ms; ${s.retention.measured.errors} errors`,

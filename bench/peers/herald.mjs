@@ -28,6 +28,7 @@ import {
   defineQueue,
   JobHandler,
   JobProducer,
+  JobRuntime,
   JobsModule,
 } from '../../dist/apps/worker/libs/jobs/src/index.js';
 
@@ -114,7 +115,8 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: queuePrefix,
     DATABASE_POOL_SIZE: '30',
-    WORKER_CONCURRENCY: '20',
+    // BENCH_WORKER_CONCURRENCY: for the experiment on BullMQ's main loop (latency-probe.mjs); 20 as `npm run bench`.
+    WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? '20',
     OUTBOX_RELAY_ENABLED: String(consume),
     // The retention schedule's ticks must not fall into a measurement.
     RETENTION_INTERVAL_MS: String(7 * 24 * 3_600_000),
@@ -159,12 +161,19 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
   const eventBus = app.get(EventBus);
   const producer = app.get(JobProducer);
   const postCommit = app.get(PostCommitDispatch);
+  // The bench queue's BullMQ worker (consume only), for the latency probe: its main loop's queue of
+  // fetches and runs (private to BullMQ and to JobRuntime: null when either changes).
+  const benchWorker = consume ? app.get(JobRuntime).workers?.find((worker) => worker.name === BenchQueue.name) : undefined;
 
-  // When Redis acknowledged each of herald's jobs (by event id). The dispatcher calls the producer
-  // (the JobSink) through this instance, so noting the time here costs one Map write per job.
+  // When the dispatch handed each of herald's jobs to Redis, and when Redis acknowledged them (by event
+  // id). The dispatcher calls the producer (the JobSink) through this instance, so noting the times here
+  // costs two Map writes per job.
+  const enqueueCalled = new Map();
   const enqueued = new Map();
   const enqueue = producer.enqueue.bind(producer);
   producer.enqueue = async (jobs) => {
+    const called = performance.now();
+    for (const job of jobs) if (!enqueueCalled.has(job.data.eventId)) enqueueCalled.set(job.data.eventId, called);
     await enqueue(jobs);
     const now = performance.now();
     for (const job of jobs) enqueued.set(job.data.eventId, now);
@@ -176,6 +185,19 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
     queue: producer.queue(BenchQueue.name),
     naiveQueue,
     enqueued,
+    enqueueCalled,
+    /**
+     * The post-commit dispatch's state for the latency probe: events waiting for a lane, and dispatches
+     * marking their rows (a private field today; null if the dispatch no longer has it).
+     */
+    postCommitState: () => ({
+      backlog: postCommit.backlog ?? null,
+      marksInFlight: postCommit.marking?.size ?? null,
+      // Jobs fetched (or run) and resolved, waiting for BullMQ's main loop to take them: its inner loop goes on
+      // fetching, one moveToActive at a time, before the outer loop starts what it fetched.
+      workerReady: benchWorker?.mainLoopQueue?.numQueued?.() ?? null,
+      workerFetchingOrRunning: benchWorker?.mainLoopQueue?.numPending?.() ?? null,
+    }),
     /** Herald's command: the row and its event in one unit of work; resolves after the commit, with the commit time. */
     async register(email) {
       const event = BenchUserRegistered.create(uuidv7(), {});
@@ -195,6 +217,19 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
       const committedAt = performance.now();
       eventBus.publish(new NaiveUserRegistered(userId, eventId));
       return { eventId, committedAt };
+    },
+    /**
+     * When BullMQ moved each event's job to active (its processedOn, ms since the epoch, on the
+     * performance.now() clock; 1 ms resolution), by event id; absent for jobs gone already.
+     */
+    async movedToActive(eventIds) {
+      const queue = producer.queue(BenchQueue.name);
+      const moments = new Map();
+      for (let i = 0; i < eventIds.length; i += 200) {
+        const jobs = await Promise.all(eventIds.slice(i, i + 200).map((id) => queue.getJob(`${REACTION}.${id}`)));
+        for (const job of jobs) if (job?.processedOn) moments.set(job.data.eventId, job.processedOn - performance.timeOrigin);
+      }
+      return moments;
     },
     /** Resolves when every committed event handed to the post-commit dispatch has been dispatched. */
     drain: () => postCommit.drain(),

@@ -1,0 +1,129 @@
+// Scenario 8 of `npm run bench` (BENCH_ONLY=8): herald's worker alone on email jobs, against raw pooled
+// nodemailer sends of as many messages to the same SMTP sink, runs alternated.
+//
+// Herald: a queue pre-filled with BENCH_WORKER_ONLY_JOBS real email jobs — VerificationEmailRequested
+// events committed to the outbox for as many fresh, unverified users while the email queue is paused,
+// put in the queue by the worker's own relay (the jobs the API's dispatch would have added) — then the
+// queue resumed and the built worker drains it: per job the inbox claim, the token minted under the
+// user's row lock, the render, the pooled SMTP send and the inbox complete. Jobs/s from the resume
+// until the queue is empty (and the sink has every mail). Baseline: nodemailer's pool as its docs show
+// it, maxConnections = the worker's SMTP_MAX_CONNECTIONS default (5), as many sends in flight as the
+// worker runs jobs (WORKER_CONCURRENCY), the same message shape, the same sink.
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import nodemailer from 'nodemailer';
+import { v7 as uuidv7 } from 'uuid';
+import { addWindows, countsOfApps, countsPerUnit, crossCheck, windowOf } from './io-counts.mjs';
+import { seedUsers, stats, waitFor } from './lib.mjs';
+
+const EVENT_TYPE = 'users.VerificationEmailRequested';
+
+/** Raw pooled nodemailer: `n` messages, `concurrency` in flight; sends/s. */
+export async function rawPooledSends({ smtpPort, n, concurrency, label }) {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, pool: true, maxConnections: 5 });
+  const started = performance.now();
+  let k = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (k < n) {
+        const i = k++;
+        await transport.sendMail({
+          from: 'bench@herald.local',
+          to: `raw-${label}-${i}@example.com`,
+          subject: 'Confirm your email',
+          text: `https://herald.test/verify-email?token=${randomUUID()}`,
+          html: `<p><a href="https://herald.test/verify-email?token=${randomUUID()}">Confirm</a></p>`,
+        });
+      }
+    }),
+  );
+  const rate = n / ((performance.now() - started) / 1000);
+  transport.close();
+  return rate;
+}
+
+export async function workerOnlyEmailScenario({ db, redis, smtp, connection, prefix, runs, jobs, concurrency, apps, counting, idle, log }) {
+  const emailQueue = new Queue('email', { connection, prefix });
+  const warmUp = Math.max(50, Math.round(jobs / 10));
+  const users = await seedUsers(db, warmUp + jobs * runs, `worker-only-${Date.now()}`);
+  const check = await crossCheck({ apps, counting, db, redis });
+  const herald = [];
+  const raw = [];
+  let io = null; // the worker's counts over the herald runs' drains (not the relay's filling between them)
+  let jobsCounted = 0;
+  const waitingJobs = async () => {
+    const counts = await emailQueue.getJobCounts('waiting', 'paused', 'prioritized');
+    return counts.waiting + counts.paused + counts.prioritized;
+  };
+
+  /** One run of herald's worker on an email job for each of `batch` (users); jobs/s. */
+  const heraldRun = async (batch, { counted = true } = {}) => {
+    await emailQueue.pause();
+    await db.query(
+      `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, occurred_at, available_at, status)
+       SELECT id, $3, 1, user_id, '{}', 'bench-worker-only', now(), now(), 'pending' FROM unnest($1::uuid[], $2::uuid[]) AS t(id, user_id)`,
+      [batch.map(() => uuidv7()), batch.map((user) => user.id), EVENT_TYPE],
+    );
+    // The relay puts them in the (paused) queue; its marks are done once no row is pending.
+    await waitFor(
+      'the relay to queue the email jobs',
+      async () =>
+        (await db.query(`SELECT 1 FROM outbox WHERE status = 'pending' LIMIT 1`)).rows.length === 0 &&
+        (await waitingJobs()) >= batch.length,
+      300_000,
+      50,
+    );
+    const mailsBefore = smtp.count;
+    const before = await countsOfApps({ worker: apps.worker }, counting);
+    const started = performance.now();
+    await emailQueue.resume();
+    await waitFor(
+      'the worker to drain the email queue',
+      async () => {
+        const counts = await emailQueue.getJobCounts('waiting', 'paused', 'prioritized', 'active', 'delayed', 'failed');
+        if (counts.failed > 0) throw new Error(`scenario 8: ${counts.failed} email jobs failed`);
+        return counts.waiting + counts.paused + counts.prioritized + counts.active + counts.delayed === 0;
+      },
+      600_000,
+      5,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const after = await countsOfApps({ worker: apps.worker }, counting);
+    const mails = smtp.count - mailsBefore;
+    if (mails !== batch.length) throw new Error(`scenario 8: ${mails} mails arrived for ${batch.length} jobs`);
+    if (counted) {
+      io = addWindows(io, windowOf(before, after));
+      jobsCounted += batch.length;
+    }
+    await emailQueue.clean(0, 0, 'completed');
+    return batch.length / seconds;
+  };
+
+  try {
+    // Warm-up (not counted): a tenth of a run each.
+    await heraldRun(users.slice(0, warmUp), { counted: false });
+    await rawPooledSends({ smtpPort: smtp.port, n: warmUp, concurrency, label: 'warm-up' });
+    for (let run = 0; run < runs; run++) {
+      const order = run % 2 === 0 ? ['herald', 'raw'] : ['raw', 'herald'];
+      for (const side of order) {
+        if (side === 'herald') herald.push(await heraldRun(users.slice(warmUp + run * jobs, warmUp + (run + 1) * jobs)));
+        else raw.push(await rawPooledSends({ smtpPort: smtp.port, n: jobs, concurrency, label: `run${run}` }));
+        log(`scenario 8, run ${run + 1}/${runs}, ${side}: ${(side === 'herald' ? herald : raw).at(-1).toFixed(0)} jobs/s`);
+      }
+    }
+  } finally {
+    await emailQueue.resume();
+  }
+  const ioCrossCheck = await check.finish();
+  await emailQueue.close();
+  const round = (x) => Number(x.toFixed(3));
+  return {
+    jobsPerRun: jobs,
+    workerConcurrency: concurrency,
+    measured: { heraldWorkerJobsPerSec: stats(herald) },
+    baseline: { rawPooledNodemailerSendsPerSec: stats(raw) },
+    ratio: round(stats(herald).median / stats(raw).median),
+    target: 0.6,
+    io: { perEmailJob: countsPerUnit({ windows: io, idle, units: jobsCounted }), crossCheck: ioCrossCheck },
+  };
+}
