@@ -9,7 +9,7 @@ import type { DataSource } from 'typeorm';
  * the next query only after that ReadyForQuery, so one exchange is one round trip.
  */
 export interface Exchange {
-  /** The SQL sent, shortened (for a readable failure message). */
+  /** The SQL sent, its whitespace collapsed. */
   readonly sql: string;
   /** The command tags the server answered with, in order ('BEGIN', 'INSERT 0 1', 'COMMIT', ...). */
   readonly tags: string[];
@@ -80,7 +80,7 @@ export class PostgresExchanges {
       exchanges,
       roundTrips: exchanges.length,
       commits: exchanges.filter(commits).length,
-      trace: exchanges.map((exchange) => `${exchange.sql} -> ${exchange.tags.join(', ') || '(no tag)'}`),
+      trace: exchanges.map((exchange) => `${shorten(exchange.sql)} -> ${exchange.tags.join(', ') || '(no tag)'}`),
     };
   }
 
@@ -109,6 +109,9 @@ export class PostgresExchanges {
 
 function sqlOf(query: unknown): string {
   const text = typeof query === 'string' ? query : ((query as { text?: string } | null)?.text ?? '(submittable)');
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 70 ? `${flat.slice(0, 67)}...` : flat;
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function shorten(sql: string): string {
+  return sql.length > 70 ? `${sql.slice(0, 67)}...` : sql;
 }
