@@ -45,10 +45,6 @@ interface Pending {
   readonly exchange: Exchange;
 }
 
-interface ObservedClient extends pg.Client {
-  connection: NodeJS.EventEmitter;
-}
-
 /**
  * Counts the round trips and commits a piece of work costs on a TypeORM data
  * source's pool, from the wire protocol (command tags and ReadyForQuery
@@ -61,7 +57,7 @@ export class PostgresExchanges {
   private readonly observed = new WeakSet<pg.Client>();
 
   private constructor(pool: pg.Pool) {
-    pool.on('acquire', (client) => this.observe(client as ObservedClient));
+    pool.on('acquire', (client) => this.observe(client));
   }
 
   /** Starts observing every connection the data source's pool hands out from now on. */
@@ -84,7 +80,7 @@ export class PostgresExchanges {
     };
   }
 
-  private observe(client: ObservedClient): void {
+  private observe(client: pg.Client): void {
     if (this.observed.has(client)) return;
     this.observed.add(client);
     const pending: Pending[] = [];
