@@ -165,7 +165,8 @@ export class Inbox {
    * Marks the delivery done (creating the row if a journal-only retry finds
    * none). Inside the claim transaction it goes with that transaction; after
    * the side effect it joins the next group commit, and returns once that
-   * group is durable.
+   * group is durable. (A group's statement runs in the async context of the
+   * delivery whose write started the chain: its span shows under that job.)
    */
   private complete(consumer: string, eventId: string): Promise<void> {
     return this.uow.isActive ? this.completeAll([{ consumer, eventId }]) : this.completions.submit({ consumer, eventId });
