@@ -33,6 +33,48 @@ describe('UserRepository (real Postgres)', () => {
     return { verified: row!.verified, events: events.map((event) => event.status) };
   };
 
+  describe('reads', () => {
+    it('reads every column of a user, by id or address, with or without its row lock', async () => {
+      const id = uuidv7();
+      const [request, reset] = [uuidv7(), uuidv7()];
+      await h.db.query(
+        `INSERT INTO users (id, email, password_hash, display_name, email_verified_at, credentials_version,
+           open_verification_request, open_password_reset_request, created_at, updated_at)
+         VALUES ($1, $2, 'hash', 'Ada', '2026-01-02T03:04:05Z', 3, $3, $4, '2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z')`,
+        [id, `${id}@example.com`, request, reset],
+      );
+      const expected = {
+        id,
+        email: `${id}@example.com`,
+        passwordHash: 'hash',
+        displayName: 'Ada',
+        emailVerifiedAt: new Date('2026-01-02T03:04:05Z'),
+        credentialsVersion: 3,
+        openVerificationRequest: request,
+        openPasswordResetRequest: reset,
+        createdAt: new Date('2026-01-01T00:00:00Z'),
+        updatedAt: new Date('2026-01-03T00:00:00Z'),
+      };
+      const read = await h.uow.run(async () => [
+        await users.findById(id),
+        await users.findByEmail(`${id}@example.com`),
+        await users.findByIdForUpdate(id),
+        await users.findByEmailForUpdate(`${id}@example.com`),
+      ]);
+      expect(read.map((user) => user?.snapshot)).toEqual([expected, expected, expected, expected]);
+      expect(await h.uow.run(() => users.findByIdForUpdate(uuidv7()))).toBeNull();
+    });
+
+    it('holds the row lock until the transaction ends', async () => {
+      const id = await createUser();
+      await h.uow.run(async () => {
+        await users.findByIdForUpdate(id);
+        await expect(h.db.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE NOWAIT', [id])).rejects.toThrow(/could not obtain lock/);
+      });
+      expect(await h.db.query('SELECT 1 AS free FROM users WHERE id = $1 FOR UPDATE NOWAIT', [id])).toEqual([{ free: 1 }]);
+    });
+  });
+
   describe('save', () => {
     it('saves the change and its event in full when a retry follows a rolled-back savepoint', async () => {
       const id = await createUser();

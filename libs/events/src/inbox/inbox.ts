@@ -4,6 +4,7 @@ import { inSpan } from '@herald/observability';
 import type { DeliveryKey } from '../delivery/delivery-id.js';
 import { InboxStatus } from './inbox-record.entity.js';
 import { UnitOfWork } from '../unit-of-work/unit-of-work.js';
+import { GroupCommit } from './group-commit.js';
 
 /** `processed`: the side effect happened now; `skipped`: nothing needed doing; `duplicate`: done before. */
 export type InboxOutcome = 'processed' | 'skipped' | 'duplicate';
@@ -41,6 +42,12 @@ export interface DeliverySteps<P> {
   perform(prepared: P): Promise<void>;
 }
 
+/** A delivery to record as done: (consumer, event). */
+interface CompletedDelivery {
+  readonly consumer: string;
+  readonly eventId: string;
+}
+
 /** Another claimant is delivering this event right now; the job retries later and then finds it done. */
 export class DeliveryInProgressError extends Error {
   constructor(consumer: string, eventId: string) {
@@ -56,7 +63,9 @@ export class DeliveryInProgressError extends Error {
  * 1. claim: one short transaction records (consumer, event) as `claimed` and
  *    runs `prepare` (locks, token) — a row already `done` means duplicate;
  * 2. perform: the side effect, then a note in the journal (Redis);
- * 3. complete: a second short transaction marks the row `done`.
+ * 3. complete: a second short statement marks the row `done`; deliveries
+ *    completing at the same time share it (group commit), each still waiting
+ *    for the commit that carries its own row.
  *
  * A retry that finds the journal note skips to step 3. A retry that finds the
  * row claimed but not done performs again — the one at-least-once edge: the
@@ -68,6 +77,8 @@ export class DeliveryInProgressError extends Error {
 @Injectable()
 export class Inbox {
   private readonly logger = new Logger(Inbox.name);
+  /** The "done" records of deliveries whose side effect happened: one statement and one commit per group (see GroupCommit). */
+  private readonly completions = new GroupCommit<CompletedDelivery>((keys) => this.completeAll(keys));
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -114,34 +125,68 @@ export class Inbox {
    * Claims the row (insert, or take over a claim that is ours or whose lease
    * ran out). Returns `claimed`, or `done`; throws DeliveryInProgressError
    * when someone else holds a live claim.
+   *
+   * One statement says which: the claim, or else the row's status as the
+   * statement's snapshot saw it. Only a row committed by a concurrent claimant
+   * after that snapshot (the claim waited for it) is not in it: then a second
+   * SELECT reads it.
    */
   private async claim(consumer: string, eventId: string, claimant: string): Promise<InboxStatus> {
     const leaseMs = this.config.worker.lockDurationMs;
-    const claimed = (await this.uow.manager.query(
-      `INSERT INTO inbox (consumer, event_id, status, claimed_by, claimed_until)
-       VALUES ($1, $2, '${InboxStatus.Claimed}', $3, clock_timestamp() + make_interval(secs => $4::double precision / 1000))
-       ON CONFLICT (consumer, event_id) DO UPDATE
-         SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until, attempts = inbox.attempts + 1
-         WHERE inbox.status = '${InboxStatus.Claimed}'
-           AND (inbox.claimed_by = EXCLUDED.claimed_by OR inbox.claimed_until IS NULL OR inbox.claimed_until < clock_timestamp())
-       RETURNING status`,
+    const [row] = (await this.uow.manager.query(
+      `WITH claimed AS (
+         INSERT INTO inbox (consumer, event_id, status, claimed_by, claimed_until)
+         VALUES ($1, $2, '${InboxStatus.Claimed}', $3, clock_timestamp() + make_interval(secs => $4::double precision / 1000))
+         ON CONFLICT (consumer, event_id) DO UPDATE
+           SET claimed_by = EXCLUDED.claimed_by, claimed_until = EXCLUDED.claimed_until, attempts = inbox.attempts + 1
+           WHERE inbox.status = '${InboxStatus.Claimed}'
+             AND (inbox.claimed_by = EXCLUDED.claimed_by OR inbox.claimed_until IS NULL OR inbox.claimed_until < clock_timestamp())
+         RETURNING status
+       )
+       SELECT true AS claimed, status FROM claimed
+       UNION ALL
+       SELECT false, status FROM inbox WHERE consumer = $1 AND event_id = $2 AND NOT EXISTS (SELECT FROM claimed)`,
       [consumer, eventId, claimant, leaseMs],
-    )) as unknown[];
-    if (claimed.length > 0) return InboxStatus.Claimed;
-    const [row] = (await this.uow.manager.query(`SELECT status FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumer, eventId])) as {
-      status: InboxStatus;
-    }[];
-    if (row?.status === InboxStatus.Done) return InboxStatus.Done;
+    )) as { claimed: boolean; status: InboxStatus }[];
+    if (row?.claimed) return InboxStatus.Claimed;
+    const status = row ? row.status : await this.statusOf(consumer, eventId);
+    if (status === InboxStatus.Done) return InboxStatus.Done;
     throw new DeliveryInProgressError(consumer, eventId);
   }
 
-  /** Marks the delivery done (creating the row if a journal-only retry finds none). */
-  private async complete(consumer: string, eventId: string): Promise<void> {
+  private async statusOf(consumer: string, eventId: string): Promise<InboxStatus | undefined> {
+    const [row] = (await this.uow.manager.query(`SELECT status FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumer, eventId])) as {
+      status: InboxStatus;
+    }[];
+    return row?.status;
+  }
+
+  /**
+   * Marks the delivery done (creating the row if a journal-only retry finds
+   * none). Inside the claim transaction it goes with that transaction; after
+   * the side effect it joins the next group commit, and returns once that
+   * group is durable. (A group's statement runs in the async context of the
+   * delivery whose write started the chain: its span shows under that job.)
+   */
+  private complete(consumer: string, eventId: string): Promise<void> {
+    return this.uow.isActive ? this.completeAll([{ consumer, eventId }]) : this.completions.submit({ consumer, eventId });
+  }
+
+  /**
+   * Marks deliveries done in one statement. Each key once (an upsert may not
+   * touch one row twice), in key order: two groups that share rows lock them
+   * in the same order and never deadlock each other.
+   */
+  private async completeAll(keys: readonly CompletedDelivery[]): Promise<void> {
+    const unique = [...new Map(keys.map((key) => [`${key.consumer}\0${key.eventId}`, key])).values()];
     await this.uow.manager.query(
-      `INSERT INTO inbox (consumer, event_id, status, completed_at) VALUES ($1, $2, '${InboxStatus.Done}', clock_timestamp())
+      `INSERT INTO inbox (consumer, event_id, status, completed_at)
+       SELECT consumer, event_id, '${InboxStatus.Done}', clock_timestamp()
+       FROM unnest($1::varchar[], $2::uuid[]) AS completed(consumer, event_id)
+       ORDER BY consumer, event_id
        ON CONFLICT (consumer, event_id) DO UPDATE
          SET status = '${InboxStatus.Done}', completed_at = coalesce(inbox.completed_at, EXCLUDED.completed_at), claimed_until = NULL`,
-      [consumer, eventId],
+      [unique.map((key) => key.consumer), unique.map((key) => key.eventId)],
     );
   }
 }

@@ -7,6 +7,15 @@ import { PasswordResetTokenRecord } from './password-reset-token.record.js';
 
 type TokenRecord = EmailVerificationTokenRecord | PasswordResetTokenRecord;
 
+/** A stored token as mintFor reads it back. */
+interface StoredTokenRow {
+  user_id: string;
+  verifier_hash: string;
+  expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+}
+
 /**
  * One table of one-time tokens (selector, verifier hash, expiry, used/revoked).
  * Every change of a user's tokens happens under that user's row lock, taken by
@@ -34,23 +43,32 @@ abstract class OneTimeTokenRepository<R extends TokenRecord> {
    * may be stored already — an earlier attempt of the same email delivery
    * minted it: it is handed out again while it is usable (the retry sends
    * the first attempt's link, and nothing is revoked), and null once it is not
-   * (used, replaced, expired: that link has done its work, nothing to send).
+   * (used, replaced, expired: that link has done its work, nothing to send,
+   * and it stays used).
+   *
+   * The same statement looks the selector up: it writes only when the token
+   * is not stored yet, and returns the stored row when it is. The caller holds
+   * the user's row lock, so no other change of this user's tokens can come
+   * between the lookup and the write (each statement reads what was committed
+   * before it began, after the lock was granted).
    */
   async mintFor(userId: string, ttlMs: number, now: Date, minted: MintedToken = mintOneTimeToken()): Promise<MintedToken | null> {
-    const existing = await this.uow.manager.findOneBy(this.entity, { selector: minted.selector } as never);
-    if (existing) {
-      return existing.userId === userId && existing.verifierHash === minted.verifierHash && isTokenUsable(existing, now) ? minted : null;
-    }
-    await this.uow.manager.query(
-      `WITH revoked AS (
+    const [stored] = (await this.uow.manager.query(
+      `WITH stored AS (
+         SELECT user_id, verifier_hash, expires_at, used_at, revoked_at FROM ${this.table} WHERE selector = $1
+       ), revoked AS (
          UPDATE ${this.table} SET revoked_at = $4
-         WHERE user_id = $2 AND used_at IS NULL AND revoked_at IS NULL
+         WHERE user_id = $2 AND used_at IS NULL AND revoked_at IS NULL AND NOT EXISTS (SELECT FROM stored)
+       ), inserted AS (
+         INSERT INTO ${this.table} (selector, user_id, verifier_hash, expires_at, created_at)
+         SELECT $1, $2::uuid, $3, $5::timestamptz, $4::timestamptz WHERE NOT EXISTS (SELECT FROM stored)
        )
-       INSERT INTO ${this.table} (selector, user_id, verifier_hash, expires_at, created_at)
-       VALUES ($1, $2, $3, $5, $4)`,
+       SELECT user_id, verifier_hash, expires_at, used_at, revoked_at FROM stored`,
       [minted.selector, userId, minted.verifierHash, now, new Date(now.getTime() + ttlMs)],
-    );
-    return minted;
+    )) as StoredTokenRow[];
+    if (!stored) return minted;
+    const usable = isTokenUsable({ expiresAt: stored.expires_at, usedAt: stored.used_at, revokedAt: stored.revoked_at }, now);
+    return stored.user_id === userId && stored.verifier_hash === minted.verifierHash && usable ? minted : null;
   }
 
   /**
