@@ -41,7 +41,9 @@ function setUp(markBacklogLimit = 10_000) {
       new Promise<void>((resolve, reject) => updates.push({ ids, finish: (error) => (error ? reject(error) : resolve()) })),
   } as OutboxMarks;
   const published: string[] = [];
-  const eventBus = { publishAll: (events: DomainEvent[]) => published.push(...events.map((event) => event.eventId)) } as unknown as EventBus;
+  const eventBus = {
+    publishAll: (events: DomainEvent[]) => published.push(...events.map((event) => event.eventId)),
+  } as unknown as EventBus;
   const metrics = new Metrics();
   const config = { outbox: { markBacklogLimit } } as HeraldConfig;
   const dispatcher = new EventDispatcher(catalog, sink, marks, eventBus, metrics, config);

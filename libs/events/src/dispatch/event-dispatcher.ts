@@ -85,7 +85,12 @@ export class EventDispatcher {
       intervalMs: MARK_INTERVAL_MS,
       onLost: (count: number, reason: LostMark, error?: unknown) => {
         lostMarks.inc({ reason }, count);
-        this.logger.warn({ msg: 'outbox rows not marked dispatched; the relay will deliver them again', reason, events: count, err: error });
+        this.logger.warn({
+          msg: 'outbox rows not marked dispatched; the relay will deliver them again',
+          reason,
+          events: count,
+          err: error,
+        });
       },
     });
     this.commitToEnqueue = metrics.histogram({

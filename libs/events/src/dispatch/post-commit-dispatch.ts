@@ -98,7 +98,10 @@ export class PostCommitDispatch implements BeforeApplicationShutdown {
     ]);
     stopWaiting.abort();
     if (outcome === 'bounded') {
-      this.logger.warn({ msg: 'stopping with rows still being marked; the relay will deliver them again', events: this.dispatcher.marksPending });
+      this.logger.warn({
+        msg: 'stopping with rows still being marked; the relay will deliver them again',
+        events: this.dispatcher.marksPending,
+      });
     }
   }
 
@@ -141,8 +144,7 @@ export class PostCommitDispatch implements BeforeApplicationShutdown {
     const marked: Promise<void> = staged.done
       .then(
         () => undefined,
-        (error: unknown) =>
-          this.logger.warn({ msg: 'post-commit dispatch failed; relay will retry', events: batch.length, err: error }),
+        (error: unknown) => this.logger.warn({ msg: 'post-commit dispatch failed; relay will retry', events: batch.length, err: error }),
       )
       .finally(() => this.marking.delete(marked));
     this.marking.add(marked);
