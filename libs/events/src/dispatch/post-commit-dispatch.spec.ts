@@ -3,7 +3,7 @@ import type { HeraldConfig } from '@herald/config';
 import { Metrics } from '@herald/observability';
 import { DomainEvent } from '../domain/domain-event.js';
 import type { DispatchOptions, DispatchOutcome, EventDispatcher, StagedDispatch } from './event-dispatcher.js';
-import { MAX_DISPATCH_BATCH, MAX_ENQUEUES_IN_FLIGHT, PostCommitDispatch } from './post-commit-dispatch.js';
+import { MAX_DISPATCH_BATCH, PostCommitDispatch } from './post-commit-dispatch.js';
 
 class Happened extends DomainEvent<Record<string, never>> {
   static readonly eventType = 'test.Happened';
@@ -64,7 +64,11 @@ class ControlledDispatcher {
 
 const BACKLOG_LIMIT = 1000;
 const SHUTDOWN_TIMEOUT_MS = 40;
-const config = { outbox: { dispatchBacklogLimit: BACKLOG_LIMIT }, lifecycle: { shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS } } as HeraldConfig;
+const LANES = 3; // OUTBOX_DISPATCH_CONCURRENCY
+const config = {
+  outbox: { dispatchBacklogLimit: BACKLOG_LIMIT, dispatchConcurrency: LANES },
+  lifecycle: { shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS },
+} as HeraldConfig;
 const events = (n: number) => Array.from({ length: n }, () => Happened.create('aggregate', {}));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 const ids = (list: readonly DomainEvent[]) => list.map((event) => event.eventId);
@@ -84,7 +88,7 @@ describe('PostCommitDispatch (group dispatch)', () => {
 
   /** Fills every lane: each commit's dispatch waits for Redis. */
   const saturate = () => {
-    for (let i = 0; i < MAX_ENQUEUES_IN_FLIGHT; i++) postCommit.afterCommit(events(1));
+    for (let i = 0; i < LANES; i++) postCommit.afterCommit(events(1));
   };
   /** Lets Redis answer every dispatch (marks included) until none is left. */
   const finishAll = async () => {
@@ -107,24 +111,24 @@ describe('PostCommitDispatch (group dispatch)', () => {
     await finishAll();
   });
 
-  it(`sends each commit at once while fewer than ${MAX_ENQUEUES_IN_FLIGHT} enqueues are under way; then later commits wait and go together`, async () => {
+  it(`sends each commit at once while fewer than OUTBOX_DISPATCH_CONCURRENCY (${LANES}) enqueues are under way; then later commits wait and go together`, async () => {
     saturate();
-    expect(dispatcher.calls.map((call) => call.events.length)).toEqual(Array(MAX_ENQUEUES_IN_FLIGHT).fill(1));
+    expect(dispatcher.calls.map((call) => call.events.length)).toEqual(Array(LANES).fill(1));
 
     const [a, b, c] = [events(1), events(3), events(2)];
     for (const batch of [a, b, c]) {
       postCommit.afterCommit(batch);
       await nextTurn();
     }
-    expect(dispatcher.calls).toHaveLength(MAX_ENQUEUES_IN_FLIGHT); // nothing overtakes the enqueues under way
+    expect(dispatcher.calls).toHaveLength(LANES); // nothing overtakes the enqueues under way
     expect(postCommit.backlog).toBe(6);
 
     dispatcher.calls[0]!.acknowledge();
     await nextTurn();
-    expect(dispatcher.calls).toHaveLength(MAX_ENQUEUES_IN_FLIGHT + 1);
+    expect(dispatcher.calls).toHaveLength(LANES + 1);
     expect(ids(dispatcher.calls.at(-1)!.events)).toEqual(ids([...a, ...b, ...c]));
     await finishAll();
-    expect(dispatcher.calls).toHaveLength(MAX_ENQUEUES_IN_FLIGHT + 1);
+    expect(dispatcher.calls).toHaveLength(LANES + 1);
   });
 
   it('a commit right after the last lane finished starts a new lane at once', async () => {
@@ -180,7 +184,7 @@ describe('PostCommitDispatch (group dispatch)', () => {
     }
     expect(postCommit.backlog).toBe(0);
     expect(dispatcher.calls.some((call) => call.finished)).toBe(false);
-    expect(dispatcher.calls.reduce((sum, call) => sum + call.events.length, 0)).toBe(1 + 50 * MAX_ENQUEUES_IN_FLIGHT);
+    expect(dispatcher.calls.reduce((sum, call) => sum + call.events.length, 0)).toBe(1 + 50 * LANES);
     await finishAll();
   });
 
@@ -235,6 +239,6 @@ describe('PostCommitDispatch (group dispatch)', () => {
     // Redis recovers: every held event is dispatched, and nothing else.
     await finishAll();
     const dispatched = dispatcher.calls.reduce((sum, call) => sum + call.events.length, 0);
-    expect(dispatched).toBe(MAX_ENQUEUES_IN_FLIGHT + BACKLOG_LIMIT);
+    expect(dispatched).toBe(LANES + BACKLOG_LIMIT);
   });
 });
