@@ -279,7 +279,7 @@ export const envSchema = z.object({
     description:
       'committed events a process holds for its post-commit dispatch while Redis is slow; beyond it they are left to the relay (their rows are pending: nothing is lost) and counted in `herald_outbox_dispatch_overflow_total`',
   }),
-  OUTBOX_DISPATCH_CONCURRENCY: setting(positiveInt.max(64).default(2), {
+  OUTBOX_DISPATCH_CONCURRENCY: setting(positiveInt.max(64).default(4), {
     description:
       "post-commit enqueues on their way to Redis at once: below it a commit's jobs go at once, else with the next commits' (lower: less CPU per event under load; higher: lower commit-to-enqueue latency)",
   }),

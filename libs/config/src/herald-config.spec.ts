@@ -43,7 +43,7 @@ describe(loadConfig.name, () => {
         relayConcurrency: 2,
         maxAttempts: 10,
         dispatchBacklogLimit: 10000,
-        dispatchConcurrency: 2,
+        dispatchConcurrency: 4,
         markBacklogLimit: 10000,
       });
       expect(config.database).toMatchObject({
