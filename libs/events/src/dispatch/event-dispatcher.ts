@@ -66,6 +66,7 @@ export class EventDispatcher {
   private readonly logger = new Logger(EventDispatcher.name);
   private readonly commitToEnqueue;
   private readonly marks: GroupedMarks;
+  private lostMarkLoggedAt = -Infinity;
 
   constructor(
     private readonly catalog: EventCatalogExplorer,
@@ -85,6 +86,10 @@ export class EventDispatcher {
       intervalMs: MARK_INTERVAL_MS,
       onLost: (count: number, reason: LostMark, error?: unknown) => {
         lostMarks.inc({ reason }, count);
+        // The counter has every one; the log says that it happens, at most once a second (Postgres slow: every dispatch).
+        const now = Date.now();
+        if (now - this.lostMarkLoggedAt < 1000) return;
+        this.lostMarkLoggedAt = now;
         this.logger.warn({
           msg: 'outbox rows not marked dispatched; the relay will deliver them again',
           reason,
