@@ -279,6 +279,14 @@ export const envSchema = z.object({
     description:
       'committed events a process holds for its post-commit dispatch while Redis is slow; beyond it they are left to the relay (their rows are pending: nothing is lost) and counted in `herald_outbox_dispatch_overflow_total`',
   }),
+  OUTBOX_DISPATCH_CONCURRENCY: setting(positiveInt.max(64).default(4), {
+    description:
+      "post-commit enqueues on their way to Redis at once: below it a commit's jobs go at once, else with the next commits' (lower: less CPU per event under load; higher: lower commit-to-enqueue latency)",
+  }),
+  OUTBOX_MARK_BACKLOG_LIMIT: setting(positiveInt.max(1_000_000).default(10000), {
+    description:
+      'dispatched events a process holds while their rows wait to be marked (Postgres slow or away); beyond it the marks are dropped and counted in `herald_outbox_marks_lost_total`: the relay delivers those events again after the grace period, deduplicated',
+  }),
 
   WORKER_CONCURRENCY: setting(positiveInt.max(200).default(5), { description: 'jobs processed at once per worker process' }),
   EMAIL_RATE_LIMIT_PER_SECOND: setting(z.coerce.number().int().min(0).default(0), {

@@ -43,6 +43,8 @@ describe(loadConfig.name, () => {
         relayConcurrency: 2,
         maxAttempts: 10,
         dispatchBacklogLimit: 10000,
+        dispatchConcurrency: 4,
+        markBacklogLimit: 10000,
       });
       expect(config.database).toMatchObject({
         poolSize: 10,

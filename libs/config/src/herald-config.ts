@@ -125,6 +125,8 @@ function groupSettings(env: Env, raw: Record<string, string | undefined>) {
       relayConcurrency: env.OUTBOX_RELAY_CONCURRENCY,
       maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
       dispatchBacklogLimit: env.OUTBOX_DISPATCH_BACKLOG_LIMIT,
+      dispatchConcurrency: env.OUTBOX_DISPATCH_CONCURRENCY,
+      markBacklogLimit: env.OUTBOX_MARK_BACKLOG_LIMIT,
     },
     worker: {
       port: env.WORKER_PORT,

@@ -1,12 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
+import { HeraldConfig } from '@herald/config';
 import { batchSpanOptions, inSpan, LATENCY_BUCKETS, Metrics, SpanKind } from '@herald/observability';
 import { EventCatalogExplorer } from '../catalog/event-catalog-explorer.js';
 import { JOB_SINK, type JobSink, type SinkJob } from '../delivery/job-sink.js';
 import type { DomainEvent } from '../domain/domain-event.js';
 import { OutboxMarks } from '../outbox/outbox-marks.js';
 import { deliveryJobs } from './delivery-jobs.js';
-import { GroupedMarks } from './grouped-marks.js';
+import { GroupedMarks, type LostMark } from './grouped-marks.js';
+
+/**
+ * Least time between two mark UPDATEs: under load, the rows of this time share
+ * one statement and one commit (the marks are off every caller's path, so
+ * a wait here delays nobody's jobs — only the in-process handlers, which run
+ * after the mark).
+ */
+export const MARK_INTERVAL_MS = 10;
 
 export interface DispatchOptions {
   /** Who dispatches: the committing process right after commit, or the relay later. */
@@ -16,15 +25,23 @@ export interface DispatchOptions {
 }
 
 export interface DispatchOutcome {
+  /** Events whose jobs the job sink acknowledged. */
   readonly dispatched: readonly string[];
   readonly failed: ReadonlyMap<string, Error>;
+  /**
+   * Whether the dispatched events' rows were marked (then the in-process
+   * handlers have the events). When not (the mark was dropped or failed),
+   * the rows stay pending and the relay delivers them again: a no-op for
+   * the jobs, and the handlers get the events then.
+   */
+  readonly marked: boolean;
 }
 
 /** A dispatch seen in its two steps (see EventDispatcher.dispatchInStages). */
 export interface StagedDispatch {
   /** Resolves once the job sink answered: the jobs are in Redis (or failed to get there). Never rejects. */
   readonly enqueued: Promise<void>;
-  /** Resolves when the rows are marked dispatched and in-process handlers have the events. */
+  /** Resolves when the rows are marked dispatched (or their mark was lost) and in-process handlers have the events. */
   readonly done: Promise<DispatchOutcome>;
 }
 
@@ -49,6 +66,7 @@ export class EventDispatcher {
   private readonly logger = new Logger(EventDispatcher.name);
   private readonly commitToEnqueue;
   private readonly marks: GroupedMarks;
+  private lostMarkLoggedAt = -Infinity;
 
   constructor(
     private readonly catalog: EventCatalogExplorer,
@@ -56,8 +74,30 @@ export class EventDispatcher {
     outbox: OutboxMarks,
     private readonly eventBus: EventBus,
     metrics: Metrics,
+    config: HeraldConfig,
   ) {
-    this.marks = new GroupedMarks((ids) => outbox.markDispatched(ids));
+    const lostMarks = metrics.counter({
+      name: 'herald_outbox_marks_lost_total',
+      help: 'Dispatched events whose rows were not marked (reason: backlog_full while Postgres is slow, update_failed); the relay delivers them again after the grace period, deduplicated',
+      labelNames: ['reason'],
+    });
+    this.marks = new GroupedMarks((ids) => outbox.markDispatched(ids), {
+      backlogLimit: config.outbox.markBacklogLimit,
+      intervalMs: MARK_INTERVAL_MS,
+      onLost: (count: number, reason: LostMark, error?: unknown) => {
+        lostMarks.inc({ reason }, count);
+        // The counter has every one; the log says that it happens, at most once a second (Postgres slow: every dispatch).
+        const now = Date.now();
+        if (now - this.lostMarkLoggedAt < 1000) return;
+        this.lostMarkLoggedAt = now;
+        this.logger.warn({
+          msg: 'outbox rows not marked dispatched; the relay will deliver them again',
+          reason,
+          events: count,
+          err: error,
+        });
+      },
+    });
     this.commitToEnqueue = metrics.histogram({
       name: 'herald_outbox_commit_to_enqueue_seconds',
       help: 'Time from commit (relay: from the event) until Redis acknowledged its jobs',
@@ -74,13 +114,17 @@ export class EventDispatcher {
     return this.dispatchInStages(events, options).done;
   }
 
+  /** Ids handed to the marks and not yet marked or lost. */
+  get marksPending(): number {
+    return this.marks.pending;
+  }
+
   /**
    * The same dispatch, with the moment the job sink answered made visible:
    * what a caller waits for before it sends the next batch to Redis. The rows'
-   * UPDATE then runs on its own — it needs a Postgres connection, which under
-   * load waits behind the commits themselves, and the next events must not wait
-   * behind it (a repeat after a crash before the UPDATE is a no-op: job ids are
-   * derived from reaction + event).
+   * UPDATE then runs on its own (GroupedMarks, on a connection of its own),
+   * and nothing waits for it before sending more jobs (a repeat after a crash
+   * before the UPDATE is a no-op: job ids are derived from reaction + event).
    */
   dispatchInStages(events: readonly DomainEvent[], options: DispatchOptions): StagedDispatch {
     let signalEnqueued!: () => void;
@@ -122,7 +166,7 @@ export class EventDispatcher {
     } catch (error) {
       const enqueueError = new EnqueueFailedError(error);
       for (const id of healthy) failed.set(id, enqueueError);
-      return { dispatched: [], failed };
+      return { dispatched: [], failed, marked: false };
     } finally {
       signalEnqueued();
     }
@@ -134,9 +178,10 @@ export class EventDispatcher {
       this.commitToEnqueue.observe({ source: options.source }, Math.max(0, acknowledgedAt - since) / 1000);
     }
     const dispatched = [...healthy];
-    await this.marks.mark(dispatched);
+    // Only marked events reach the in-process handlers: an unmarked row comes back through the relay, which publishes it then.
+    const marked = await this.marks.mark(dispatched);
     // In-process reactions only; @nestjs/cqrs isolates handler errors.
-    this.eventBus.publishAll(events.filter((event) => healthy.has(event.eventId)));
-    return { dispatched, failed };
+    if (marked) this.eventBus.publishAll(events.filter((event) => healthy.has(event.eventId)));
+    return { dispatched, failed, marked };
   }
 }

@@ -3,7 +3,7 @@ import type { HeraldConfig } from '@herald/config';
 import { Metrics } from '@herald/observability';
 import { DomainEvent } from '../domain/domain-event.js';
 import type { DispatchOptions, DispatchOutcome, EventDispatcher, StagedDispatch } from './event-dispatcher.js';
-import { MAX_CONCURRENT_DISPATCHES, MAX_DISPATCH_BATCH, MAX_MARKS_IN_FLIGHT, PostCommitDispatch } from './post-commit-dispatch.js';
+import { MAX_DISPATCH_BATCH, PostCommitDispatch } from './post-commit-dispatch.js';
 
 class Happened extends DomainEvent<Record<string, never>> {
   static readonly eventType = 'test.Happened';
@@ -11,7 +11,8 @@ class Happened extends DomainEvent<Record<string, never>> {
 }
 
 /**
- * A dispatcher whose dispatches move on only when the test says so:
+ * A dispatcher whose dispatches move on only when the test says so (each
+ * call is recorded when it is made, so a test sees whether it was synchronous):
  * `acknowledge()` — Redis has the jobs; `finish()` — the rows are marked too
  * (acknowledging first if that has not happened).
  */
@@ -31,7 +32,7 @@ class ControlledDispatcher {
     let finish!: (error?: Error) => void;
     const done = new Promise<DispatchOutcome>((resolve, reject) => {
       finish = (error?: Error) =>
-        error ? reject(error) : resolve({ dispatched: events.map((event) => event.eventId), failed: new Map() });
+        error ? reject(error) : resolve({ dispatched: events.map((event) => event.eventId), failed: new Map(), marked: true });
     });
     const call = {
       events,
@@ -55,19 +56,29 @@ class ControlledDispatcher {
   unfinished() {
     return this.calls.filter((call) => !call.finished);
   }
+
+  get marksPending(): number {
+    return this.calls.filter((call) => call.acknowledged && !call.finished).reduce((sum, call) => sum + call.events.length, 0);
+  }
 }
 
 const BACKLOG_LIMIT = 1000;
-const config = { outbox: { dispatchBacklogLimit: BACKLOG_LIMIT } } as HeraldConfig;
+const SHUTDOWN_TIMEOUT_MS = 40;
+const LANES = 3; // OUTBOX_DISPATCH_CONCURRENCY
+const config = {
+  outbox: { dispatchBacklogLimit: BACKLOG_LIMIT, dispatchConcurrency: LANES },
+  lifecycle: { shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS },
+} as HeraldConfig;
 const events = (n: number) => Array.from({ length: n }, () => Happened.create('aggregate', {}));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+const ids = (list: readonly DomainEvent[]) => list.map((event) => event.eventId);
 
 describe('PostCommitDispatch (group dispatch)', () => {
   let dispatcher: ControlledDispatcher;
   let postCommit: PostCommitDispatch;
   let metrics: Metrics;
 
-  beforeAll(() => Logger.overrideLogger(false)); // the failed-dispatch case warns on purpose
+  beforeAll(() => Logger.overrideLogger(false)); // the failure cases log on purpose
 
   beforeEach(() => {
     dispatcher = new ControlledDispatcher();
@@ -75,139 +86,116 @@ describe('PostCommitDispatch (group dispatch)', () => {
     postCommit = new PostCommitDispatch(dispatcher as unknown as EventDispatcher, config, metrics);
   });
 
-  it('dispatches the commits of one event loop turn together, each event with its commit time', async () => {
-    const [a, b, c] = [events(1), events(2), events(1)];
-    postCommit.afterCommit(a);
-    postCommit.afterCommit(b);
-    postCommit.afterCommit(c);
-    await nextTurn();
-
-    expect(dispatcher.calls).toHaveLength(1);
-    const call = dispatcher.calls[0]!;
-    expect(call.events.map((event) => event.eventId)).toEqual([...a, ...b, ...c].map((event) => event.eventId));
-    expect(call.options.source).toBe('post-commit');
-    expect([...call.options.committedAt!.keys()]).toEqual(call.events.map((event) => event.eventId));
-    call.finish();
+  /** Fills every lane: each commit's dispatch waits for Redis. */
+  const saturate = () => {
+    for (let i = 0; i < LANES; i++) postCommit.afterCommit(events(1));
+  };
+  /** Lets Redis answer every dispatch (marks included) until none is left. */
+  const finishAll = async () => {
+    while (dispatcher.unfinished().length > 0) {
+      for (const call of dispatcher.unfinished()) call.finish();
+      await nextTurn();
+    }
     await postCommit.drain();
+  };
+
+  it("sends an idle process's commit to Redis before afterCommit returns, each event with its commit time", async () => {
+    const committed = events(2);
+    postCommit.afterCommit(committed);
+
+    expect(dispatcher.calls).toHaveLength(1); // no event loop turn, no timer
+    const call = dispatcher.calls[0]!;
+    expect(ids(call.events)).toEqual(ids(committed));
+    expect(call.options.source).toBe('post-commit');
+    expect([...call.options.committedAt!.keys()]).toEqual(ids(committed));
+    await finishAll();
   });
 
-  it(`while ${MAX_CONCURRENT_DISPATCHES} dispatches are under way, later commits wait and then go together in the next one`, async () => {
-    postCommit.afterCommit(events(1));
-    await nextTurn();
-    postCommit.afterCommit(events(2));
-    await nextTurn();
-    expect(dispatcher.calls.map((call) => call.events.length)).toEqual([1, 2]); // two lanes busy
+  it(`sends each commit at once while fewer than OUTBOX_DISPATCH_CONCURRENCY (${LANES}) enqueues are under way; then later commits wait and go together`, async () => {
+    saturate();
+    expect(dispatcher.calls.map((call) => call.events.length)).toEqual(Array(LANES).fill(1));
 
-    for (const batch of [events(1), events(3), events(2)]) {
+    const [a, b, c] = [events(1), events(3), events(2)];
+    for (const batch of [a, b, c]) {
       postCommit.afterCommit(batch);
       await nextTurn();
     }
-    expect(dispatcher.calls).toHaveLength(MAX_CONCURRENT_DISPATCHES); // nothing overtakes the dispatches under way
+    expect(dispatcher.calls).toHaveLength(LANES); // nothing overtakes the enqueues under way
+    expect(postCommit.backlog).toBe(6);
 
-    dispatcher.calls[0]!.finish();
+    dispatcher.calls[0]!.acknowledge();
     await nextTurn();
-    expect(dispatcher.calls).toHaveLength(3);
-    expect(dispatcher.calls[2]!.events).toHaveLength(6);
-    dispatcher.calls[1]!.finish();
-    dispatcher.calls[2]!.finish();
-    await postCommit.drain();
-    expect(dispatcher.calls).toHaveLength(3);
+    expect(dispatcher.calls).toHaveLength(LANES + 1);
+    expect(ids(dispatcher.calls.at(-1)!.events)).toEqual(ids([...a, ...b, ...c]));
+    await finishAll();
+    expect(dispatcher.calls).toHaveLength(LANES + 1);
   });
 
   it('a commit right after the last lane finished starts a new lane at once', async () => {
     postCommit.afterCommit(events(1));
-    await nextTurn();
-    dispatcher.calls[0]!.finish();
-    await postCommit.drain();
+    await finishAll();
     postCommit.afterCommit(events(1));
-    await nextTurn();
     expect(dispatcher.calls).toHaveLength(2);
-    dispatcher.calls[1]!.finish();
-    await postCommit.drain();
+    await finishAll();
   });
 
   it(`splits a backlog into dispatches of at most ${MAX_DISPATCH_BATCH} events`, async () => {
+    saturate();
     postCommit.afterCommit(events(MAX_DISPATCH_BATCH + 7));
+    dispatcher.calls[0]!.acknowledge();
     await nextTurn();
-    expect(dispatcher.calls[0]!.events).toHaveLength(MAX_DISPATCH_BATCH);
-    dispatcher.calls[0]!.finish();
+    expect(dispatcher.calls.at(-1)!.events).toHaveLength(MAX_DISPATCH_BATCH);
+    dispatcher.calls.at(-1)!.acknowledge();
     await nextTurn();
-    expect(dispatcher.calls[1]!.events).toHaveLength(7);
-    dispatcher.calls[1]!.finish();
-    await postCommit.drain();
+    expect(dispatcher.calls.at(-1)!.events).toHaveLength(7);
+    await finishAll();
   });
 
   it('a failed dispatch leaves its events to the relay and the next commits are still dispatched', async () => {
     postCommit.afterCommit(events(2));
-    await nextTurn();
     dispatcher.calls[0]!.finish(new Error('Redis went away'));
     await postCommit.drain();
     postCommit.afterCommit(events(1));
-    await nextTurn();
     expect(dispatcher.calls).toHaveLength(2);
     expect(dispatcher.calls[1]!.events).toHaveLength(1);
-    dispatcher.calls[1]!.finish();
+    await finishAll();
+  });
+
+  it('never fails the commit, even when the dispatcher throws at once; the rows stay pending for the relay', async () => {
+    dispatcher.dispatchInStages = () => {
+      throw new Error('a bug in a reaction lookup');
+    };
+    expect(() => postCommit.afterCommit(events(1))).not.toThrow();
     await postCommit.drain();
   });
 
-  it('a lane sends its next batch to Redis once the jobs of the last one are there, while the rows are still being marked', async () => {
-    postCommit.afterCommit(events(1));
-    await nextTurn();
-    postCommit.afterCommit(events(2));
-    await nextTurn();
-    postCommit.afterCommit(events(3)); // both lanes busy: waits
-    await nextTurn();
-    expect(dispatcher.calls).toHaveLength(2);
-
-    dispatcher.calls[0]!.acknowledge(); // Redis has the first batch's jobs; its UPDATE is not done
-    await nextTurn();
-    expect(dispatcher.calls).toHaveLength(3);
-    expect(dispatcher.calls[2]!.events).toHaveLength(3);
-
-    let drained = false;
-    const draining = postCommit.drain().then(() => (drained = true));
-    for (const call of dispatcher.calls.slice(1)) call.finish();
-    await nextTurn();
-    expect(drained).toBe(false); // the first batch's rows are still being marked
-    dispatcher.calls[0]!.finish();
-    await draining;
-  });
-
-  it(`waits for the rows' UPDATEs when ${MAX_MARKS_IN_FLIGHT} are unfinished, so a slow Postgres slows the lanes down`, async () => {
-    // One lane at a time here: each batch is acknowledged by Redis at once, none is marked.
+  it('a lane never waits for a mark: it sends its next batch once Redis has the last one, however many rows are still being marked', async () => {
+    // Redis answers every enqueue; no UPDATE ever finishes.
     const acknowledgeAll = async () => {
-      for (let turn = 0; turn < 10; turn++) {
+      while (dispatcher.calls.some((call) => !call.acknowledged)) {
         for (const call of dispatcher.calls) if (!call.acknowledged) call.acknowledge();
         await nextTurn();
       }
     };
-    for (let i = 0; i < MAX_MARKS_IN_FLIGHT + 3; i++) {
-      postCommit.afterCommit(events(1));
+    postCommit.afterCommit(events(1));
+    for (let i = 0; i < 50; i++) {
+      saturate();
       await acknowledgeAll();
     }
-    // Each lane waits with its own batch's UPDATE counted: MAX_MARKS_IN_FLIGHT + 2 unfinished.
-    expect(dispatcher.calls).toHaveLength(MAX_MARKS_IN_FLIGHT + MAX_CONCURRENT_DISPATCHES);
-    expect(postCommit.backlog).toBe(1);
-
-    dispatcher.calls[0]!.finish();
-    await acknowledgeAll();
-    expect(dispatcher.calls).toHaveLength(MAX_MARKS_IN_FLIGHT + MAX_CONCURRENT_DISPATCHES); // still above the bound
-    dispatcher.calls[1]!.finish(); // back at the bound: the lanes go on
-    await acknowledgeAll();
-    expect(dispatcher.calls).toHaveLength(MAX_MARKS_IN_FLIGHT + MAX_CONCURRENT_DISPATCHES + 1);
     expect(postCommit.backlog).toBe(0);
-    for (const call of dispatcher.calls) call.finish();
-    await postCommit.drain();
+    expect(dispatcher.calls.some((call) => call.finished)).toBe(false);
+    expect(dispatcher.calls.reduce((sum, call) => sum + call.events.length, 0)).toBe(1 + 50 * LANES);
+    await finishAll();
   });
 
-  it('drain() waits for every event handed over, including those that arrive during the drain', async () => {
+  it('drain() waits for every event handed over and its mark, including those that arrive during the drain', async () => {
     postCommit.afterCommit(events(1));
     let drained = false;
     const draining = postCommit.drain().then(() => (drained = true));
     await nextTurn();
     postCommit.afterCommit(events(1));
-    await nextTurn();
     dispatcher.calls[0]!.finish();
+    dispatcher.calls[1]!.acknowledge(); // in Redis, not yet marked
     await nextTurn();
     expect(drained).toBe(false);
     dispatcher.calls[1]!.finish();
@@ -215,19 +203,32 @@ describe('PostCommitDispatch (group dispatch)', () => {
     expect(drained).toBe(true);
   });
 
+  it('on shutdown waits for the marks under way, but at most half of SHUTDOWN_TIMEOUT_MS', async () => {
+    postCommit.afterCommit(events(3));
+    dispatcher.calls[0]!.acknowledge(); // the mark never finishes: Postgres hangs
+    await postCommit.beforeApplicationShutdown(); // returns anyway: the rows are left to the relay
+    expect(dispatcher.calls[0]!.finished).toBe(false);
+
+    postCommit.afterCommit(events(1));
+    dispatcher.calls[1]!.acknowledge();
+    let stopped = false;
+    const stopping = postCommit.beforeApplicationShutdown().then(() => (stopped = true));
+    await nextTurn();
+    expect(stopped).toBe(false);
+    dispatcher.calls[1]!.finish();
+    dispatcher.calls[0]!.finish();
+    await stopping;
+  });
+
   it('hands nothing over for a transaction without events', async () => {
     postCommit.afterCommit([]);
-    await nextTurn();
     await postCommit.drain();
     expect(dispatcher.calls).toHaveLength(0);
   });
 
   it(`holds at most OUTBOX_DISPATCH_BACKLOG_LIMIT events while Redis is slow, leaves the rest to the relay and counts them`, async () => {
     const overflowCount = async () => Number(/herald_outbox_dispatch_overflow_total (\d+)/.exec((await metrics.render()).body)?.[1] ?? NaN);
-    postCommit.afterCommit(events(1));
-    await nextTurn();
-    postCommit.afterCommit(events(1));
-    await nextTurn(); // both lanes are now waiting for Redis
+    saturate(); // every lane is now waiting for Redis
     for (let i = 0; i < 3; i++) postCommit.afterCommit(events(BACKLOG_LIMIT / 2));
     expect(postCommit.backlog).toBe(BACKLOG_LIMIT);
     expect(await overflowCount()).toBe(BACKLOG_LIMIT / 2);
@@ -236,12 +237,8 @@ describe('PostCommitDispatch (group dispatch)', () => {
     expect(await overflowCount()).toBe(BACKLOG_LIMIT / 2 + 3);
 
     // Redis recovers: every held event is dispatched, and nothing else.
-    while (dispatcher.unfinished().length > 0) {
-      for (const call of dispatcher.unfinished()) call.finish();
-      await nextTurn();
-    }
-    await postCommit.drain();
+    await finishAll();
     const dispatched = dispatcher.calls.reduce((sum, call) => sum + call.events.length, 0);
-    expect(dispatched).toBe(2 + BACKLOG_LIMIT);
+    expect(dispatched).toBe(LANES + BACKLOG_LIMIT);
   });
 });
