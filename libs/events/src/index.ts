@@ -5,7 +5,7 @@ export { DomainEvent } from './domain/domain-event.js';
 export { DomainError } from './domain/domain-error.js';
 export { BoundedContext, boundedContextOf } from './catalog/bounded-context.js';
 export { Reaction, reactionsOf } from './catalog/reaction.js';
-export { UnitOfWork } from './unit-of-work/unit-of-work.js';
+export { UnitOfWork, type NestedRuns, type RunOptions } from './unit-of-work/unit-of-work.js';
 export { RollbackOnlyError, TransactionAbortedError, UnitOfWorkMisuseError } from './unit-of-work/unit-of-work-errors.js';
 export { Inbox, type InboxOutcome } from './inbox/inbox.js';
 export { Retention, type PruneResult } from './retention/retention.js';

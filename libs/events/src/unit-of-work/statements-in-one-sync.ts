@@ -22,7 +22,10 @@ type Results = pg.QueryResult | pg.QueryResult[];
 interface PgQuery {
   handleCommandComplete(message: unknown, connection: ProtocolWriter): void;
 }
-const PgQuery = pg.Query as unknown as new (config: { text: string; callback: (error: Error | null, results?: Results) => void }) => PgQuery;
+const PgQuery = pg.Query as unknown as new (config: {
+  text: string;
+  callback: (error: Error | null, results?: Results) => void;
+}) => PgQuery;
 
 /** How node-postgres turns a parameter into its wire form (dates, buffers, arrays, JSON), exactly as for its own queries. */
 const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils.prepareValue;

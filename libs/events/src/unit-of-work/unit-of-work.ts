@@ -89,6 +89,9 @@ function isInFailedTransaction(error: unknown): boolean {
  */
 @Injectable()
 export class UnitOfWork {
+  /** `run(work, UnitOfWork.JOIN_NESTED_RUNS)`: the runs nested in `work` join its transaction (see NestedRuns). */
+  static readonly JOIN_NESTED_RUNS: RunOptions = Object.freeze({ nestedRuns: 'join' });
+
   private readonly logger = new Logger(UnitOfWork.name);
   private readonly storage = new AsyncLocalStorage<Level>();
 
