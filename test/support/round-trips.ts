@@ -15,12 +15,11 @@ export class RoundTripCounter {
 
   watch(socket: Socket): void {
     const write = socket.write;
-    const counter = this;
-    socket.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
-      if (!counter.waitingForAnswer) counter.count++;
-      counter.waitingForAnswer = true;
-      return write.apply(this, args);
-    } as Socket['write'];
+    socket.write = ((...args: Parameters<Socket['write']>) => {
+      if (!this.waitingForAnswer) this.count++;
+      this.waitingForAnswer = true;
+      return write.apply(socket, args);
+    }) as Socket['write'];
     const onData = () => (this.waitingForAnswer = false);
     socket.on('data', onData);
     this.detachers.push(() => {
