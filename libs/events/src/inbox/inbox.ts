@@ -109,7 +109,7 @@ export class Inbox {
         return { outcome: 'skipped' };
       }
       return { prepared };
-    });
+    }, UnitOfWork.JOIN_NESTED_RUNS); // prepare's failure fails the claim anyway: its nested runs need no savepoint
     if ('outcome' in claim) return claim.outcome;
 
     await steps.perform(claim.prepared);

@@ -2,9 +2,10 @@ import type { EntityManager } from 'typeorm';
 import type { DomainEvent } from '../domain/domain-event.js';
 
 /**
- * The unit of work's one statement on the outbox: appends events within the
- * caller's transaction (`manager` is its connection). `available_at` starts
- * one grace period after now: until then the in-process dispatch owns the row.
+ * The unit of work's one statement on the outbox: appends every event the
+ * transaction kept, on its connection (`manager`), sent together with the
+ * COMMIT. `available_at` starts one grace period after now (the commit): until
+ * then the in-process dispatch owns the row.
  */
 export async function appendToOutbox(
   manager: Pick<EntityManager, 'query'>,

@@ -29,3 +29,20 @@ export class UnitOfWorkMisuseError extends Error {
     this.name = 'UnitOfWorkMisuseError';
   }
 }
+
+/**
+ * A nested run that had joined its transaction (UnitOfWork.run with
+ * `nestedRuns: 'join'`) failed: the transaction is rollback-only. Every later
+ * statement through the unit of work and its commit fail with this error
+ * (the failure is its `cause`), and the transaction is rolled back.
+ */
+export class RollbackOnlyError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `The transaction is rollback-only: a nested run that joined it failed (${(cause as Error)?.message ?? String(cause)}); ` +
+        'nothing was committed and no event is dispatched.',
+      { cause },
+    );
+    this.name = 'RollbackOnlyError';
+  }
+}

@@ -9,16 +9,35 @@ import type { DomainEvent } from '../domain/domain-event.js';
 import { PostCommitDispatch } from '../dispatch/post-commit-dispatch.js';
 import { appendToOutbox } from '../outbox/outbox-append.js';
 import { CommitTagSubscriber } from './commit-tag-subscriber.js';
-import { NoActiveTransactionError, TransactionAbortedError, UnitOfWorkMisuseError } from './unit-of-work-errors.js';
+import { DeferredStatements } from './deferred-statements.js';
+import { NoActiveTransactionError, RollbackOnlyError, TransactionAbortedError, UnitOfWorkMisuseError } from './unit-of-work-errors.js';
+
+/**
+ * How the runs nested in a run's work behave: `savepoint` (the default) — each
+ * is a SAVEPOINT, so its failure undoes only its own work; `join` — they run
+ * in the transaction as it is, without the savepoint's two round trips, and a
+ * failure makes the whole transaction rollback-only. Join only where the
+ * caller lets the nested run's failure fail the transaction anyway.
+ */
+export type NestedRuns = 'savepoint' | 'join';
+
+export interface RunOptions {
+  /** How the runs nested in this run's work (and in theirs, unless they say otherwise) behave. */
+  readonly nestedRuns?: NestedRuns;
+}
 
 /** One Postgres transaction and what it has done so far. */
 interface Transaction {
   readonly queryRunner: QueryRunner;
-  /** Events written to the outbox in this transaction and not rolled back (yet). */
+  /** BEGIN and the outbox INSERT travel with the statement after them on this connection. */
+  readonly deferred: DeferredStatements;
+  /** Events recorded in this transaction and not rolled back (yet): written to the outbox with the COMMIT. */
   readonly events: DomainEvent[];
   /** In-memory changes to put back if the work they belong to rolls back, oldest first. */
   readonly undo: (() => void)[];
   savepoints: number;
+  /** The failure of a nested run that had joined the transaction: it can only roll back now. */
+  rollbackOnly?: { readonly cause: unknown };
   ended: boolean;
 }
 
@@ -29,19 +48,32 @@ interface Level {
   children: Promise<void>;
   /** Nested runs of this level queued or running. While there are any, this level must not touch the database. */
   pendingChildren: number;
+  /** How runs nested in this level's work behave. */
+  readonly nestedRuns: NestedRuns;
 }
 
 /** Postgres's SQLSTATE for a statement sent to an aborted transaction. */
 const IN_FAILED_TRANSACTION = '25P02';
 
+function isInFailedTransaction(error: unknown): boolean {
+  return (error as { driverError?: { code?: string } }).driverError?.code === IN_FAILED_TRANSACTION;
+}
+
 /**
  * One business transaction, propagated through async calls (AsyncLocalStorage),
  * so repositories never take an EntityManager argument.
  *
- * - The outermost `run` opens a transaction; a nested `run` is a SAVEPOINT.
+ * - The outermost `run` opens a transaction; a nested `run` is a SAVEPOINT,
+ *   or, in a scope run with `nestedRuns: 'join'`, joins the transaction
+ *   (a failure then makes it rollback-only).
  *   Nested runs of the same level run one after another, even when started
  *   together (`Promise.all`): in one connection, two open savepoints are
  *   nested, so a sibling's rollback would undo work that reported success.
+ * - Two round trips for a transaction of one statement and its events: BEGIN
+ *   travels with the work's first statement, and the outbox INSERT (all the
+ *   events the transaction kept) with the COMMIT, each pair in one exchange
+ *   with one Sync, so a failure of the first of a pair stops the second
+ *   (DeferredStatements). `record` writes nothing until then.
  * - Work that rolls back (savepoint or transaction) forgets its events, and
  *   the in-memory changes registered with `onRollback` are put back, so an
  *   aggregate can be saved again by a retry.
@@ -57,6 +89,9 @@ const IN_FAILED_TRANSACTION = '25P02';
  */
 @Injectable()
 export class UnitOfWork {
+  /** `run(work, UnitOfWork.JOIN_NESTED_RUNS)`: the runs nested in `work` join its transaction (see NestedRuns). */
+  static readonly JOIN_NESTED_RUNS: RunOptions = Object.freeze({ nestedRuns: 'join' });
+
   private readonly logger = new Logger(UnitOfWork.name);
   private readonly storage = new AsyncLocalStorage<Level>();
 
@@ -82,12 +117,16 @@ export class UnitOfWork {
     return this.storage.getStore() !== undefined;
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  async run<T>(work: () => Promise<T>, options: RunOptions = {}): Promise<T> {
     const level = this.storage.getStore();
-    if (!level) return this.runOutermost(work);
+    if (!level) return this.runOutermost(work, options.nestedRuns ?? 'savepoint');
     this.assertNotEnded(level.tx);
+    this.assertNotRollbackOnly(level.tx);
     level.pendingChildren++;
-    const turn = level.children.then(() => this.runInSavepoint(level.tx, work));
+    const nestedRuns = options.nestedRuns ?? level.nestedRuns;
+    const turn = level.children.then(() =>
+      level.nestedRuns === 'join' ? this.runJoined(level.tx, work, nestedRuns) : this.runInSavepoint(level.tx, work, nestedRuns),
+    );
     level.children = turn.then(
       () => undefined,
       () => undefined,
@@ -99,12 +138,15 @@ export class UnitOfWork {
     }
   }
 
-  /** Writes events to the outbox in the current transaction (same connection as the data). */
+  /**
+   * Records events in the current transaction: they are written to the outbox
+   * (same connection as the data) together with the COMMIT, unless the work
+   * (or savepoint) they belong to rolls back first.
+   */
   async record(events: readonly DomainEvent[]): Promise<void> {
     const level = this.current();
     if (events.length === 0) return;
     this.assertUsable(level, 'recorded events');
-    await appendToOutbox(level.tx.queryRunner.manager, events, this.config.outbox.graceMs);
     level.tx.events.push(...events);
   }
 
@@ -142,23 +184,24 @@ export class UnitOfWork {
   }
 
   /** The transaction's span: its statements (pg spans) are its children, and so is the recording of its events. */
-  private runOutermost<T>(work: () => Promise<T>): Promise<T> {
-    return inSpan('unit of work', {}, () => this.runTransaction(work));
+  private runOutermost<T>(work: () => Promise<T>, nestedRuns: NestedRuns): Promise<T> {
+    return inSpan('unit of work', {}, () => this.runTransaction(work, nestedRuns));
   }
 
-  private async runTransaction<T>(work: () => Promise<T>): Promise<T> {
+  private async runTransaction<T>(work: () => Promise<T>, nestedRuns: NestedRuns): Promise<T> {
     const queryRunner = this.dataSource.createQueryRunner();
-    await queryRunner.connect();
-    const tx: Transaction = { queryRunner, events: [], undo: [], savepoints: 0, ended: false };
-    const level: Level = { tx, children: Promise.resolve(), pendingChildren: 0 };
+    const deferred = DeferredStatements.attach(await queryRunner.connect());
+    const tx: Transaction = { queryRunner, deferred, events: [], undo: [], savepoints: 0, ended: false };
+    const level: Level = { tx, children: Promise.resolve(), pendingChildren: 0, nestedRuns };
     let result: T;
     try {
-      await queryRunner.startTransaction();
+      // TypeORM runs START TRANSACTION (and keeps its own view of the transaction); it is sent with the work's first statement.
+      await deferred.deferToNextStatement(() => queryRunner.startTransaction());
       try {
         result = await this.storage.run(level, work);
         await level.children; // nested runs the work started and did not await belong to it too
-        await queryRunner.commitTransaction();
-        if ((queryRunner.data as { commitTag?: string }).commitTag !== 'COMMIT') throw new TransactionAbortedError();
+        if (tx.rollbackOnly) throw new RollbackOnlyError(tx.rollbackOnly.cause);
+        await this.commit(tx);
       } catch (error) {
         await level.children;
         if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
@@ -167,6 +210,7 @@ export class UnitOfWork {
       }
     } finally {
       tx.ended = true;
+      deferred.detach();
       await queryRunner.release();
     }
     // Committed. From here on nothing may fail the caller.
@@ -174,19 +218,50 @@ export class UnitOfWork {
     return result;
   }
 
-  private async runInSavepoint<T>(tx: Transaction, work: () => Promise<T>): Promise<T> {
+  /**
+   * The events and the COMMIT in one exchange: the outbox INSERT is sent with
+   * the COMMIT (and with BEGIN too if the work sent nothing). A failed INSERT
+   * stops the COMMIT, and its error is the caller's; a COMMIT counts only if
+   * Postgres answered COMMIT (not ROLLBACK).
+   */
+  private async commit(tx: Transaction): Promise<void> {
+    const { queryRunner, deferred, events } = tx;
+    if (events.length > 0) {
+      await deferred.deferToNextStatement(() => appendToOutbox(queryRunner.manager, events, this.config.outbox.graceMs));
+    }
+    await queryRunner.commitTransaction().catch((error: unknown) => {
+      // The transaction had failed before (an error the work caught): the INSERT sent with the COMMIT was refused.
+      throw isInFailedTransaction(error) ? new TransactionAbortedError() : error;
+    });
+    if ((queryRunner.data as { commitTag?: string }).commitTag !== 'COMMIT') throw new TransactionAbortedError();
+  }
+
+  /** A nested run in a scope that joins: no savepoint; a failure leaves the transaction rollback-only. */
+  private async runJoined<T>(tx: Transaction, work: () => Promise<T>, nestedRuns: NestedRuns): Promise<T> {
+    this.assertNotEnded(tx);
+    const level: Level = { tx, children: Promise.resolve(), pendingChildren: 0, nestedRuns };
+    try {
+      const result = await this.storage.run(level, work);
+      await level.children;
+      return result;
+    } catch (error) {
+      await level.children;
+      tx.rollbackOnly ??= { cause: error };
+      throw error;
+    }
+  }
+
+  private async runInSavepoint<T>(tx: Transaction, work: () => Promise<T>, nestedRuns: NestedRuns): Promise<T> {
     this.assertNotEnded(tx);
     const name = `herald_sp_${++tx.savepoints}`;
     const mark = { events: tx.events.length, undo: tx.undo.length };
-    const level: Level = { tx, children: Promise.resolve(), pendingChildren: 0 };
+    const level: Level = { tx, children: Promise.resolve(), pendingChildren: 0, nestedRuns };
     await tx.queryRunner.query(`SAVEPOINT ${name}`);
     try {
       const result = await this.storage.run(level, work);
       await level.children;
       await tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`).catch((error: unknown) => {
-        throw (error as { driverError?: { code?: string } }).driverError?.code === IN_FAILED_TRANSACTION
-          ? new TransactionAbortedError()
-          : error;
+        throw isInFailedTransaction(error) ? new TransactionAbortedError() : error;
       });
       return result;
     } catch (error) {
@@ -218,8 +293,13 @@ export class UnitOfWork {
     }
   }
 
+  private assertNotRollbackOnly(tx: Transaction): void {
+    if (tx.rollbackOnly) throw new RollbackOnlyError(tx.rollbackOnly.cause);
+  }
+
   private assertUsable(level: Level, what: string): void {
     this.assertNotEnded(level.tx);
+    this.assertNotRollbackOnly(level.tx);
     if (level.pendingChildren > 0) {
       throw new UnitOfWorkMisuseError(
         `UnitOfWork: ${what} while a nested UnitOfWork.run() of the same transaction was still running; ` +
