@@ -123,6 +123,9 @@ export async function startTracing(defaultServiceName: string, env: Env = proces
       new nest.Nest12Instrumentation(),
       // requireParentSpan: the relay's polls and the workers' blocking reads would each start a trace.
       // The statement text only (with $n placeholders), never the values bound to it.
+      // Leave addSqlCommenterCommentToQueries and enableTraceContextPropagation off: the first copies a query object and
+      // loses the `submit` of the unit of work's one-Sync exchanges (StatementsInOneSync), the second sends a SET before
+      // every statement, a round trip each (issue 23: a registration costs two).
       new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
       // The command name only: the arguments are keys and values, and BullMQ's scripts carry job data and failure reasons.
       new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
