@@ -636,6 +636,12 @@ function print(results) {
       `${s.workerOnlyEmail.ratio} (target ≥ ${s.workerOnlyEmail.target})`,
     ],
     s.workerOnlyEmail?.io?.perEmailJob && ['8 I/O per email job', countsLine(s.workerOnlyEmail.io.perEmailJob), 'net of idle', '-'],
+    s.workerOnlyEmail?.cpuMsPerJob?.herald && [
+      '8 CPU per email job',
+      `herald: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob.herald).map(([role, ms]) => `${role} ${ms} ms`).join(', ')}`,
+      `raw: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob.raw ?? {}).map(([role, ms]) => `${role} ${ms} ms`).join(', ')}`,
+      '-',
+    ],
     s.workerOnlyEmail?.io?.crossCheck && [
       '8 counters vs servers',
       `pg transactions counted ${s.workerOnlyEmail.io.crossCheck.pgTransactions.counted}, pg_stat_database ${s.workerOnlyEmail.io.crossCheck.pgTransactions.server}; EVALSHA/EVAL counted ${s.workerOnlyEmail.io.crossCheck.redisScriptCallsServerWide.counted}, Redis commandstats (server-wide) ${s.workerOnlyEmail.io.crossCheck.redisScriptCallsServerWide.server}`,
