@@ -638,8 +638,12 @@ function print(results) {
     s.workerOnlyEmail?.io?.perEmailJob && ['8 I/O per email job', countsLine(s.workerOnlyEmail.io.perEmailJob), 'net of idle', '-'],
     s.workerOnlyEmail?.cpuMsPerJob?.herald && [
       '8 CPU per email job',
-      `herald: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob.herald).map(([role, ms]) => `${role} ${ms} ms`).join(', ')}`,
-      `raw: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob.raw ?? {}).map(([role, ms]) => `${role} ${ms} ms`).join(', ')}`,
+      `herald: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob.herald)
+        .map(([role, ms]) => `${role} ${ms} ms`)
+        .join(', ')}`,
+      `raw: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob.raw ?? {})
+        .map(([role, ms]) => `${role} ${ms} ms`)
+        .join(', ')}`,
       '-',
     ],
     s.workerOnlyEmail?.io?.crossCheck && [
