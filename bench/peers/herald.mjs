@@ -120,6 +120,8 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
     OUTBOX_RELAY_ENABLED: String(consume),
     // The retention schedule's ticks must not fall into a measurement.
     RETENTION_INTERVAL_MS: String(7 * 24 * 3_600_000),
+    // BENCH_HERALD_ENV (JSON): settings for experiments, e.g. {"OUTBOX_DISPATCH_CONCURRENCY":"16"}.
+    ...JSON.parse(process.env.BENCH_HERALD_ENV ?? '{}'),
   });
   const naiveQueue = new Queue('bench-naive', {
     connection: bullConnection(config.redis),
