@@ -6,7 +6,7 @@ import { RollbackOnlyError, TransactionAbortedError, type UnitOfWork } from '@he
 // The lib's own part these tests watch at work (not its public surface).
 import { DeferredStatements, EarlierStatementFailedError } from '../src/unit-of-work/deferred-statements.js';
 import { createPipelineHarness, ThingHappened, type PipelineHarness } from '../../../test/support/pipeline-harness.js';
-import { countRoundTrips } from '../../../test/support/round-trips.js';
+import { PostgresExchanges } from '../../../test/support/postgres-exchanges.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 
 /**
@@ -51,10 +51,12 @@ async function createHarness(env: Record<string, string> = {}): Promise<Pipeline
 
 describe('UnitOfWork: a transaction in two round trips (issue 23)', () => {
   let h: PipelineHarness;
-  let dataSource: DataSource;
+  let exchanges: PostgresExchanges;
+  /** The Postgres round trips `work` costs (protocol exchanges on the data source's pool, test/support/postgres-exchanges.ts). */
+  const roundTripsOf = async (work: () => Promise<unknown>) => (await exchanges.count(work)).roundTrips;
   beforeAll(async () => {
     h = await createHarness();
-    dataSource = h.module.get(DataSource);
+    exchanges = PostgresExchanges.of(h.module.get(DataSource));
   });
   afterAll(() => h?.close());
 
@@ -64,7 +66,7 @@ describe('UnitOfWork: a transaction in two round trips (issue 23)', () => {
   it('commits a registration-shaped unit of work (a row and its event) in 2 round trips: BEGIN with the INSERT, the outbox INSERT with COMMIT', async () => {
     const id = randomUUID();
     let event!: ThingHappened;
-    const trips = await countRoundTrips(dataSource, async () => (event = await register(h.uow, id)));
+    const trips = await roundTripsOf(async () => (event = await register(h.uow, id)));
 
     expect(trips).toBe(2);
     expect(await probeRows(id)).toBe(1);
@@ -73,7 +75,7 @@ describe('UnitOfWork: a transaction in two round trips (issue 23)', () => {
 
   it('costs one round trip per further statement, and one in all for a transaction that only records events', async () => {
     const id = randomUUID();
-    const twoStatements = await countRoundTrips(dataSource, () =>
+    const twoStatements = await roundTripsOf(() =>
       h.uow.run(async () => {
         await insertProbe(h.uow, id, 'first');
         await h.uow.manager.query(`UPDATE uow_probe SET label = 'second' WHERE id = $1`, [id]);
@@ -81,7 +83,7 @@ describe('UnitOfWork: a transaction in two round trips (issue 23)', () => {
       }),
     );
     const event = ThingHappened.create(randomUUID(), { label: 'alone' });
-    const eventsOnly = await countRoundTrips(dataSource, () => h.uow.run(() => h.uow.record([event])));
+    const eventsOnly = await roundTripsOf(() => h.uow.run(() => h.uow.record([event])));
 
     expect(twoStatements).toBe(3);
     expect(eventsOnly).toBe(1);
@@ -291,10 +293,12 @@ describe(DeferredStatements.name, () => {
 
 describe('UnitOfWork nested runs that join (nestedRuns: join)', () => {
   let h: PipelineHarness;
-  let dataSource: DataSource;
+  let exchanges: PostgresExchanges;
+  /** The Postgres round trips `work` costs (protocol exchanges on the data source's pool, test/support/postgres-exchanges.ts). */
+  const roundTripsOf = async (work: () => Promise<unknown>) => (await exchanges.count(work)).roundTrips;
   beforeAll(async () => {
     h = await createHarness();
-    dataSource = h.module.get(DataSource);
+    exchanges = PostgresExchanges.of(h.module.get(DataSource));
   });
   afterAll(() => h?.close());
 
@@ -315,8 +319,8 @@ describe('UnitOfWork nested runs that join (nestedRuns: join)', () => {
     const [outerA, innerA, outerB, innerB] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     const eventA = ThingHappened.create(innerA, { label: 'savepoint' });
     const eventB = ThingHappened.create(innerB, { label: 'joined' });
-    const withSavepoint = await countRoundTrips(dataSource, () => claimShaped(outerA, innerA, eventA));
-    const joined = await countRoundTrips(dataSource, () => claimShaped(outerB, innerB, eventB, { nestedRuns: 'join' }));
+    const withSavepoint = await roundTripsOf(() => claimShaped(outerA, innerA, eventA));
+    const joined = await roundTripsOf(() => claimShaped(outerB, innerB, eventB, { nestedRuns: 'join' }));
 
     expect(withSavepoint).toBe(5); // BEGIN+INSERT, SAVEPOINT, INSERT, RELEASE, INSERT outbox+COMMIT
     expect(joined).toBe(3); // BEGIN+INSERT, INSERT, INSERT outbox+COMMIT
