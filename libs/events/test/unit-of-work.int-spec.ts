@@ -49,16 +49,25 @@ async function createHarness(env: Record<string, string> = {}): Promise<Pipeline
   return h;
 }
 
+/**
+ * A harness for the enclosing describe block (its hooks are registered here; `onReady` receives it), and a counter of
+ * the Postgres round trips some work costs: protocol exchanges on the harness's pool (test/support/postgres-exchanges.ts).
+ */
+function harnessOfBlock(onReady: (h: PipelineHarness) => void): (work: () => Promise<unknown>) => Promise<number> {
+  let harness: PipelineHarness | undefined;
+  let exchanges: PostgresExchanges;
+  beforeAll(async () => {
+    harness = await createHarness();
+    exchanges = PostgresExchanges.of(harness.module.get(DataSource));
+    onReady(harness);
+  });
+  afterAll(() => harness?.close());
+  return async (work) => (await exchanges.count(work)).roundTrips;
+}
+
 describe('UnitOfWork: a transaction in two round trips (issue 23)', () => {
   let h: PipelineHarness;
-  let exchanges: PostgresExchanges;
-  /** The Postgres round trips `work` costs (protocol exchanges on the data source's pool, test/support/postgres-exchanges.ts). */
-  const roundTripsOf = async (work: () => Promise<unknown>) => (await exchanges.count(work)).roundTrips;
-  beforeAll(async () => {
-    h = await createHarness();
-    exchanges = PostgresExchanges.of(h.module.get(DataSource));
-  });
-  afterAll(() => h?.close());
+  const roundTripsOf = harnessOfBlock((harness) => (h = harness));
 
   const probeRows = async (id: string) => (await h.db.query(`SELECT label FROM uow_probe WHERE id = $1`, [id])).length;
   const outboxRows = async (id: string) => (await h.db.query(`SELECT id FROM outbox WHERE id = $1`, [id])).length;
@@ -293,14 +302,7 @@ describe(DeferredStatements.name, () => {
 
 describe('UnitOfWork nested runs that join (nestedRuns: join)', () => {
   let h: PipelineHarness;
-  let exchanges: PostgresExchanges;
-  /** The Postgres round trips `work` costs (protocol exchanges on the data source's pool, test/support/postgres-exchanges.ts). */
-  const roundTripsOf = async (work: () => Promise<unknown>) => (await exchanges.count(work)).roundTrips;
-  beforeAll(async () => {
-    h = await createHarness();
-    exchanges = PostgresExchanges.of(h.module.get(DataSource));
-  });
-  afterAll(() => h?.close());
+  const roundTripsOf = harnessOfBlock((harness) => (h = harness));
 
   const probeLabels = async (...ids: string[]) =>
     (await h.db.query<{ label: string }>(`SELECT label FROM uow_probe WHERE id = ANY($1) ORDER BY label`, [ids])).map((row) => row.label);
