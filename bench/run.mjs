@@ -635,6 +635,12 @@ function print(results) {
       `raw pooled nodemailer ${st(s.workerOnlyEmail.baseline.rawPooledNodemailerSendsPerSec)} sends/s`,
       `${s.workerOnlyEmail.ratio} (target ≥ ${s.workerOnlyEmail.target})`,
     ],
+    s.workerOnlyEmail?.floor && [
+      '8 floor: plain BullMQ worker, raw send',
+      `herald's worker ${s.workerOnlyEmail.floor.heraldOverFloor} of the floor`,
+      `floor ${st(s.workerOnlyEmail.floor.bullmqWorkerRawSendJobsPerSec)} jobs/s`,
+      `floor / raw ${s.workerOnlyEmail.floor.overRaw}`,
+    ],
     s.workerOnlyEmail?.io?.perEmailJob && ['8 I/O per email job', countsLine(s.workerOnlyEmail.io.perEmailJob), 'net of idle', '-'],
     s.workerOnlyEmail?.cpuMsPerJob?.herald && [
       '8 CPU per email job',
@@ -644,7 +650,9 @@ function print(results) {
       `raw: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob.raw ?? {})
         .map(([role, ms]) => `${role} ${ms} ms`)
         .join(', ')}`,
-      '-',
+      `floor: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob.floor ?? {})
+        .map(([role, ms]) => `${role} ${ms} ms`)
+        .join(', ')}`,
     ],
     s.workerOnlyEmail?.io?.crossCheck && [
       '8 counters vs servers',

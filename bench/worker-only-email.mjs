@@ -9,12 +9,14 @@
 // until the queue is empty (and the sink has every mail). Baseline: nodemailer's pool as its docs show
 // it, maxConnections = the worker's SMTP_MAX_CONNECTIONS default (5), as many sends in flight as the
 // worker runs jobs (WORKER_CONCURRENCY), the same message shape, the same sink.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { Queue } from 'bullmq';
 import nodemailer from 'nodemailer';
 import { v7 as uuidv7 } from 'uuid';
 import { addWindows, countsOfApps, countsPerUnit, crossCheck, windowOf } from './io-counts.mjs';
-import { cpuByRole, seedUsers, stats, waitFor } from './lib.mjs';
+import { cpuByRole, REDIS_URL, seedUsers, stats, waitFor } from './lib.mjs';
 
 const EVENT_TYPE = 'users.VerificationEmailRequested';
 
@@ -52,8 +54,24 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
   // CPU seconds by process over the measured runs (the machine's two cores are shared by all of them): where a job's
   // cost goes, herald's worker + Postgres + Redis against the raw sender; 'bench' is this process (the SMTP sink, and
   // for the raw side the sender too).
-  const roles = () => new Map([[process.pid, 'bench'], ...(apps.worker?.child?.pid ? [[apps.worker.child.pid, 'worker']] : [])]);
-  const cpu = { herald: null, raw: null };
+  // The floor (bullmq-email-floor.mjs): a plain BullMQ worker doing the raw send, in a process of its own.
+  const floorQueue = new Queue('email-floor', { connection, prefix });
+  const floor = spawn(process.execPath, ['bench/bullmq-email-floor.mjs'], {
+    env: { PATH: process.env.PATH, REDIS_URL, QUEUE_PREFIX: prefix, QUEUE_NAME: 'email-floor', SMTP_PORT: String(smtp.port), CONCURRENCY: String(concurrency) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const floorExit = new Promise((resolve) => floor.once('exit', resolve));
+  await new Promise((resolve, reject) => {
+    floor.once('exit', (code) => reject(new Error(`scenario 8: the floor worker exited (${code}) before it was ready`)));
+    createInterface({ input: floor.stdout }).on('line', (line) => line === 'ready' && resolve());
+  });
+  const roles = () =>
+    new Map([
+      [process.pid, 'bench'],
+      ...(apps.worker?.child?.pid ? [[apps.worker.child.pid, 'worker']] : []),
+      [floor.pid, 'floor worker'],
+    ]);
+  const cpu = { herald: null, raw: null, floor: null };
   const addCpu = (sum, before, after, units) => {
     const next = sum ?? { units: 0, seconds: {} };
     next.units += units;
@@ -62,6 +80,7 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
   };
   const perJobMs = (sum) =>
     sum && Object.fromEntries(Object.entries(sum.seconds).map(([role, s]) => [role, Number(((s * 1000) / sum.units).toFixed(3))]));
+  let floorStats = null;
   let io = null; // the worker's counts over the herald runs' drains (not the relay's filling between them)
   let jobsCounted = 0;
   const waitingJobs = async () => {
@@ -117,24 +136,58 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
     return batch.length / seconds;
   };
 
+  /** One run of the floor: `n` jobs queued while paused, then resumed; jobs/s until the sink has every mail. */
+  const floorRun = async (n, label) => {
+    await floorQueue.pause();
+    await floorQueue.addBulk(Array.from({ length: n }, (_, i) => ({ name: 'send', data: { i: `${label}-${i}` } })));
+    const mailsBefore = smtp.count;
+    const started = performance.now();
+    await floorQueue.resume();
+    await waitFor('the floor worker to send every mail', async () => smtp.count - mailsBefore >= n, 600_000, 5);
+    await waitFor(
+      'the floor worker to drain its queue',
+      async () => {
+        const counts = await floorQueue.getJobCounts('waiting', 'paused', 'active', 'failed');
+        if (counts.failed > 0) throw new Error(`scenario 8: ${counts.failed} floor jobs failed`);
+        return counts.waiting + counts.paused + counts.active === 0;
+      },
+      600_000,
+      5,
+    );
+    return n / ((performance.now() - started) / 1000);
+  };
+
   try {
     // Warm-up (not counted): a tenth of a run each.
     await heraldRun(users.slice(0, warmUp), { counted: false });
     await rawPooledSends({ smtpPort: smtp.port, n: warmUp, concurrency, label: 'warm-up' });
+    await floorRun(warmUp, 'warm-up');
+    const floorRates = [];
     for (let run = 0; run < runs; run++) {
-      const order = run % 2 === 0 ? ['herald', 'raw'] : ['raw', 'herald'];
-      for (const side of order) {
+      const sides = ['herald', 'raw', 'floor'];
+      for (const side of run % 2 === 0 ? sides : sides.reverse()) {
         if (side === 'herald') herald.push(await heraldRun(users.slice(warmUp + run * jobs, warmUp + (run + 1) * jobs)));
         else {
           const cpuBefore = cpuByRole(roles());
-          raw.push(await rawPooledSends({ smtpPort: smtp.port, n: jobs, concurrency, label: `run${run}` }));
-          cpu.raw = addCpu(cpu.raw, cpuBefore, cpuByRole(roles()), jobs);
+          const rates = side === 'raw' ? raw : floorRates;
+          rates.push(
+            side === 'raw'
+              ? await rawPooledSends({ smtpPort: smtp.port, n: jobs, concurrency, label: `run${run}` })
+              : await floorRun(jobs, `run${run}`),
+          );
+          cpu[side] = addCpu(cpu[side], cpuBefore, cpuByRole(roles()), jobs);
         }
-        log(`scenario 8, run ${run + 1}/${runs}, ${side}: ${(side === 'herald' ? herald : raw).at(-1).toFixed(0)} jobs/s`);
+        const rates = { herald, raw, floor: floorRates }[side];
+        log(`scenario 8, run ${run + 1}/${runs}, ${side}: ${rates.at(-1).toFixed(0)} jobs/s`);
       }
     }
+    floorStats = stats(floorRates);
   } finally {
     await emailQueue.resume();
+    floor.kill('SIGTERM');
+    await floorExit;
+    await floorQueue.obliterate({ force: true }).catch(() => undefined);
+    await floorQueue.close();
   }
   const ioCrossCheck = await check.finish();
   await emailQueue.close();
@@ -146,7 +199,13 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
     baseline: { rawPooledNodemailerSendsPerSec: stats(raw) },
     ratio: round(stats(herald).median / stats(raw).median),
     target: 0.6,
+    // The floor: a plain BullMQ worker (same concurrency, own process) whose jobs only do the raw send.
+    floor: {
+      bullmqWorkerRawSendJobsPerSec: floorStats,
+      overRaw: round(floorStats.median / stats(raw).median),
+      heraldOverFloor: round(stats(herald).median / floorStats.median),
+    },
     io: { perEmailJob: countsPerUnit({ windows: io, idle, units: jobsCounted }), crossCheck: ioCrossCheck },
-    cpuMsPerJob: { herald: perJobMs(cpu.herald), raw: perJobMs(cpu.raw) },
+    cpuMsPerJob: { herald: perJobMs(cpu.herald), raw: perJobMs(cpu.raw), floor: perJobMs(cpu.floor) },
   };
 }

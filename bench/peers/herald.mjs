@@ -21,6 +21,8 @@ import {
   Reaction,
   UnitOfWork,
 } from '../../dist/apps/worker/libs/events/src/index.js';
+// Internal to @herald/events: only the bench's ablation (marks switched off) reaches for it.
+import { OutboxMarks } from '../../dist/apps/worker/libs/events/src/outbox/outbox-marks.js';
 import {
   bullConnection,
   defaultJobOptions,
@@ -38,6 +40,9 @@ const decorateMethod = (target, method, ...decorators) =>
   Reflect.decorate(decorators, target.prototype, method, Object.getOwnPropertyDescriptor(target.prototype, method));
 
 export const INSERT_USER = 'INSERT INTO users (id, email, password_hash) VALUES ($1, $2, $3)';
+/** The outbox row herald writes for the bench's event (outbox-append.ts), for the naive + row ablation. */
+const INSERT_OUTBOX_ROW = `INSERT INTO outbox (id, event_type, schema_version, aggregate_id, payload, correlation_id, causation_id, occurred_at, traceparent, available_at)
+  VALUES ($1, 'bench.UserRegistered', 1, $2, '{}'::jsonb, $3, NULL, now(), NULL, clock_timestamp() + interval '30 seconds')`;
 
 /** The bench's event: a user-like row was inserted. */
 export class BenchUserRegistered extends DomainEvent {
@@ -163,6 +168,10 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
   const eventBus = app.get(EventBus);
   const producer = app.get(JobProducer);
   const postCommit = app.get(PostCommitDispatch);
+  // Ablation: herald with the rows' marks switched off (each row stays pending; the relay is off here).
+  const outboxMarks = app.get(OutboxMarks, { strict: false });
+  const markDispatched = outboxMarks.markDispatched.bind(outboxMarks);
+  const marksOff = async () => {};
   // The bench queue's BullMQ worker (consume only), for the latency probe: its main loop's queue of
   // fetches and runs (private to BullMQ and to JobRuntime: null when either changes).
   const benchWorker = consume ? app.get(JobRuntime).workers?.find((worker) => worker.name === BenchQueue.name) : undefined;
@@ -208,6 +217,28 @@ export async function startHerald({ databaseUrl, redisUrl, queuePrefix, consume 
         await uow.record([event]);
       });
       return { eventId: event.eventId, committedAt: performance.now() };
+    },
+    /**
+     * Ablation: herald's dispatch with no mark UPDATE (what the marks cost), for a whole window: the marks
+     * are grouped and sent later, so they are switched per window, not per command.
+     */
+    switchMarks(on) {
+      outboxMarks.markDispatched = on ? markDispatched : marksOff;
+    },
+    /**
+     * Ablation: the naive command plus the outbox row herald would write, in its transaction (three
+     * statements, four round trips), the job still added after commit: what writing any outbox row costs.
+     */
+    async registerNaiveWithRow(email) {
+      const userId = uuidv7();
+      const eventId = uuidv7();
+      await dataSource.transaction(async (manager) => {
+        await manager.query(INSERT_USER, [userId, email, 'x']);
+        await manager.query(INSERT_OUTBOX_ROW, [eventId, userId, eventId]);
+      });
+      const committedAt = performance.now();
+      eventBus.publish(new NaiveUserRegistered(userId, eventId));
+      return { eventId, committedAt };
     },
     /** The naive command: the row in a transaction, then the event on the EventBus (its handler adds the job); with the commit time. */
     async registerNaive(email) {

@@ -40,6 +40,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const PEERS = (process.env.BENCH_PEERS ?? 'naive,pg-boss').split(',');
+const ABLATION = process.env.BENCH_PEERS_ABLATION !== '0';
 const WARM_UP_MS = 3000;
 const RESULTS = 'bench/results/latest.json';
 const log = (message) => process.stderr.write(`bench:peers: ${message}\n`);
@@ -150,29 +151,59 @@ async function naiveVsHerald({ database, db, prefix }) {
       settle: () => herald.drain(),
     },
   };
-  const measure = async (name, durationMs) => {
+  // The ablation (BENCH_PEERS_ABLATION=0 leaves it out): where herald's price goes, in the same runs.
+  //   naive+row        the naive command plus the outbox row herald writes, in its transaction: what
+  //                    writing any outbox row costs (Postgres work and one more round trip).
+  //   herald-unmarked  herald with the mark UPDATEs switched off: what marking the rows costs.
+  if (ABLATION) {
+    peers['naive+row'] = { ...peers.naive, command: () => herald.registerNaiveWithRow(nextEmail('naive-row')), naiveHandler: true };
+    peers['herald-unmarked'] = {
+      ...peers.herald,
+      command: () => herald.register(nextEmail('herald-unmarked')),
+      before: () => herald.switchMarks(false),
+      after: () => herald.switchMarks(true),
+    };
+  }
+  peers.naive.naiveHandler = true;
+  /** One window of `peer`: closed loop of CONCURRENCY commands, or open loop at `rate` commands/s. */
+  const measure = async (name, durationMs, rate) => {
     const peer = peers[name];
     const committed = new Map();
     const failures = { count: 0 };
     const lostBefore = naiveLost.count;
     const ioBefore = snapshot();
-    const loop = await closedLoop(CONCURRENCY, durationMs, commandLoop(peer.command, committed, failures));
-    await peer.settle(committed, lostBefore);
+    peer.before?.();
+    let seconds;
+    try {
+      const command = commandLoop(peer.command, committed, failures);
+      seconds = rate ? (await openLoop(rate, durationMs, command)).seconds : (await closedLoop(CONCURRENCY, durationMs, command)).seconds;
+      await peer.settle(committed, lostBefore);
+    } finally {
+      peer.after?.();
+    }
     const io = difference(ioBefore, snapshot());
     const { values, missing } = delays(committed, peer.enqueued);
-    const lost = name === 'naive' ? naiveLost.count - lostBefore : missing;
+    const lost = peer.naiveHandler ? naiveLost.count - lostBefore : missing;
     peer.enqueued.clear();
     await emptyQueue(peer.queue);
     await db.query('TRUNCATE users, outbox CASCADE');
-    return { commitsPerSec: committed.size / loop.seconds, delays: values, failures: failures.count, lost, io, commands: committed.size };
+    return { commitsPerSec: committed.size / seconds, delays: values, failures: failures.count, lost, io, commands: committed.size };
   };
   try {
-    for (const name of ['naive', 'herald']) await measure(name, WARM_UP_MS); // JIT, pools, caches
-    const runs = await alternated(['naive', 'herald'], async (name, run) => {
+    const names = Object.keys(peers);
+    for (const name of names) await measure(name, WARM_UP_MS); // JIT, pools, caches
+    const runs = await alternated(names, async (name, run) => {
       const result = await measure(name, SECONDS * 1000);
       log(`naive vs herald, run ${run + 1}/${RUNS}, ${name}: ${result.commitsPerSec.toFixed(0)} commits/s`);
       return result;
     });
+    // The same commands paced at half the slower peer's closed-loop rate: commit → enqueue when neither
+    // saturates the machine (in the closed loop both run the two cores flat out, so their delays are
+    // mostly queueing behind the CPU at different throughputs).
+    const closedMedian = (name) => stats(runs[name].map((r) => r.commitsPerSec)).median;
+    const pacedRate = Math.max(1, Math.floor(Math.min(closedMedian('naive'), closedMedian('herald')) / 2));
+    log(`naive vs herald: commit → enqueue at ${pacedRate}/s`);
+    const paced = await alternated(['naive', 'herald'], (name) => measure(name, SECONDS * 1000, pacedRate));
     const summary = Object.fromEntries(
       Object.entries(runs).map(([name, list]) => [
         name,
@@ -192,6 +223,18 @@ async function naiveVsHerald({ database, db, prefix }) {
     );
     const throughputRatio = round(summary.herald.commitsPerSec.median / summary.naive.commitsPerSec.median, 3);
     const p99DeltaMs = round(summary.herald.commitToEnqueueMs.p99 - summary.naive.commitToEnqueueMs.p99, 2);
+    const pacedSummary = Object.fromEntries(
+      Object.entries(paced).map(([name, list]) => [
+        name,
+        {
+          commitToEnqueueMs: percentiles(list.flatMap((r) => r.delays)),
+          commitToEnqueueP99PerRunMs: stats(list.map((r) => percentiles(r.delays).p99)),
+          failedCommands: list.reduce((sum, r) => sum + r.failures, 0),
+          jobsMissing: list.reduce((sum, r) => sum + r.lost, 0),
+        },
+      ]),
+    );
+    const ofNaive = (name) => round(summary[name].commitsPerSec.median / summary.naive.commitsPerSec.median, 3);
     return {
       concurrency: CONCURRENCY,
       seconds: SECONDS,
@@ -199,6 +242,19 @@ async function naiveVsHerald({ database, db, prefix }) {
       naive: summary.naive,
       ratio: throughputRatio,
       commitToEnqueueP99DeltaMs: p99DeltaMs,
+      paced: {
+        rate: pacedRate,
+        ...pacedSummary,
+        commitToEnqueueP99DeltaMs: round(pacedSummary.herald.commitToEnqueueMs.p99 - pacedSummary.naive.commitToEnqueueMs.p99, 2),
+      },
+      ...(ABLATION && {
+        ablation: {
+          'naive+row': summary['naive+row'],
+          'herald-unmarked': summary['herald-unmarked'],
+          // Commits/s over the naive peer's, same runs.
+          ratios: { 'naive+row': ofNaive('naive+row'), 'herald-unmarked': ofNaive('herald-unmarked'), herald: throughputRatio },
+        },
+      }),
       targets: {
         throughputRatioAtLeast: 0.85, // issue 23 (was 0.8)
         p99DeltaMsAtMost: 2,
@@ -416,6 +472,24 @@ function table(peers) {
       ],
     );
     if (herald.ioPerCommand && naive.ioPerCommand) rows.push(['', 'I/O per command', io(herald.ioPerCommand), io(naive.ioPerCommand), '-']);
+    const paced = peers.naive.paced;
+    if (paced) {
+      const delta = paced.commitToEnqueueP99DeltaMs;
+      rows.push([
+        `naive, ${paced.rate}/s offered`,
+        'commit → enqueue',
+        ms(paced.herald.commitToEnqueueMs),
+        ms(paced.naive.commitToEnqueueMs),
+        `p99 ${delta >= 0 ? '+' : ''}${delta} ms`,
+      ]);
+    }
+    const ablation = peers.naive.ablation;
+    if (ablation) {
+      rows.push(
+        ['ablation: naive + outbox row', 'commits/s', '-', st(ablation['naive+row'].commitsPerSec), `${ablation.ratios['naive+row']} of naive`],
+        ['ablation: herald, no marks', 'commits/s', st(ablation['herald-unmarked'].commitsPerSec), '-', `${ablation.ratios['herald-unmarked']} of naive`],
+      );
+    }
   }
   if (peers.pgBoss) {
     const { herald, pgBoss } = peers.pgBoss;
