@@ -3,23 +3,44 @@
 // render, no Postgres at all). Herald over this floor is the price of exactly-once delivery; this floor
 // over raw sends is the price of any BullMQ queue between a producer and the sends, on this machine.
 //
-// Env: REDIS_URL, QUEUE_PREFIX, QUEUE_NAME, SMTP_PORT, CONCURRENCY. Prints "ready" once the worker runs.
+//
+// With DATABASE_URL it is the floor of exactly-once instead: the same worker plus the least bookkeeping
+// an inbox needs around a side effect — a claim committed before the send and a "done" committed after
+// it (two autocommit statements on a pg pool, two fsyncs), nothing else: no framework, no token, no render.
+//
+// Env: REDIS_URL, QUEUE_PREFIX, QUEUE_NAME, SMTP_PORT, CONCURRENCY, DATABASE_URL (optional). Prints
+// "ready" once the worker runs.
+import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import nodemailer from 'nodemailer';
-import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 
-const { REDIS_URL, QUEUE_PREFIX, QUEUE_NAME, SMTP_PORT, CONCURRENCY } = process.env;
+const { REDIS_URL, QUEUE_PREFIX, QUEUE_NAME, SMTP_PORT, CONCURRENCY, DATABASE_URL } = process.env;
 const concurrency = Number(CONCURRENCY);
 if (!REDIS_URL || !QUEUE_PREFIX || !QUEUE_NAME || !Number.isInteger(Number(SMTP_PORT)) || !Number.isInteger(concurrency)) {
   process.stderr.write('bullmq-email-floor: REDIS_URL, QUEUE_PREFIX, QUEUE_NAME, SMTP_PORT and CONCURRENCY are required\n');
   process.exit(2);
 }
 
+const pool = DATABASE_URL ? new pg.Pool({ connectionString: DATABASE_URL, max: concurrency }) : null;
+if (pool) {
+  await pool.query(`CREATE TABLE IF NOT EXISTS bench_floor_inbox (
+    delivery text PRIMARY KEY, status text NOT NULL, claimed_at timestamptz NOT NULL DEFAULT now(), completed_at timestamptz)`);
+}
 const transport = nodemailer.createTransport({ host: '127.0.0.1', port: Number(SMTP_PORT), secure: false, pool: true, maxConnections: 5 });
 const url = new URL(REDIS_URL);
 const worker = new Worker(
   QUEUE_NAME,
   async (job) => {
+    const delivery = `floor.${job.id}`;
+    if (pool) {
+      const claimed = await pool.query(
+        `INSERT INTO bench_floor_inbox (delivery, status) VALUES ($1, 'claimed')
+         ON CONFLICT (delivery) DO UPDATE SET claimed_at = now() WHERE bench_floor_inbox.status = 'claimed' RETURNING status`,
+        [delivery],
+      );
+      if (claimed.rowCount === 0) return; // done before
+    }
     await transport.sendMail({
       from: 'bench@herald.local',
       to: `floor-${job.data.i}@example.com`,
@@ -27,6 +48,7 @@ const worker = new Worker(
       text: `https://herald.test/verify-email?token=${randomUUID()}`,
       html: `<p><a href="https://herald.test/verify-email?token=${randomUUID()}">Confirm</a></p>`,
     });
+    if (pool) await pool.query(`UPDATE bench_floor_inbox SET status = 'done', completed_at = now() WHERE delivery = $1`, [delivery]);
   },
   {
     connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null },
@@ -42,6 +64,7 @@ process.stdout.write('ready\n');
 const stop = async () => {
   await worker.close();
   transport.close();
+  await pool?.end();
   process.exit(0);
 };
 process.on('SIGTERM', stop);

@@ -2,6 +2,7 @@
 // in-process SMTP sink; every figure is reported with a baseline measured in the same run on
 // the same machine, and their ratio. Writes bench/results/latest.json; `--markdown` also prints
 // a Markdown table. See README "Performance".
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -277,18 +278,38 @@ async function main() {
       const registrationLatency = [];
       let registrationErrors = 0;
       let n = 0;
-      const ioBefore = await countsOfApps(apps, counting);
-      for (let run = 0; run < RUNS; run++) {
-        const loop = await closedLoop(
-          32,
-          SECONDS * 1000,
-          async () => (await post('/users', { email: `reg-${run}-${n++}@example.com`, password: 'a long and lovely passphrase' })) === 202,
-        );
-        registrations.push((loop.completed - loop.errors) / loop.seconds);
-        registrationLatency.push(...loop.latencies);
-        registrationErrors += loop.errors;
+      // The floor, runs alternated with herald's: the same request by hand (registration-floor.mjs).
+      const floor = await startRegistrationFloor(database.url);
+      const floorRates = [];
+      let floorErrors = 0;
+      let heraldRequests = 0;
+      let io = null;
+      try {
+        for (let run = 0; run < RUNS; run++) {
+          for (const side of run % 2 === 0 ? ['herald', 'floor'] : ['floor', 'herald']) {
+            const ioBefore = side === 'herald' ? await countsOfApps(apps, counting) : null;
+            const send = side === 'herald' ? post : floor.post;
+            const loop = await closedLoop(
+              32,
+              SECONDS * 1000,
+              async () =>
+                (await send('/users', { email: `reg-${side}-${run}-${n++}@example.com`, password: 'a long and lovely passphrase' })) === 202,
+            );
+            if (side === 'floor') {
+              floorRates.push((loop.completed - loop.errors) / loop.seconds);
+              floorErrors += loop.errors;
+              continue;
+            }
+            io = addWindows(io, windowOf(ioBefore, await countsOfApps(apps, counting)));
+            heraldRequests += loop.completed - loop.errors;
+            registrations.push((loop.completed - loop.errors) / loop.seconds);
+            registrationLatency.push(...loop.latencies);
+            registrationErrors += loop.errors;
+          }
+        }
+      } finally {
+        await floor.stop();
       }
-      const io = windowOf(ioBefore, await countsOfApps(apps, counting));
       await work.obliterate({ force: true });
       await work.resume();
       const hashes = [];
@@ -300,8 +321,15 @@ async function main() {
         measured: { requestsPerSec: stats(registrations), httpMs: percentiles(registrationLatency), errors: registrationErrors },
         baseline: { rawArgon2idHashesPerSec: stats(hashes) },
         ratio: round(stats(registrations).median / stats(hashes).median, 3),
+        // The same request by hand (node:http, the hash, one INSERT; no framework, validation or outbox), same runs.
+        floor: {
+          requestsPerSec: stats(floorRates),
+          errors: floorErrors,
+          overRawHashes: round(stats(floorRates).median / stats(hashes).median, 3),
+          heraldOverFloor: round(stats(registrations).median / stats(floorRates).median, 3),
+        },
         // The request's own work (the queues it feeds are paused): the API per request.
-        io: { perRequest: countsPerUnit({ windows: io, idle, units: n - registrationErrors }) },
+        io: { perRequest: countsPerUnit({ windows: io, idle, units: heraldRequests }) },
       };
     }
     // ---------------------------------------------------------------- scenario 8
@@ -399,6 +427,29 @@ async function main() {
  * registration (Argon2id first). Each run's window lasts exactly as long as
  * the pruning does.
  */
+/** The registration floor (registration-floor.mjs) in a child process: its poster, and stop. */
+async function startRegistrationFloor(databaseUrl) {
+  const child = spawn(process.execPath, ['bench/registration-floor.mjs'], {
+    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, ARGON2: JSON.stringify(ARGON2) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const port = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`scenario 3: the registration floor exited (${code}) before listening`)));
+    child.stdout.setEncoding('utf8').on('data', (text) => {
+      const match = /listening (\d+)/.exec(text);
+      if (match) resolve(Number(match[1]));
+    });
+  });
+  return {
+    post: jsonPoster(`http://127.0.0.1:${port}`),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 async function retentionScenario({ db, post, users, emailQueue }) {
   const maintenance = new Queue('maintenance', { connection, prefix });
   await emailQueue.pause(); // no mails competing for the two cores
@@ -641,6 +692,12 @@ function print(results) {
       `floor ${st(s.workerOnlyEmail.floor.bullmqWorkerRawSendJobsPerSec)} jobs/s`,
       `floor / raw ${s.workerOnlyEmail.floor.overRaw}`,
     ],
+    s.workerOnlyEmail?.floorWithInbox && [
+      '8 floor + inbox (claim and done commits)',
+      `herald's worker ${s.workerOnlyEmail.floorWithInbox.heraldOverIt} of it`,
+      `floor + inbox ${st(s.workerOnlyEmail.floorWithInbox.jobsPerSec)} jobs/s`,
+      `floor + inbox / raw ${s.workerOnlyEmail.floorWithInbox.overRaw}`,
+    ],
     s.workerOnlyEmail?.io?.perEmailJob && ['8 I/O per email job', countsLine(s.workerOnlyEmail.io.perEmailJob), 'net of idle', '-'],
     s.workerOnlyEmail?.cpuMsPerJob?.herald && [
       '8 CPU per email job',
@@ -650,9 +707,11 @@ function print(results) {
       `raw: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob.raw ?? {})
         .map(([role, ms]) => `${role} ${ms} ms`)
         .join(', ')}`,
-      `floor: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob.floor ?? {})
-        .map(([role, ms]) => `${role} ${ms} ms`)
-        .join(', ')}`,
+      ['floor', 'floor+inbox']
+        .map((side) => `${side}: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob[side] ?? {})
+          .map(([role, ms]) => `${role} ${ms} ms`)
+          .join(', ')}`)
+        .join('; '),
     ],
     s.workerOnlyEmail?.io?.crossCheck && [
       '8 counters vs servers',
@@ -671,6 +730,12 @@ function print(results) {
       `${st(s.registration.measured.requestsPerSec)} req/s; p50/p95/p99 ${f(s.registration.measured.httpMs.p50)}/${f(s.registration.measured.httpMs.p95)}/${f(s.registration.measured.httpMs.p99)} ms; ${s.registration.measured.errors} errors`,
       `raw Argon2id ${st(s.registration.baseline.rawArgon2idHashesPerSec)} hashes/s`,
       s.registration.ratio,
+    ],
+    s.registration?.floor && [
+      '3 floor: the request by hand (node:http, hash, INSERT)',
+      `herald ${s.registration.floor.heraldOverFloor} of the floor`,
+      `floor ${st(s.registration.floor.requestsPerSec)} req/s, ${s.registration.floor.errors} errors`,
+      `floor / raw hashes ${s.registration.floor.overRawHashes}`,
     ],
     s.registration?.io?.perRequest && ['3 I/O per registration', countsLine(s.registration.io.perRequest), 'net of idle', '-'],
     s.retention && [

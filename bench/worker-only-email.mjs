@@ -54,24 +54,32 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
   // CPU seconds by process over the measured runs (the machine's two cores are shared by all of them): where a job's
   // cost goes, herald's worker + Postgres + Redis against the raw sender; 'bench' is this process (the SMTP sink, and
   // for the raw side the sender too).
-  // The floor (bullmq-email-floor.mjs): a plain BullMQ worker doing the raw send, in a process of its own.
-  const floorQueue = new Queue('email-floor', { connection, prefix });
-  const floor = spawn(process.execPath, ['bench/bullmq-email-floor.mjs'], {
-    env: { PATH: process.env.PATH, REDIS_URL, QUEUE_PREFIX: prefix, QUEUE_NAME: 'email-floor', SMTP_PORT: String(smtp.port), CONCURRENCY: String(concurrency) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const floorExit = new Promise((resolve) => floor.once('exit', resolve));
-  await new Promise((resolve, reject) => {
-    floor.once('exit', (code) => reject(new Error(`scenario 8: the floor worker exited (${code}) before it was ready`)));
-    createInterface({ input: floor.stdout }).on('line', (line) => line === 'ready' && resolve());
-  });
+  // The floors (bullmq-email-floor.mjs), each a plain BullMQ worker doing the raw send in a process of its own:
+  // 'floor' with nothing else, 'floor+inbox' with the least an exactly-once inbox costs (claim and "done" commits).
+  const floors = {};
+  for (const [side, extraEnv] of [
+    ['floor', {}],
+    ['floor+inbox', { DATABASE_URL: db.options.connectionString }],
+  ]) {
+    const queueName = `email-${side.replace('+', '-')}`;
+    const child = spawn(process.execPath, ['bench/bullmq-email-floor.mjs'], {
+      env: { PATH: process.env.PATH, REDIS_URL, QUEUE_PREFIX: prefix, QUEUE_NAME: queueName, SMTP_PORT: String(smtp.port), CONCURRENCY: String(concurrency), ...extraEnv },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    floors[side] = { child, exited, queue: new Queue(queueName, { connection, prefix }), rates: [] };
+    await new Promise((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`scenario 8: the ${side} worker exited (${code}) before it was ready`)));
+      createInterface({ input: child.stdout }).on('line', (line) => line === 'ready' && resolve());
+    });
+  }
   const roles = () =>
     new Map([
       [process.pid, 'bench'],
       ...(apps.worker?.child?.pid ? [[apps.worker.child.pid, 'worker']] : []),
-      [floor.pid, 'floor worker'],
+      ...Object.entries(floors).map(([side, floor]) => [floor.child.pid, `${side} worker`]),
     ]);
-  const cpu = { herald: null, raw: null, floor: null };
+  const cpu = { herald: null, raw: null, floor: null, 'floor+inbox': null };
   const addCpu = (sum, before, after, units) => {
     const next = sum ?? { units: 0, seconds: {} };
     next.units += units;
@@ -80,7 +88,6 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
   };
   const perJobMs = (sum) =>
     sum && Object.fromEntries(Object.entries(sum.seconds).map(([role, s]) => [role, Number(((s * 1000) / sum.units).toFixed(3))]));
-  let floorStats = null;
   let io = null; // the worker's counts over the herald runs' drains (not the relay's filling between them)
   let jobsCounted = 0;
   const waitingJobs = async () => {
@@ -136,19 +143,20 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
     return batch.length / seconds;
   };
 
-  /** One run of the floor: `n` jobs queued while paused, then resumed; jobs/s until the sink has every mail. */
-  const floorRun = async (n, label) => {
-    await floorQueue.pause();
-    await floorQueue.addBulk(Array.from({ length: n }, (_, i) => ({ name: 'send', data: { i: `${label}-${i}` } })));
+  /** One run of a floor: `n` jobs queued while paused, then resumed; jobs/s until the sink has every mail. */
+  const floorRun = async (side, n, label) => {
+    const { queue } = floors[side];
+    await queue.pause();
+    await queue.addBulk(Array.from({ length: n }, (_, i) => ({ name: 'send', data: { i: `${label}-${i}` } })));
     const mailsBefore = smtp.count;
     const started = performance.now();
-    await floorQueue.resume();
-    await waitFor('the floor worker to send every mail', async () => smtp.count - mailsBefore >= n, 600_000, 5);
+    await queue.resume();
+    await waitFor(`the ${side} worker to send every mail`, async () => smtp.count - mailsBefore >= n, 600_000, 5);
     await waitFor(
-      'the floor worker to drain its queue',
+      `the ${side} worker to drain its queue`,
       async () => {
-        const counts = await floorQueue.getJobCounts('waiting', 'paused', 'active', 'failed');
-        if (counts.failed > 0) throw new Error(`scenario 8: ${counts.failed} floor jobs failed`);
+        const counts = await queue.getJobCounts('waiting', 'paused', 'active', 'failed');
+        if (counts.failed > 0) throw new Error(`scenario 8: ${counts.failed} ${side} jobs failed`);
         return counts.waiting + counts.paused + counts.active === 0;
       },
       600_000,
@@ -161,33 +169,34 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
     // Warm-up (not counted): a tenth of a run each.
     await heraldRun(users.slice(0, warmUp), { counted: false });
     await rawPooledSends({ smtpPort: smtp.port, n: warmUp, concurrency, label: 'warm-up' });
-    await floorRun(warmUp, 'warm-up');
-    const floorRates = [];
+    for (const side of Object.keys(floors)) await floorRun(side, warmUp, 'warm-up');
     for (let run = 0; run < runs; run++) {
-      const sides = ['herald', 'raw', 'floor'];
+      const sides = ['herald', 'raw', ...Object.keys(floors)];
       for (const side of run % 2 === 0 ? sides : sides.reverse()) {
         if (side === 'herald') herald.push(await heraldRun(users.slice(warmUp + run * jobs, warmUp + (run + 1) * jobs)));
         else {
           const cpuBefore = cpuByRole(roles());
-          const rates = side === 'raw' ? raw : floorRates;
+          const rates = side === 'raw' ? raw : floors[side].rates;
           rates.push(
             side === 'raw'
               ? await rawPooledSends({ smtpPort: smtp.port, n: jobs, concurrency, label: `run${run}` })
-              : await floorRun(jobs, `run${run}`),
+              : await floorRun(side, jobs, `run${run}`),
           );
           cpu[side] = addCpu(cpu[side], cpuBefore, cpuByRole(roles()), jobs);
         }
-        const rates = { herald, raw, floor: floorRates }[side];
+        const rates = side === 'herald' ? herald : side === 'raw' ? raw : floors[side].rates;
         log(`scenario 8, run ${run + 1}/${runs}, ${side}: ${rates.at(-1).toFixed(0)} jobs/s`);
       }
     }
-    floorStats = stats(floorRates);
   } finally {
     await emailQueue.resume();
-    floor.kill('SIGTERM');
-    await floorExit;
-    await floorQueue.obliterate({ force: true }).catch(() => undefined);
-    await floorQueue.close();
+    for (const floor of Object.values(floors)) {
+      floor.child.kill('SIGTERM');
+      await floor.exited;
+      await floor.queue.obliterate({ force: true }).catch(() => undefined);
+      await floor.queue.close();
+    }
+    await db.query('DROP TABLE IF EXISTS bench_floor_inbox');
   }
   const ioCrossCheck = await check.finish();
   await emailQueue.close();
@@ -199,13 +208,24 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
     baseline: { rawPooledNodemailerSendsPerSec: stats(raw) },
     ratio: round(stats(herald).median / stats(raw).median),
     target: 0.6,
-    // The floor: a plain BullMQ worker (same concurrency, own process) whose jobs only do the raw send.
+    // The floors: a plain BullMQ worker (same concurrency, own process) whose jobs only do the raw send,
+    // and the same with an inbox's least bookkeeping (a claim committed before the send, "done" after).
     floor: {
-      bullmqWorkerRawSendJobsPerSec: floorStats,
-      overRaw: round(floorStats.median / stats(raw).median),
-      heraldOverFloor: round(stats(herald).median / floorStats.median),
+      bullmqWorkerRawSendJobsPerSec: stats(floors.floor.rates),
+      overRaw: round(stats(floors.floor.rates).median / stats(raw).median),
+      heraldOverFloor: round(stats(herald).median / stats(floors.floor.rates).median),
+    },
+    floorWithInbox: {
+      jobsPerSec: stats(floors['floor+inbox'].rates),
+      overRaw: round(stats(floors['floor+inbox'].rates).median / stats(raw).median),
+      heraldOverIt: round(stats(herald).median / stats(floors['floor+inbox'].rates).median),
     },
     io: { perEmailJob: countsPerUnit({ windows: io, idle, units: jobsCounted }), crossCheck: ioCrossCheck },
-    cpuMsPerJob: { herald: perJobMs(cpu.herald), raw: perJobMs(cpu.raw), floor: perJobMs(cpu.floor) },
+    cpuMsPerJob: {
+      herald: perJobMs(cpu.herald),
+      raw: perJobMs(cpu.raw),
+      floor: perJobMs(cpu.floor),
+      'floor+inbox': perJobMs(cpu['floor+inbox']),
+    },
   };
 }

@@ -203,7 +203,9 @@ async function naiveVsHerald({ database, db, prefix }) {
     const closedMedian = (name) => stats(runs[name].map((r) => r.commitsPerSec)).median;
     const pacedRate = Math.max(1, Math.floor(Math.min(closedMedian('naive'), closedMedian('herald')) / 2));
     log(`naive vs herald: commit → enqueue at ${pacedRate}/s`);
-    const paced = await alternated(['naive', 'herald'], (name) => measure(name, SECONDS * 1000, pacedRate));
+    const paced = await alternated(['naive', 'herald', ...(ABLATION ? ['herald-unmarked'] : [])], (name) =>
+      measure(name, SECONDS * 1000, pacedRate),
+    );
     const summary = Object.fromEntries(
       Object.entries(runs).map(([name, list]) => [
         name,
@@ -482,6 +484,9 @@ function table(peers) {
         ms(paced.naive.commitToEnqueueMs),
         `p99 ${delta >= 0 ? '+' : ''}${delta} ms`,
       ]);
+      if (paced['herald-unmarked']) {
+        rows.push(['ablation: herald, no marks, paced', 'commit → enqueue', ms(paced['herald-unmarked'].commitToEnqueueMs), '-', '-']);
+      }
     }
     const ablation = peers.naive.ablation;
     if (ablation) {
