@@ -79,6 +79,16 @@ async function main() {
     cleanUp: () => Promise.all([db.end(), smtp.close(), database.drop(), counting.close()]),
   });
   const apps = { api, worker };
+  // Peak RSS per scenario: the apps' samplers keep a running maximum; each scenario's is read and reset at its end.
+  const peaks = { overall: { api: 0, worker: 0 }, byScenario: {}, current: 'start-up' };
+  const notePeaks = (next) => {
+    const seen = { api: round(api.peakRssMb), worker: round(worker.peakRssMb) };
+    if (seen.api > 0 || seen.worker > 0) peaks.byScenario[peaks.current] = seen;
+    peaks.overall = { api: Math.max(peaks.overall.api, api.peakRssMb), worker: Math.max(peaks.overall.worker, worker.peakRssMb) };
+    api.peakRssMb = 0;
+    worker.peakRssMb = 0;
+    peaks.current = next.replace(/^before /, '');
+  };
   const emailQueue = new Queue('email', { connection, prefix });
   // Every queue a request's work goes through (account requests, then emails): what "drained" and "paused" mean.
   const work = workQueues(connection, prefix);
@@ -96,6 +106,7 @@ async function main() {
     const idle = await idleRates(apps, counting);
     // ---------------------------------------------------------------- scenario 1
     if (runs(1)) {
+      notePeaks('before 1');
       // Each resend is two events: the request (API), and VerificationEmailRequested when the worker resolves it.
       log('scenario 1: events pipeline (resend verification for existing users, no password hashing)');
       let nextUser = 0;
@@ -220,6 +231,7 @@ async function main() {
 
     // ---------------------------------------------------------------- scenario 2
     if (runs(2)) {
+      notePeaks('before 2');
       log(`scenario 2: relay catch-up of ${RELAY_ROWS} undispatched rows, ${RUNS} runs`);
       const relayRates = [];
       for (let run = 0; run < RUNS; run++) {
@@ -272,6 +284,7 @@ async function main() {
 
     // ---------------------------------------------------------------- scenario 3
     if (runs(3)) {
+      notePeaks('before 3');
       log('scenario 3: registration over HTTP at concurrency 32');
       await work.pause(); // isolate the API: resolving the requests and the mails would compete for the same two cores
       const registrations = [];
@@ -293,7 +306,8 @@ async function main() {
               32,
               SECONDS * 1000,
               async () =>
-                (await send('/users', { email: `reg-${side}-${run}-${n++}@example.com`, password: 'a long and lovely passphrase' })) === 202,
+                (await send('/users', { email: `reg-${side}-${run}-${n++}@example.com`, password: 'a long and lovely passphrase' })) ===
+                202,
             );
             if (side === 'floor') {
               floorRates.push((loop.completed - loop.errors) / loop.seconds);
@@ -334,6 +348,7 @@ async function main() {
     }
     // ---------------------------------------------------------------- scenario 8
     if (runs(8)) {
+      notePeaks('before 8');
       log(`scenario 8: worker-only email jobs, ${WORKER_ONLY_JOBS} per run, against raw pooled sends, ${RUNS} runs alternated`);
       const redis = new Redis(REDIS_URL);
       results.scenarios.workerOnlyEmail = await workerOnlyEmailScenario({
@@ -353,16 +368,19 @@ async function main() {
     }
     // ---------------------------------------------------------------- scenario 5
     if (runs(5)) {
+      notePeaks('before 5');
       log(`scenario 5: commits and registrations while ${PRUNE_ROWS} prunable rows are pruned, ${RUNS} runs`);
       results.scenarios.retention = await retentionScenario({ db, post, users, emailQueue: work });
     }
     // ---------------------------------------------------------------- scenario 6
     if (runs(6)) {
+      notePeaks('before 6');
       log('scenario 6: commits with dispatched rows retained, relay catch-up by backlog size');
       results.scenarios.growth = await growthScenario({ db, post, users, emailQueue: work, seconds: SECONDS, log });
     }
     // ---------------------------------------------------------------- scenario 7
     if (runs(7)) {
+      notePeaks('before 7');
       log(`scenario 7: timing of existing vs unknown addresses, ${TIMING_PAIRS} alternating pairs per endpoint`);
       results.scenarios.enumerationTiming = await enumerationTimingScenario({ db, post, users, work });
     }
@@ -383,11 +401,14 @@ async function main() {
         externalMb: round(metric('herald_nodejs_external_memory_bytes')),
       };
     }
+    notePeaks('last');
     log(`memory at the end: ${JSON.stringify(breakdown)}`);
     await api.stop();
     await worker.stop();
     results.scenarios.memory = {
-      peakRssMb: { api: round(api.peakRssMb), worker: round(worker.peakRssMb) },
+      peakRssMb: { api: round(peaks.overall.api), worker: round(peaks.overall.worker) },
+      // Each scenario's own peak (scenario 6 and the memory read-out at the end included where run).
+      peakRssMbByScenario: peaks.byScenario,
       atEnd: breakdown,
       targetMb: 200,
     };
@@ -708,9 +729,12 @@ function print(results) {
         .map(([role, ms]) => `${role} ${ms} ms`)
         .join(', ')}`,
       ['floor', 'floor+inbox']
-        .map((side) => `${side}: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob[side] ?? {})
-          .map(([role, ms]) => `${role} ${ms} ms`)
-          .join(', ')}`)
+        .map(
+          (side) =>
+            `${side}: ${Object.entries(s.workerOnlyEmail.cpuMsPerJob[side] ?? {})
+              .map(([role, ms]) => `${role} ${ms} ms`)
+              .join(', ')}`,
+        )
         .join('; '),
     ],
     s.workerOnlyEmail?.io?.crossCheck && [

@@ -63,7 +63,15 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
   ]) {
     const queueName = `email-${side.replace('+', '-')}`;
     const child = spawn(process.execPath, ['bench/bullmq-email-floor.mjs'], {
-      env: { PATH: process.env.PATH, REDIS_URL, QUEUE_PREFIX: prefix, QUEUE_NAME: queueName, SMTP_PORT: String(smtp.port), CONCURRENCY: String(concurrency), ...extraEnv },
+      env: {
+        PATH: process.env.PATH,
+        REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        QUEUE_NAME: queueName,
+        SMTP_PORT: String(smtp.port),
+        CONCURRENCY: String(concurrency),
+        ...extraEnv,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -491,8 +491,20 @@ function table(peers) {
     const ablation = peers.naive.ablation;
     if (ablation) {
       rows.push(
-        ['ablation: naive + outbox row', 'commits/s', '-', st(ablation['naive+row'].commitsPerSec), `${ablation.ratios['naive+row']} of naive`],
-        ['ablation: herald, no marks', 'commits/s', st(ablation['herald-unmarked'].commitsPerSec), '-', `${ablation.ratios['herald-unmarked']} of naive`],
+        [
+          'ablation: naive + outbox row',
+          'commits/s',
+          '-',
+          st(ablation['naive+row'].commitsPerSec),
+          `${ablation.ratios['naive+row']} of naive`,
+        ],
+        [
+          'ablation: herald, no marks',
+          'commits/s',
+          st(ablation['herald-unmarked'].commitsPerSec),
+          '-',
+          `${ablation.ratios['herald-unmarked']} of naive`,
+        ],
       );
     }
   }
