@@ -2,6 +2,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
@@ -50,6 +51,30 @@ export function benchAppEnv({ databaseUrl, queuePrefix, smtpPort, apiPort, worke
     DATABASE_POOL_SIZE: '30',
     WORKER_CONCURRENCY: '20',
     ...JSON.parse(process.env.BENCH_APP_ENV ?? '{}'),
+  };
+}
+
+/**
+ * A helper process of the bench (a floor: bench/*-floor.mjs) started with `env` (PATH added); resolves
+ * once a line of its stdout matches `ready`, with that match, the child, and `stop` (SIGTERM, then its exit).
+ */
+export async function startHelper(script, env, ready) {
+  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const match = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const found = ready.exec(line);
+      if (found) resolve(found);
+    });
+  });
+  return {
+    child,
+    match,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 

@@ -2,7 +2,6 @@
 // in-process SMTP sink; every figure is reported with a baseline measured in the same run on
 // the same machine, and their ratio. Writes bench/results/latest.json; `--markdown` also prints
 // a Markdown table. See README "Performance".
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +23,7 @@ import {
   queueDrained,
   REDIS_URL,
   seedUsers,
+  startHelper,
   startSmtpSink,
   startApps,
   stats,
@@ -450,25 +450,12 @@ async function main() {
  */
 /** The registration floor (registration-floor.mjs) in a child process: its poster, and stop. */
 async function startRegistrationFloor(databaseUrl) {
-  const child = spawn(process.execPath, ['bench/registration-floor.mjs'], {
-    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, ARGON2: JSON.stringify(ARGON2) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const port = await new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`scenario 3: the registration floor exited (${code}) before listening`)));
-    child.stdout.setEncoding('utf8').on('data', (text) => {
-      const match = /listening (\d+)/.exec(text);
-      if (match) resolve(Number(match[1]));
-    });
-  });
-  return {
-    post: jsonPoster(`http://127.0.0.1:${port}`),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const floor = await startHelper(
+    'bench/registration-floor.mjs',
+    { DATABASE_URL: databaseUrl, ARGON2: JSON.stringify(ARGON2) },
+    /^listening (\d+)$/,
+  );
+  return { post: jsonPoster(`http://127.0.0.1:${floor.match[1]}`), stop: floor.stop };
 }
 
 async function retentionScenario({ db, post, users, emailQueue }) {

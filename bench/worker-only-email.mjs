@@ -9,14 +9,12 @@
 // until the queue is empty (and the sink has every mail). Baseline: nodemailer's pool as its docs show
 // it, maxConnections = the worker's SMTP_MAX_CONNECTIONS default (5), as many sends in flight as the
 // worker runs jobs (WORKER_CONCURRENCY), the same message shape, the same sink.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { Queue } from 'bullmq';
 import nodemailer from 'nodemailer';
 import { v7 as uuidv7 } from 'uuid';
 import { addWindows, countsOfApps, countsPerUnit, crossCheck, windowOf } from './io-counts.mjs';
-import { cpuByRole, REDIS_URL, seedUsers, stats, waitFor } from './lib.mjs';
+import { cpuByRole, REDIS_URL, seedUsers, startHelper, stats, waitFor } from './lib.mjs';
 
 const EVENT_TYPE = 'users.VerificationEmailRequested';
 
@@ -62,9 +60,9 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
     ['floor+inbox', { DATABASE_URL: db.options.connectionString }],
   ]) {
     const queueName = `email-${side.replace('+', '-')}`;
-    const child = spawn(process.execPath, ['bench/bullmq-email-floor.mjs'], {
-      env: {
-        PATH: process.env.PATH,
+    const helper = await startHelper(
+      'bench/bullmq-email-floor.mjs',
+      {
         REDIS_URL,
         QUEUE_PREFIX: prefix,
         QUEUE_NAME: queueName,
@@ -72,14 +70,9 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
         CONCURRENCY: String(concurrency),
         ...extraEnv,
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    floors[side] = { child, exited, queue: new Queue(queueName, { connection, prefix }), rates: [] };
-    await new Promise((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`scenario 8: the ${side} worker exited (${code}) before it was ready`)));
-      createInterface({ input: child.stdout }).on('line', (line) => line === 'ready' && resolve());
-    });
+      /^ready$/,
+    );
+    floors[side] = { ...helper, queue: new Queue(queueName, { connection, prefix }), rates: [] };
   }
   const roles = () =>
     new Map([
@@ -199,8 +192,7 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
   } finally {
     await emailQueue.resume();
     for (const floor of Object.values(floors)) {
-      floor.child.kill('SIGTERM');
-      await floor.exited;
+      await floor.stop();
       await floor.queue.obliterate({ force: true }).catch(() => undefined);
       await floor.queue.close();
     }
