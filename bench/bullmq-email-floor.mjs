@@ -3,7 +3,6 @@
 // render, no Postgres at all). Herald over this floor is the price of exactly-once delivery; this floor
 // over raw sends is the price of any BullMQ queue between a producer and the sends, on this machine.
 //
-//
 // With DATABASE_URL it is the floor of exactly-once instead: the same worker plus the least bookkeeping
 // an inbox needs around a side effect — a claim committed before the send and a "done" committed after
 // it (two autocommit statements on a pg pool, two fsyncs), nothing else: no framework, no token, no render.
