@@ -79,7 +79,8 @@ async function main() {
     cleanUp: () => Promise.all([db.end(), smtp.close(), database.drop(), counting.close()]),
   });
   const apps = { api, worker };
-  // Peak RSS per scenario: the apps' samplers keep a running maximum; each scenario's is read and reset at its end.
+  // Peak RSS per scenario: the apps' samplers keep a running maximum; notePeaks(next) files the one of the part that
+  // ends (start-up, a scenario) and resets the samplers for `next`.
   const peaks = { overall: { api: 0, worker: 0 }, byScenario: {}, current: 'start-up' };
   const notePeaks = (next) => {
     const seen = { api: round(api.peakRssMb), worker: round(worker.peakRssMb) };
@@ -87,7 +88,7 @@ async function main() {
     peaks.overall = { api: Math.max(peaks.overall.api, api.peakRssMb), worker: Math.max(peaks.overall.worker, worker.peakRssMb) };
     api.peakRssMb = 0;
     worker.peakRssMb = 0;
-    peaks.current = next.replace(/^before /, '');
+    peaks.current = next;
   };
   const emailQueue = new Queue('email', { connection, prefix });
   // Every queue a request's work goes through (account requests, then emails): what "drained" and "paused" mean.
@@ -106,7 +107,7 @@ async function main() {
     const idle = await idleRates(apps, counting);
     // ---------------------------------------------------------------- scenario 1
     if (runs(1)) {
-      notePeaks('before 1');
+      notePeaks('1');
       // Each resend is two events: the request (API), and VerificationEmailRequested when the worker resolves it.
       log('scenario 1: events pipeline (resend verification for existing users, no password hashing)');
       let nextUser = 0;
@@ -231,7 +232,7 @@ async function main() {
 
     // ---------------------------------------------------------------- scenario 2
     if (runs(2)) {
-      notePeaks('before 2');
+      notePeaks('2');
       log(`scenario 2: relay catch-up of ${RELAY_ROWS} undispatched rows, ${RUNS} runs`);
       const relayRates = [];
       for (let run = 0; run < RUNS; run++) {
@@ -284,7 +285,7 @@ async function main() {
 
     // ---------------------------------------------------------------- scenario 3
     if (runs(3)) {
-      notePeaks('before 3');
+      notePeaks('3');
       log('scenario 3: registration over HTTP at concurrency 32');
       await work.pause(); // isolate the API: resolving the requests and the mails would compete for the same two cores
       const registrations = [];
@@ -348,7 +349,7 @@ async function main() {
     }
     // ---------------------------------------------------------------- scenario 8
     if (runs(8)) {
-      notePeaks('before 8');
+      notePeaks('8');
       log(`scenario 8: worker-only email jobs, ${WORKER_ONLY_JOBS} per run, against raw pooled sends, ${RUNS} runs alternated`);
       const redis = new Redis(REDIS_URL);
       results.scenarios.workerOnlyEmail = await workerOnlyEmailScenario({
@@ -368,19 +369,19 @@ async function main() {
     }
     // ---------------------------------------------------------------- scenario 5
     if (runs(5)) {
-      notePeaks('before 5');
+      notePeaks('5');
       log(`scenario 5: commits and registrations while ${PRUNE_ROWS} prunable rows are pruned, ${RUNS} runs`);
       results.scenarios.retention = await retentionScenario({ db, post, users, emailQueue: work });
     }
     // ---------------------------------------------------------------- scenario 6
     if (runs(6)) {
-      notePeaks('before 6');
+      notePeaks('6');
       log('scenario 6: commits with dispatched rows retained, relay catch-up by backlog size');
       results.scenarios.growth = await growthScenario({ db, post, users, emailQueue: work, seconds: SECONDS, log });
     }
     // ---------------------------------------------------------------- scenario 7
     if (runs(7)) {
-      notePeaks('before 7');
+      notePeaks('7');
       log(`scenario 7: timing of existing vs unknown addresses, ${TIMING_PAIRS} alternating pairs per endpoint`);
       results.scenarios.enumerationTiming = await enumerationTimingScenario({ db, post, users, work });
     }
@@ -401,7 +402,7 @@ async function main() {
         externalMb: round(metric('herald_nodejs_external_memory_bytes')),
       };
     }
-    notePeaks('last');
+    notePeaks('end');
     log(`memory at the end: ${JSON.stringify(breakdown)}`);
     await api.stop();
     await worker.stop();
