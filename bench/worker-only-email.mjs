@@ -96,6 +96,21 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
     return counts.waiting + counts.paused + counts.prioritized;
   };
 
+  /** Waits for `n` more mails at the sink than `mailsBefore`, then for `queue` to hold no job left to run; a failed job fails the run. */
+  const sentAndDrained = async (side, queue, mailsBefore, n) => {
+    await waitFor(`the ${side} worker to send every mail`, async () => smtp.count - mailsBefore >= n, 600_000, 5);
+    await waitFor(
+      `the ${side} worker to drain its queue`,
+      async () => {
+        const counts = await queue.getJobCounts('waiting', 'paused', 'prioritized', 'active', 'delayed', 'failed');
+        if (counts.failed > 0) throw new Error(`scenario 8: ${counts.failed} ${side} jobs failed`);
+        return counts.waiting + counts.paused + counts.prioritized + counts.active + counts.delayed === 0;
+      },
+      600_000,
+      5,
+    );
+  };
+
   /** One run of herald's worker on an email job for each of `batch` (users); jobs/s. */
   const heraldRun = async (batch, { counted = true } = {}) => {
     await emailQueue.pause();
@@ -120,17 +135,7 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
     await emailQueue.resume();
     // Every mail at the sink first (read in this process: no Redis command competes with the worker while it
     // works), then the last jobs' completion in the queue.
-    await waitFor('the worker to send every mail', async () => smtp.count - mailsBefore >= batch.length, 600_000, 5);
-    await waitFor(
-      'the worker to drain the email queue',
-      async () => {
-        const counts = await emailQueue.getJobCounts('waiting', 'paused', 'prioritized', 'active', 'delayed', 'failed');
-        if (counts.failed > 0) throw new Error(`scenario 8: ${counts.failed} email jobs failed`);
-        return counts.waiting + counts.paused + counts.prioritized + counts.active + counts.delayed === 0;
-      },
-      600_000,
-      5,
-    );
+    await sentAndDrained('herald', emailQueue, mailsBefore, batch.length);
     const seconds = (performance.now() - started) / 1000;
     if (counted) cpu.herald = addCpu(cpu.herald, cpuBefore, cpuByRole(roles()), batch.length);
     const after = await countsOfApps({ worker: apps.worker }, counting);
@@ -152,17 +157,7 @@ export async function workerOnlyEmailScenario({ db, redis, smtp, connection, pre
     const mailsBefore = smtp.count;
     const started = performance.now();
     await queue.resume();
-    await waitFor(`the ${side} worker to send every mail`, async () => smtp.count - mailsBefore >= n, 600_000, 5);
-    await waitFor(
-      `the ${side} worker to drain its queue`,
-      async () => {
-        const counts = await queue.getJobCounts('waiting', 'paused', 'active', 'failed');
-        if (counts.failed > 0) throw new Error(`scenario 8: ${counts.failed} ${side} jobs failed`);
-        return counts.waiting + counts.paused + counts.active === 0;
-      },
-      600_000,
-      5,
-    );
+    await sentAndDrained(side, queue, mailsBefore, n);
     return n / ((performance.now() - started) / 1000);
   };
 
