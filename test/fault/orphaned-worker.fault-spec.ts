@@ -72,12 +72,13 @@ describe('Fault: the worker’s launcher dies (SIGKILL) while Redis is down', ()
     return Date.now() - killedAt;
   }
 
-  it('exits within SHUTDOWN_TIMEOUT_MS: its drain waits for Redis until the timeout, then the process ends', async () => {
+  it('exits within SHUTDOWN_TIMEOUT_MS: its drain ends or times out, then the process ends', async () => {
     const { launcher, workerPid } = await launchWorker();
     await killRedis();
     const endedAfter = await killLauncherAndTimeWorker(launcher, workerPid);
-    // Redis is down, so the drain cannot finish: the worker's own timer ends it, at the timeout.
-    expect(endedAfter).toBeGreaterThanOrEqual(SHUTDOWN_TIMEOUT_MS - SLACK_MS);
+    // No lower bound: with no job in flight, whether closing BullMQ's connections to a dead Redis waits for the
+    // timeout depends on where ioredis is in its reconnect cycle (mostly it waits; once in 20 runs it ended after
+    // 108 ms). The promise is the upper bound; the watchdog cases below show the timeout itself.
     expect(endedAfter).toBeLessThan(SHUTDOWN_TIMEOUT_MS + LATE_SLACK_MS);
     process.stdout.write(`orphaned worker: ended ${endedAfter} ms after its launcher (SHUTDOWN_TIMEOUT_MS ${SHUTDOWN_TIMEOUT_MS})\n`);
   });
