@@ -7,6 +7,7 @@ export { BoundedContext, boundedContextOf } from './catalog/bounded-context.js';
 export { Reaction, reactionsOf } from './catalog/reaction.js';
 export { UnitOfWork, type NestedRuns, type RunOptions } from './unit-of-work/unit-of-work.js';
 export { RollbackOnlyError, TransactionAbortedError, UnitOfWorkMisuseError } from './unit-of-work/unit-of-work-errors.js';
+export type { AheadStatement } from './unit-of-work/deferred-statements.js';
 export { Inbox, type InboxOutcome } from './inbox/inbox.js';
 export { Retention, type PruneResult } from './retention/retention.js';
 export { retentionEveryMs } from './retention/retention-schedule.js';

@@ -41,10 +41,11 @@ const statementsOf = (cost: PostgresCost<unknown>) =>
 const framingOf = (cost: PostgresCost<unknown>) => cost.exchanges.flatMap((exchange) => exchange.tags.filter((tag) => FRAMING.test(tag)));
 
 // The statements, recognised by how they begin.
-const CLAIM = /^WITH claimed AS \( INSERT INTO inbox .* -> SELECT 1$/;
 const COMPLETE = /^INSERT INTO inbox \(consumer, event_id, status, completed_at\) SELECT .* -> INSERT 0 1$/;
-const LOCK_USER = /^SELECT id, email, .* -> SELECT 1$/;
-const READ_USER = LOCK_USER;
+const LOCK_USER = String.raw`SELECT id, email, .* WHERE id = \$1 FOR UPDATE`;
+const READ_USER = String.raw`SELECT id, email, .* WHERE id = \$1`;
+/** The claim, sent ahead, shares the exchange of prepare's first statement (`statement`, a user read): both answer one row. */
+const claimWith = (statement: string) => new RegExp(String.raw`^WITH claimed AS \( INSERT INTO inbox .*; ${statement} -> SELECT 1, SELECT 1$`);
 const MINT_TOKEN = /^WITH stored AS \( SELECT user_id, verifier_hash, .* FROM email_verification_tokens .* -> SELECT 0$/;
 
 describe('What one email job costs in Postgres (round trips and commits, counted on the wire)', () => {
@@ -90,18 +91,13 @@ describe('What one email job costs in Postgres (round trips and commits, counted
     );
     expect(cost.result).toBe('processed');
     const statements = statementsOf(cost);
-    expect(statements).toHaveLength(4);
-    expect(statements).toEqual([
-      expect.stringMatching(CLAIM),
-      expect.stringMatching(LOCK_USER),
-      expect.stringMatching(MINT_TOKEN),
-      expect.stringMatching(COMPLETE),
-    ]);
-    // The unit of work's framing: no savepoint (the nested mint joins the claim transaction), and BEGIN travels with the
-    // claim, so the framing costs one round trip of its own (COMMIT): 5 round trips.
+    expect(statements).toEqual([expect.stringMatching(claimWith(LOCK_USER)), expect.stringMatching(MINT_TOKEN), expect.stringMatching(COMPLETE)]);
+    // The unit of work's framing: no savepoint (the nested mint joins the claim transaction), and BEGIN and the claim
+    // travel with the user lock, so the framing costs one round trip of its own (COMMIT): 4 round trips (5 before the
+    // claim was sent ahead).
     expect(framingOf(cost)).toEqual(['START TRANSACTION', 'COMMIT']);
-    expect(cost.exchanges[0]!.tags).toEqual(['START TRANSACTION', 'SELECT 1']);
-    expect(cost.roundTrips).toBe(5);
+    expect(cost.exchanges[0]!.tags).toEqual(['START TRANSACTION', 'SELECT 1', 'SELECT 1']);
+    expect(cost.roundTrips).toBe(4);
     expect(cost.commits).toBe(2); // the claim, and "done" (shared with the jobs completing at the same time, if any)
   });
 
@@ -113,14 +109,16 @@ describe('What one email job costs in Postgres (round trips and commits, counted
       emailJobs.sendWelcomeEmail({ eventId, userId, correlationId: 'c-cost' }, firstAttempt(SendWelcomeEmail.name, eventId)),
     );
     expect(cost.result).toBe('processed');
-    expect(statementsOf(cost)).toEqual([expect.stringMatching(CLAIM), expect.stringMatching(READ_USER), expect.stringMatching(COMPLETE)]);
+    expect(statementsOf(cost)).toEqual([expect.stringMatching(claimWith(READ_USER)), expect.stringMatching(COMPLETE)]);
     expect(framingOf(cost)).toEqual(['START TRANSACTION', 'COMMIT']);
-    expect(cost.roundTrips).toBe(4); // BEGIN with the claim, the read, COMMIT, "done"
+    expect(cost.roundTrips).toBe(3); // BEGIN with the claim and the read, COMMIT, "done" (4 before the claim was sent ahead)
     expect(cost.commits).toBe(2);
   });
 
   // Before issue 23: BEGIN, the claim found the row taken, a second SELECT read its status, COMMIT (4 round trips).
-  it('a repeat of a delivered job: the claim statement itself says "done"', async () => {
+  // Then BEGIN with the claim, COMMIT (2). Since the claim is sent ahead, prepare's first statement travels with it and
+  // is rolled back: still 2 for a mail that only reads (one more for a statement of prepare's after its first).
+  it('a repeat of a delivered job: the claim statement itself says "done", and what prepare read is rolled back', async () => {
     const userId = await createUser(`cost-${randomUUID()}@example.com`);
     const eventId = uuidv7();
     const job = { eventId, userId, correlationId: 'c-cost' };
@@ -130,7 +128,7 @@ describe('What one email job costs in Postgres (round trips and commits, counted
       emailJobs.sendWelcomeEmail(job, { ...repeat, delivery: { ...repeat.delivery, claimant: 'another' } }),
     );
     expect(cost.result).toBe('duplicate');
-    expect(statementsOf(cost)).toEqual([expect.stringMatching(/^WITH claimed AS \( INSERT INTO inbox .* -> SELECT 1$/)]);
-    expect(cost.roundTrips).toBe(2); // BEGIN with the claim, COMMIT
+    expect(statementsOf(cost)).toEqual([expect.stringMatching(claimWith(READ_USER)), 'ROLLBACK -> ROLLBACK']);
+    expect(cost.roundTrips).toBe(2); // BEGIN with the claim and the read, ROLLBACK
   });
 });

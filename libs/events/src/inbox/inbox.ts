@@ -4,6 +4,7 @@ import { inSpan } from '@herald/observability';
 import type { DeliveryKey } from '../delivery/delivery-id.js';
 import { InboxStatus } from './inbox-record.entity.js';
 import { UnitOfWork } from '../unit-of-work/unit-of-work.js';
+import type { AheadStatement } from '../unit-of-work/deferred-statements.js';
 import { GroupCommit } from './group-commit.js';
 
 /** `processed`: the side effect happened now; `skipped`: nothing needed doing; `duplicate`: done before. */
@@ -47,6 +48,9 @@ interface CompletedDelivery {
   readonly consumer: string;
   readonly eventId: string;
 }
+
+/** The claim found the delivery done: thrown inside the claim transaction to roll back what prepare did. */
+class AlreadyDelivered extends Error {}
 
 /** Another claimant is delivering this event right now; the job retries later and then finds it done. */
 export class DeliveryInProgressError extends Error {
@@ -100,16 +104,10 @@ export class Inbox {
       await this.complete(consumer, eventId);
       return 'processed';
     }
-    const claim = await this.uow.run(async (): Promise<{ outcome: InboxOutcome } | { prepared: P }> => {
-      const state = await this.claim(consumer, eventId, context.claimant);
-      if (state === InboxStatus.Done) return { outcome: 'duplicate' };
-      const prepared = await steps.prepare();
-      if (prepared === null) {
-        await this.complete(consumer, eventId);
-        return { outcome: 'skipped' };
-      }
-      return { prepared };
-    }, UnitOfWork.JOIN_NESTED_RUNS); // prepare's failure fails the claim anyway: its nested runs need no savepoint
+    const claim = await this.claimAndPrepare(context, steps).catch((error: unknown) => {
+      if (error instanceof AlreadyDelivered) return { outcome: 'duplicate' as const };
+      throw error;
+    });
     if ('outcome' in claim) return claim.outcome;
 
     await steps.perform(claim.prepared);
@@ -122,18 +120,48 @@ export class Inbox {
   }
 
   /**
-   * Claims the row (insert, or take over a claim that is ours or whose lease
-   * ran out). Returns `claimed`, or `done`; throws DeliveryInProgressError
-   * when someone else holds a live claim.
-   *
-   * One statement says which: the claim, or else the row's status as the
-   * statement's snapshot saw it. Only a row committed by a concurrent claimant
-   * after that snapshot (the claim waited for it) is not in it: then a second
-   * SELECT reads it.
+   * The claim transaction. The claim is sent ahead: it travels with BEGIN and
+   * prepare's first statement in one exchange (one round trip fewer), and its
+   * answer is read once prepare has run. So prepare runs before the claim is
+   * known: a duplicate, or a delivery someone else holds, rolls back whatever
+   * prepare did (a token it minted, the older links it revoked). The claim
+   * still comes first on the wire, so the locks are taken in the same order
+   * as before (inbox row, then what prepare locks), and a failed claim stops
+   * prepare's statement (one Sync: nothing after a failure runs).
    */
-  private async claim(consumer: string, eventId: string, claimant: string): Promise<InboxStatus> {
+  private claimAndPrepare<P>(context: DeliveryContext, steps: DeliverySteps<P>): Promise<{ outcome: InboxOutcome } | { prepared: P }> {
+    const { consumer, eventId } = context.key;
+    return this.uow.run(async () => {
+      const claim = this.sendClaim(consumer, eventId, context.claimant);
+      const prepared = await steps.prepare().then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      const state = await this.claimState(claim, consumer, eventId).catch((error: unknown) => {
+        // A claim that did not run (prepare's statement carried it and failed with its error), or a second read
+        // that prepare's failure refused: prepare's error says what went wrong.
+        throw error instanceof DeliveryInProgressError || !('error' in prepared) ? error : prepared.error;
+      });
+      if (state === InboxStatus.Done) throw new AlreadyDelivered();
+      if ('error' in prepared) throw prepared.error;
+      if (prepared.value === null) {
+        await this.complete(consumer, eventId);
+        return { outcome: 'skipped' };
+      }
+      return { prepared: prepared.value };
+    }, UnitOfWork.JOIN_NESTED_RUNS); // prepare's failure fails the claim anyway: its nested runs need no savepoint
+  }
+
+  /**
+   * Sends the claim of the row (insert, or take over a claim that is ours or
+   * whose lease ran out) ahead of the transaction's next statement.
+   *
+   * One statement says what became of it: the claim, or else the row's status
+   * as the statement's snapshot saw it (claimState reads the answer).
+   */
+  private sendClaim(consumer: string, eventId: string, claimant: string): AheadStatement {
     const leaseMs = this.config.worker.lockDurationMs;
-    const [row] = (await this.uow.manager.query(
+    return this.uow.sendAhead(
       `WITH claimed AS (
          INSERT INTO inbox (consumer, event_id, status, claimed_by, claimed_until)
          VALUES ($1, $2, '${InboxStatus.Claimed}', $3, clock_timestamp() + make_interval(secs => $4::double precision / 1000))
@@ -147,7 +175,17 @@ export class Inbox {
        UNION ALL
        SELECT false, status FROM inbox WHERE consumer = $1 AND event_id = $2 AND NOT EXISTS (SELECT FROM claimed)`,
       [consumer, eventId, claimant, leaseMs],
-    )) as { claimed: boolean; status: InboxStatus }[];
+    );
+  }
+
+  /**
+   * Returns `claimed`, or `done`; throws DeliveryInProgressError when someone
+   * else holds a live claim. Only a row committed by a concurrent claimant
+   * after the claim's snapshot (the claim waited for it) is not in its
+   * answer: then a second SELECT reads it.
+   */
+  private async claimState(claim: AheadStatement, consumer: string, eventId: string): Promise<InboxStatus> {
+    const [row] = (await claim.answer()).rows as { claimed: boolean; status: InboxStatus }[];
     if (row?.claimed) return InboxStatus.Claimed;
     const status = row ? row.status : await this.statusOf(consumer, eventId);
     if (status === InboxStatus.Done) return InboxStatus.Done;

@@ -22,6 +22,9 @@ type Results = pg.QueryResult | pg.QueryResult[];
 interface PgQuery {
   handleCommandComplete(message: unknown, connection: ProtocolWriter): void;
 }
+
+/** The result node-postgres is filling for the statement being answered (its Query's own field, set before each CommandComplete is handled). */
+const currentResultOf = (query: PgQuery): pg.QueryResult => (query as unknown as { _result: pg.QueryResult })._result;
 const PgQuery = pg.Query as unknown as new (config: {
   text: string;
   callback: (error: Error | null, results?: Results) => void;
@@ -37,10 +40,15 @@ const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): 
  * every one before it succeeded (so a failed BEGIN never lets the statement
  * behind it run in autocommit, and a failed INSERT never lets the COMMIT
  * behind it run). Answers with the last statement's result, or with the
- * first error; `completed` counts the statements that succeeded.
+ * first error; `results` holds the answer of each statement that succeeded,
+ * in order (also when a later one failed), and `completed` counts them.
  */
 export class StatementsInOneSync extends PgQuery {
-  completed = 0;
+  readonly results: pg.QueryResult[] = [];
+
+  get completed(): number {
+    return this.results.length;
+  }
 
   constructor(
     private readonly statements: readonly Statement[],
@@ -76,7 +84,7 @@ export class StatementsInOneSync extends PgQuery {
   }
 
   override handleCommandComplete(message: unknown, connection: ProtocolWriter): void {
-    this.completed++;
     super.handleCommandComplete(message, connection);
+    this.results.push(currentResultOf(this));
   }
 }

@@ -9,7 +9,7 @@ import type { DomainEvent } from '../domain/domain-event.js';
 import { PostCommitDispatch } from '../dispatch/post-commit-dispatch.js';
 import { appendToOutbox } from '../outbox/outbox-append.js';
 import { CommitTagSubscriber } from './commit-tag-subscriber.js';
-import { DeferredStatements } from './deferred-statements.js';
+import { DeferredStatements, type AheadStatement } from './deferred-statements.js';
 import { NoActiveTransactionError, RollbackOnlyError, TransactionAbortedError, UnitOfWorkMisuseError } from './unit-of-work-errors.js';
 
 /**
@@ -136,6 +136,21 @@ export class UnitOfWork {
     } finally {
       level.pendingChildren--;
     }
+  }
+
+  /**
+   * Sends a statement whose answer the work needs later, not before its next
+   * statement (the inbox claim, read once `prepare` ran): it travels with the
+   * transaction's next statement, in one exchange, and costs no round trip of
+   * its own. `answer()` gives its result once that exchange is back, or sends
+   * it at once if nothing carried it. If it fails, the statement carrying it
+   * fails with its error without running, and the transaction can only roll
+   * back. It passes TypeORM by (no query logging or subscriber sees it alone).
+   */
+  sendAhead(text: string, values: readonly unknown[] = []): AheadStatement {
+    const level = this.current();
+    this.assertUsable(level, 'sent a statement ahead');
+    return level.tx.deferred.sendAhead({ text, values });
   }
 
   /**
