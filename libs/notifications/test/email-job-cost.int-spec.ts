@@ -45,7 +45,8 @@ const COMPLETE = /^INSERT INTO inbox \(consumer, event_id, status, completed_at\
 const LOCK_USER = String.raw`SELECT id, email, .* WHERE id = \$1 FOR UPDATE`;
 const READ_USER = String.raw`SELECT id, email, .* WHERE id = \$1`;
 /** The claim, sent ahead, shares the exchange of prepare's first statement (`statement`, a user read): both answer one row. */
-const claimWith = (statement: string) => new RegExp(String.raw`^WITH claimed AS \( INSERT INTO inbox .*; ${statement} -> SELECT 1, SELECT 1$`);
+const claimWith = (statement: string) =>
+  new RegExp(String.raw`^WITH claimed AS \( INSERT INTO inbox .*; ${statement} -> SELECT 1, SELECT 1$`);
 const MINT_TOKEN = /^WITH stored AS \( SELECT user_id, verifier_hash, .* FROM email_verification_tokens .* -> SELECT 0$/;
 
 describe('What one email job costs in Postgres (round trips and commits, counted on the wire)', () => {
@@ -91,7 +92,11 @@ describe('What one email job costs in Postgres (round trips and commits, counted
     );
     expect(cost.result).toBe('processed');
     const statements = statementsOf(cost);
-    expect(statements).toEqual([expect.stringMatching(claimWith(LOCK_USER)), expect.stringMatching(MINT_TOKEN), expect.stringMatching(COMPLETE)]);
+    expect(statements).toEqual([
+      expect.stringMatching(claimWith(LOCK_USER)),
+      expect.stringMatching(MINT_TOKEN),
+      expect.stringMatching(COMPLETE),
+    ]);
     // The unit of work's framing: no savepoint (the nested mint joins the claim transaction), and BEGIN and the claim
     // travel with the user lock, so the framing costs one round trip of its own (COMMIT): 4 round trips (5 before the
     // claim was sent ahead).
