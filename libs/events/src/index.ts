@@ -15,7 +15,7 @@ export { retentionEveryMs } from './retention/retention-schedule.js';
 // The job platform (libs/jobs): the port it implements, the catalog it serves, and the delivery's ids.
 export { JOB_SINK, type JobSink, type JobTarget, type SinkJob } from './delivery/job-sink.js';
 export { deliveryJobId, parseDeliveryJobId, replayJobId, REPLAY_ID } from './delivery/delivery-id.js';
-export { type DeliveryContext, type EffectJournal } from './inbox/inbox.js';
+export { type DeliveryContext, type DeliverySteps, type EffectJournal } from './inbox/inbox.js';
 export { EventCatalogExplorer } from './catalog/event-catalog-explorer.js';
 export { providerClassesOf } from './catalog/catalog-of-modules.js';
 export { EventRetention, pruneDispatchedOutbox } from './retention/event-retention.js';
