@@ -1,18 +1,18 @@
 // The floor of scenario 8, in a process of its own as herald's worker is: a plain BullMQ worker whose
-// processor does nothing but the raw pooled nodemailer send of the baseline (no inbox, no token, no
-// render, no Postgres at all). Herald over this floor is the price of exactly-once delivery; this floor
+// processor does nothing but the raw pooled nodemailer send of the baseline, herald's own rendered message
+// (bench-mail.mjs; no inbox, no token, no Postgres at all). Herald over this floor is the price of exactly-once delivery; this floor
 // over raw sends is the price of any BullMQ queue between a producer and the sends, on this machine.
 //
 // With DATABASE_URL it is the floor of exactly-once instead: the same worker plus the least bookkeeping
 // an inbox needs around a side effect — a claim committed before the send and a "done" committed after
-// it (two autocommit statements on a pg pool, two fsyncs), nothing else: no framework, no token, no render.
+// it (two autocommit statements on a pg pool, two fsyncs), nothing else: no framework, no token.
 //
 // Env: REDIS_URL, QUEUE_PREFIX, QUEUE_NAME, SMTP_PORT, CONCURRENCY, DATABASE_URL (optional). Prints
 // "ready" once the worker runs.
-import { randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
+import { verificationMail } from './bench-mail.mjs';
 
 const { REDIS_URL, QUEUE_PREFIX, QUEUE_NAME, SMTP_PORT, CONCURRENCY, DATABASE_URL } = process.env;
 const concurrency = Number(CONCURRENCY);
@@ -40,13 +40,7 @@ const worker = new Worker(
       );
       if (claimed.rowCount === 0) return; // done before
     }
-    await transport.sendMail({
-      from: 'bench@herald.local',
-      to: `floor-${job.data.i}@example.com`,
-      subject: 'Confirm your email',
-      text: `https://herald.test/verify-email?token=${randomUUID()}`,
-      html: `<p><a href="https://herald.test/verify-email?token=${randomUUID()}">Confirm</a></p>`,
-    });
+    await transport.sendMail(verificationMail(`floor-${job.data.i}@example.com`));
     if (pool) await pool.query(`UPDATE bench_floor_inbox SET status = 'done', completed_at = now() WHERE delivery = $1`, [delivery]);
   },
   {

@@ -9,16 +9,16 @@
 // until the queue is empty (and the sink has every mail). Baseline: nodemailer's pool as its docs show
 // it, maxConnections = the worker's SMTP_MAX_CONNECTIONS default (5), as many sends in flight as the
 // worker runs jobs (WORKER_CONCURRENCY), the same message shape, the same sink.
-import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import nodemailer from 'nodemailer';
 import { v7 as uuidv7 } from 'uuid';
 import { addWindows, countsOfApps, countsPerUnit, crossCheck, windowOf } from './io-counts.mjs';
+import { verificationMail } from './bench-mail.mjs';
 import { cpuByRole, REDIS_URL, seedUsers, startHelper, stats, waitFor } from './lib.mjs';
 
 const EVENT_TYPE = 'users.VerificationEmailRequested';
 
-/** Raw pooled nodemailer: `n` messages, `concurrency` in flight; sends/s. */
+/** Raw pooled nodemailer: `n` messages (herald's verification email: bench-mail.mjs), `concurrency` in flight; sends/s. */
 export async function rawPooledSends({ smtpPort, n, concurrency, label }) {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, pool: true, maxConnections: 5 });
   const started = performance.now();
@@ -27,13 +27,7 @@ export async function rawPooledSends({ smtpPort, n, concurrency, label }) {
     Array.from({ length: concurrency }, async () => {
       while (k < n) {
         const i = k++;
-        await transport.sendMail({
-          from: 'bench@herald.local',
-          to: `raw-${label}-${i}@example.com`,
-          subject: 'Confirm your email',
-          text: `https://herald.test/verify-email?token=${randomUUID()}`,
-          html: `<p><a href="https://herald.test/verify-email?token=${randomUUID()}">Confirm</a></p>`,
-        });
+        await transport.sendMail(verificationMail(`raw-${label}-${i}@example.com`));
       }
     }),
   );
