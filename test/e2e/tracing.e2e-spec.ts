@@ -39,6 +39,28 @@ function only(spans: readonly ReceivedSpan[], name: string, service: string): Re
   return found[0]!;
 }
 
+/**
+ * The runs of a job in a trace, at least one. A job may run more than once — a worker whose event loop was
+ * starved past its lock renewal loses the lock, and BullMQ runs the job again — and every run continues the
+ * same trace. What happens once is the effect (the request is resolved once, the inbox sends once): the
+ * tests find the run it happened in (runWith) and assert on that one.
+ */
+function runsOf(spans: readonly ReceivedSpan[], name: string, service: string): ReceivedSpan[] {
+  const found = spans.filter((span) => span.name === name && span.service === service);
+  if (found.length === 0) {
+    throw new Error(`expected a "${name}" span of ${service} among ${spans.map((s) => `${s.service}:${s.name}`).join(', ')}`);
+  }
+  return found;
+}
+
+/** The one of `runs` that `effect` happened in (descends from). */
+function runWith(spans: readonly ReceivedSpan[], runs: readonly ReceivedSpan[], effect: ReceivedSpan): ReceivedSpan {
+  const holding = runs.filter((run) => descendsFrom(spans, effect, run));
+  if (holding.length !== 1)
+    throw new Error(`expected "${effect.name}" within one of ${runs.length} "${runs[0]?.name}" runs, found ${holding.length}`);
+  return holding[0]!;
+}
+
 /** Whether `ancestor` is `span` itself or one of its ancestors within the spans received. */
 function descendsFrom(spans: readonly ReceivedSpan[], span: ReceivedSpan, ancestor: ReceivedSpan): boolean {
   const byId = new Map(spans.map((candidate) => [candidate.spanId, candidate]));
@@ -61,6 +83,9 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
   beforeAll(async () => {
     await Promise.all([stack.start(), receiver.start()]);
   });
+
+  // A test that failed half-way must not leave its apps to the next one (a worker's relay would take its rows).
+  afterEach(() => stack.stopProcesses());
 
   afterAll(async () => {
     await stack.stop();
@@ -115,27 +140,25 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
     expect(dispatch.attributes['herald.dispatch.source']).toBe('post-commit');
     expect(dispatch.parentSpanId).toBe(requested.spanId);
 
-    // The worker resolves the request in a job that is a child of that span, and records UserRegistered within it.
-    const resolution = only(spans, RESOLUTION_JOB, 'herald-worker');
-    expect(resolution.kind).toBe(SpanKindCode.Consumer);
-    expect(resolution.parentSpanId).toBe(requested.spanId);
+    // The worker resolves the request in a job that is a child of that span (each run of it), and records
+    // UserRegistered within it.
+    const resolutions = runsOf(spans, RESOLUTION_JOB, 'herald-worker');
+    for (const run of resolutions) expect(run).toMatchObject({ kind: SpanKindCode.Consumer, parentSpanId: requested.spanId });
     const registered = await recordedIn(stack, UserRegistered.eventType);
     expect(registered.traceId).toBe(client.traceId);
-    expect(
-      descendsFrom(
-        spans,
-        spans.find((span) => span.spanId === registered.spanId)!,
-        resolution,
-      ),
-    ).toBe(true);
+    runWith(
+      spans,
+      resolutions,
+      spans.find((span) => span.spanId === registered.spanId)!,
+    );
 
-    // The email job is a child of the span that recorded UserRegistered; the inbox and the SMTP send are within it.
-    const job = only(spans, VERIFICATION_JOB, 'herald-worker');
+    // One SMTP send, within the email job, a child of the span that recorded UserRegistered; the inbox between them.
+    const send = only(spans, 'smtp send', 'herald-worker');
+    const job = runWith(spans, runsOf(spans, VERIFICATION_JOB, 'herald-worker'), send);
     expect(job.kind).toBe(SpanKindCode.Consumer);
     expect(job.parentSpanId).toBe(registered.spanId);
-    const inbox = only(spans, 'inbox delivery', 'herald-worker');
-    const send = only(spans, 'smtp send', 'herald-worker');
-    expect(inbox.parentSpanId).toBe(job.spanId);
+    const inbox = spans.find((span) => span.name === 'inbox delivery' && span.parentSpanId === job.spanId)!;
+    expect(inbox).toBeDefined();
     expect(descendsFrom(spans, send, inbox)).toBe(true);
     expect(send.kind).toBe(SpanKindCode.Client);
     expect(spans.some((span) => span.service === 'herald-worker' && span.name === 'unit of work' && descendsFrom(spans, span, inbox))).toBe(
@@ -143,8 +166,9 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
     );
 
     // Log lines carry the trace next to the correlation id.
-    await waitFor('the job to be logged as done', () => worker.logs().some((line) => line.msg === 'job done'));
-    const done = worker.logs().find((line) => line.msg === 'job done' && line.jobName === SendVerificationEmail.name)!;
+    const done = await waitFor('the job to be logged as done', () =>
+      worker.logs().find((line) => line.msg === 'job done' && line.jobName === SendVerificationEmail.name && line.span_id === job.spanId),
+    );
     expect(done).toMatchObject({ trace_id: client.traceId, span_id: job.spanId });
     expect(typeof done.correlationId).toBe('string');
     expect(api.logs().some((line) => line.trace_id === client.traceId && typeof line.correlationId === 'string')).toBe(true);
@@ -208,6 +232,15 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
     expect(stored.traceId).toBe(client.traceId);
 
     const worker = await stack.worker(otel('http/protobuf')).startAndWaitReady();
+    try {
+      await expectRelayedDeliveryInTrace(client, stored);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  /** The relayed delivery of the crashed request's event, up to its one SMTP send, in the request's trace. */
+  async function expectRelayedDeliveryInTrace(client: { traceId: string }, stored: { spanId: string }) {
     await stack.smtp.waitForMail('traced-crash@example.com', SendVerificationEmail.name);
     const spans = await waitFor('the worker spans of the relayed event', () => {
       const trace = receiver.trace(client.traceId).filter((span) => span.service === 'herald-worker');
@@ -220,14 +253,13 @@ describe('Tracing: one trace per event path, across the API and the worker (OTLP
     expect(relayed).toHaveLength(1);
     expect(relayed[0]!.parentSpanId).toBe(stored.spanId);
     expect(relayed[0]!.links).toMatchObject([{ traceId: client.traceId, spanId: stored.spanId }]);
-    const resolution = only(spans, RESOLUTION_JOB, 'herald-worker');
-    expect(resolution.parentSpanId).toBe(stored.spanId);
-    const job = only(spans, VERIFICATION_JOB, 'herald-worker');
-    expect(descendsFrom(spans, job, resolution)).toBe(true);
-    expect(descendsFrom(spans, only(spans, 'smtp send', 'herald-worker'), job)).toBe(true);
+    const resolutions = runsOf(spans, RESOLUTION_JOB, 'herald-worker');
+    for (const run of resolutions) expect(run.parentSpanId).toBe(stored.spanId);
+    const send = only(spans, 'smtp send', 'herald-worker');
+    const job = runWith(spans, runsOf(spans, VERIFICATION_JOB, 'herald-worker'), send);
+    runWith(spans, resolutions, job);
     expect(receiver.contentTypes).toContain('application/x-protobuf');
-    await worker.stop();
-  });
+  }
 
   it('a dispatch serving many requests is a trace of its own, linked to each request, and each job stays in its request’s trace', async () => {
     // Events committed but not dispatched (skip-dispatch): the relay then takes them in one batch.
