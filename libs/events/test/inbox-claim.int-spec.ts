@@ -85,6 +85,14 @@ describe('Inbox: the claim sent ahead, with BEGIN and prepare’s first statemen
     expect(await probeRows(probe)).toBe(1);
   }
 
+  /** After a failed delivery: nothing performed, no inbox row, no probe row (if prepare wrote one), and the pool still works. */
+  async function expectNothingKept(delivery: { performed: () => number }, eventId: string, probe?: string) {
+    expect(delivery.performed()).toBe(0);
+    expect(await inboxRow(eventId)).toBeUndefined();
+    if (probe) expect(await probeRows(probe)).toBe(0);
+    await expectNextDeliveryProcessed();
+  }
+
   it('sends BEGIN, the claim and prepare’s first statement in one round trip, and reads the claim’s answer from it', async () => {
     const eventId = uuidv7();
     const probe = randomUUID();
@@ -110,10 +118,7 @@ describe('Inbox: the claim sent ahead, with BEGIN and prepare’s first statemen
 
       await expect(delivery.outcome).rejects.toMatchObject({ message: expect.stringMatching(/claim of .* refused/) });
       expect(await timesRan()).toBe(ranBefore);
-      expect(delivery.performed()).toBe(0);
-      expect(await inboxRow(eventId)).toBeUndefined();
-      expect(await probeRows(probe)).toBe(0);
-      await expectNextDeliveryProcessed();
+      await expectNothingKept(delivery, eventId, probe);
     });
 
     it('prepare’s first statement, sent with the claim, fails', async () => {
@@ -124,9 +129,7 @@ describe('Inbox: the claim sent ahead, with BEGIN and prepare’s first statemen
       });
 
       await expect(delivery.outcome).rejects.toMatchObject({ driverError: expect.objectContaining({ code: '23502' }) });
-      expect(delivery.performed()).toBe(0);
-      expect(await inboxRow(eventId)).toBeUndefined();
-      await expectNextDeliveryProcessed();
+      await expectNothingKept(delivery, eventId);
     });
 
     it('a later statement of prepare fails', async () => {
@@ -139,10 +142,7 @@ describe('Inbox: the claim sent ahead, with BEGIN and prepare’s first statemen
       });
 
       await expect(delivery.outcome).rejects.toMatchObject({ driverError: expect.objectContaining({ code: '22012' }) });
-      expect(delivery.performed()).toBe(0);
-      expect(await inboxRow(eventId)).toBeUndefined();
-      expect(await probeRows(probe)).toBe(0);
-      await expectNextDeliveryProcessed();
+      await expectNothingKept(delivery, eventId, probe);
     });
 
     it('prepare throws before it sent anything: the claim goes alone, and is rolled back', async () => {
@@ -152,9 +152,7 @@ describe('Inbox: the claim sent ahead, with BEGIN and prepare’s first statemen
       });
 
       await expect(delivery.outcome).rejects.toThrow('the template could not be rendered');
-      expect(delivery.performed()).toBe(0);
-      expect(await inboxRow(eventId)).toBeUndefined();
-      await expectNextDeliveryProcessed();
+      await expectNothingKept(delivery, eventId);
     });
 
     it('the connection is dropped while the exchange that carries the claim waits (on another claimant’s uncommitted row)', async () => {
